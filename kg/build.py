@@ -1,0 +1,159 @@
+"""Build a store: ontology + bundled graphs + the user's files, optional OWL RL closure, validation.
+
+The build writes a new store generation and makes it live only when everything succeeds.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg import __version__
+from kg.errors import ValidationFailed
+from kg.namespaces import INFERRED_GRAPH, KG, ONTOLOGY_IRI, OWL, PROVENANCE_GRAPH, RDF, RDFS
+from kg.resources import bundled_graph_files, ontology_files
+from kg.store import Store, expand_inputs, load_file, memory_store, new_generation
+from kg.terms import from_rdflib, union_graph
+from kg.validate import Violation, validate_store
+
+
+@dataclass
+class BuildReport:
+    store: str
+    inputs: list[str]
+    quads: int = 0
+    graphs: int = 0
+    evidence_records: int = 0
+    inferred: int = 0
+    seconds: float = 0.0
+    violations: list[Violation] = field(default_factory=list)
+    validated: bool = True
+
+    @property
+    def conforms(self) -> bool:
+        return not any(v.severity == "Violation" for v in self.violations)
+
+
+def input_files(paths: list[Path], only: bool = False) -> list[Path]:
+    """The files a build loads: the user's files, after the bundled graphs unless `only`."""
+    user = expand_inputs(paths)
+    return user if only else [*bundled_graph_files(), *user]
+
+
+def load_all(store: Store, files: list[Path]) -> None:
+    """The ontology (into its own graph), then each file."""
+    for path in ontology_files():
+        load_file(store, path, graph=ONTOLOGY_IRI)
+    for path in files:
+        load_file(store, path)
+
+
+def build(
+    store_path: Path,
+    paths: list[Path] | None = None,
+    *,
+    only: bool = False,
+    infer: bool = False,
+    allow_invalid: bool = False,
+    validate: bool = True,
+) -> BuildReport:
+    """Build the store at `store_path` atomically; raise on bad input or (unless allowed) invalid data.
+
+    On any error the previous store is left exactly as it was.
+    """
+    started = time.perf_counter()
+    files = input_files(paths or [], only)
+    report = BuildReport(store=str(store_path), inputs=[str(p) for p in files], validated=validate)
+    with new_generation(store_path) as (store, generation):
+        load_all(store, files)
+        if infer:
+            report.inferred = add_inferences(store)
+        if validate:
+            report.violations = validate_store(store, {p.parent for p in files})
+            if not report.conforms and not allow_invalid:
+                errors = sum(v.severity == "Violation" for v in report.violations)
+                raise ValidationFailed(
+                    f"build refused: {errors} SHACL violation(s); the previous store is unchanged "
+                    "(see them with `kg validate`, or load anyway with --allow-invalid)",
+                    list(report.violations),
+                )
+        _count(store, report)
+        report.seconds = time.perf_counter() - started
+        (generation / "build.json").write_text(
+            json.dumps(
+                {
+                    "kg_version": __version__,
+                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "inputs": report.inputs,
+                    "quads": report.quads,
+                    "graphs": report.graphs,
+                    "inferred": report.inferred,
+                    "validated": validate,
+                    "violations": sum(v.severity == "Violation" for v in report.violations),
+                },
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
+    return report
+
+
+def validate_files(paths: list[Path], only: bool = False) -> list[Violation]:
+    """Validate files as `kg build` would load them, without touching any store."""
+    files = input_files(paths, only)
+    store = memory_store()
+    load_all(store, files)
+    return validate_store(store, {p.parent for p in files})
+
+
+def _count(store: Store, report: BuildReport) -> None:
+    report.quads = len(store)
+    report.graphs = len(store.named_graphs())
+    report.evidence_records = len(
+        list(store.query(f"SELECT ?e WHERE {{ GRAPH <{PROVENANCE_GRAPH}> {{ ?e a kg:Evidence }} }}"))
+    )
+
+
+def add_inferences(store: Store) -> int:
+    """Add the OWL 2 RL closure about the data's entities to the graph kgg:inferred; returns its size.
+
+    Only new statements about entities of the data are kept, not the axioms owlrl derives about
+    the vocabulary itself, nor owl:sameAs self-links and owl:Thing types.
+    """
+    import owlrl
+    import rdflib
+
+    graph = union_graph(store)
+    before = set(graph)
+    entities = {
+        row["s"].value
+        for row in store.query(
+            "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } "
+            f"FILTER(?g NOT IN (<{ONTOLOGY_IRI}>, <{PROVENANCE_GRAPH}>)) FILTER(isIRI(?s)) }}"
+        )
+    }
+    owlrl.DeductiveClosure(
+        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
+    ).expand(graph)
+    target = ox.NamedNode(INFERRED_GRAPH)
+    quads = [
+        ox.Quad(from_rdflib(s), from_rdflib(p), from_rdflib(o), target)
+        for s, p, o in set(graph) - before
+        if str(s) in entities
+        and str(p) != OWL + "sameAs"
+        and str(o) != OWL + "Thing"
+        and not isinstance(o, rdflib.BNode)
+    ]
+    store.oxigraph.extend(quads)
+    record, provenance = ox.NamedNode(INFERRED_GRAPH), ox.NamedNode(PROVENANCE_GRAPH)
+    store.oxigraph.extend(
+        [
+            ox.Quad(record, ox.NamedNode(RDF + "type"), ox.NamedNode(KG + "InferredStatements"), provenance),
+            ox.Quad(record, ox.NamedNode(RDFS + "label"), ox.Literal("OWL 2 RL inferences", language="en"), provenance),
+        ]
+    )
+    return len(quads)

@@ -1,0 +1,62 @@
+"""Exceptions raised by the kg library; the CLI turns each into a one-line message and exit code."""
+
+from __future__ import annotations
+
+
+class KgError(Exception):
+    """Base class of kg errors; exit code 2 (bad input or usage)."""
+
+    exit_code = 2
+
+
+class InputFileError(KgError):
+    """An input file is missing, unreadable, of an unknown format or not valid RDF."""
+
+    def __init__(self, path: str, message: str, line: int | None = None, column: int | None = None):
+        self.path, self.line, self.column, self.detail = path, line, column, message
+        where = path
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {message}")
+
+
+class QueryError(KgError):
+    """A SPARQL query is malformed or failed, with the line and column when known."""
+
+
+class ForbiddenQueryError(QueryError):
+    """A query asks for something kg never does: SERVICE, LOAD or FROM a graph not in the store."""
+
+
+class ParameterError(KgError):
+    """A query parameter is malformed, unknown or of the wrong type."""
+
+
+class UnknownQueryError(KgError):
+    """No canned query has the given name."""
+
+
+class UnknownEntityError(KgError):
+    """No entity, or more than one, matches a name; carries suggestions."""
+
+    def __init__(self, message: str, suggestions: list[str] | None = None):
+        self.suggestions = suggestions or []
+        if self.suggestions:
+            message += "; did you mean: " + ", ".join(self.suggestions) + "?"
+        super().__init__(message)
+
+
+class StoreError(KgError):
+    """The store is missing, locked or unusable."""
+
+
+class ValidationFailed(KgError):
+    """Data does not conform to the SHACL shapes; exit code 1."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, violations: list[object] | None = None):
+        self.violations = violations or []
+        super().__init__(message)

@@ -1,0 +1,104 @@
+"""Format query results and records for the terminal or a file: table, CSV, TSV, JSON, XML, RDF."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from kg.errors import KgError
+from kg.namespaces import PREFIXES, XSD, shorten
+
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+QUERY_FORMATS = ["table", *RESULT_FORMATS, *GRAPH_FORMATS]
+
+
+def term_text(term: Any) -> str:
+    """A term as a person reads it: literal text, `prefix:name` for IRIs, `_:id` for blank nodes."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        return term.value
+    if isinstance(term, ox.NamedNode):
+        return shorten(term.value)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return str(term)
+
+
+def python_value(term: Any) -> Any:
+    """A term as a Python value: numbers as numbers, booleans as bools, the rest as text."""
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        if datatype in (XSD + "integer", XSD + "int", XSD + "long", XSD + "nonNegativeInteger"):
+            return int(term.value)
+        if datatype in (XSD + "decimal", XSD + "double", XSD + "float"):
+            return float(term.value)
+        if datatype == XSD + "boolean":
+            return term.value in ("true", "1")
+    return term_text(term)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Plain aligned columns (CJK-aware), one line per row, cells' newlines flattened."""
+    cells = [[" ".join(str(c).split()) for c in row] for row in rows]
+    widths = [_width(h) for h in headers]
+    for row in cells:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], _width(cell))
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v + " " * (widths[i] - _width(v)) for i, v in enumerate(values)).rstrip()
+    out = [line(headers), line(["-" * w for w in widths])]
+    out += [line(row) for row in cells]
+    return "\n".join(out)
+
+
+def write_result(result: Any, fmt: str, stream: IO[bytes]) -> int:
+    """Write a pyoxigraph query result in `fmt`; returns the rows or triples written (-1: not counted)."""
+    if isinstance(result, ox.QueryBoolean):
+        if fmt == "table":
+            stream.write(b"true\n" if bool(result) else b"false\n")
+        elif fmt in RESULT_FORMATS:
+            _write_text(stream, result.serialize(None, RESULT_FORMATS[fmt]))
+        else:
+            raise KgError("an ASK query gives true or false; use --format table, json, xml, csv or tsv")
+        return 1
+    if isinstance(result, ox.QueryTriples):
+        if fmt == "table":
+            fmt = "turtle"
+        if fmt not in GRAPH_FORMATS:
+            raise KgError(f"a CONSTRUCT or DESCRIBE query gives triples; use --format {', '.join(GRAPH_FORMATS)}")
+        triples = list(result)
+        ox.serialize(triples, stream, GRAPH_FORMATS[fmt], prefixes=PREFIXES if fmt == "turtle" else None)
+        return len(triples)
+    if fmt in GRAPH_FORMATS:
+        raise KgError(f"a SELECT query gives rows; use --format table, {', '.join(RESULT_FORMATS)}")
+    if fmt in RESULT_FORMATS:
+        _write_text(stream, result.serialize(None, RESULT_FORMATS[fmt]))
+        return -1
+    variables = [v.value for v in result.variables]
+    rows = [[term_text(row[v]) for v in variables] for row in result]
+    stream.write((format_table(variables, rows) + "\n").encode("utf-8"))
+    stream.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n".encode())
+    return len(rows)
+
+
+def _write_text(stream: IO[bytes], data: bytes) -> None:
+    stream.write(data if data.endswith(b"\n") else data + b"\n")

@@ -1,0 +1,218 @@
+"""SHACL validation (pySHACL) of a store: shapes, evidence coverage, and quotes against sources."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from kg.namespaces import (
+    ANNOTATION_PROPERTIES,
+    KGSH,
+    ONTOLOGY_IRI,
+    PROVENANCE_GRAPH,
+    shorten,
+)
+from kg.resources import graph_dir, shapes_file
+from kg.store import Store
+from kg.terms import to_rdflib, union_graph
+
+if TYPE_CHECKING:
+    import rdflib
+
+
+@dataclass(frozen=True, order=True)
+class Violation:
+    """One way the data breaks a shape; `focus` is the IRI of the node at fault."""
+
+    focus_label: str
+    focus: str
+    path: str
+    message: str
+    severity: str = "Violation"
+    value: str = ""
+
+    def line(self) -> str:
+        value = f" (value: {self.value})" if self.value else ""
+        return f"{self.severity}: {self.focus_label} <{self.focus}> {self.path}: {self.message}{value}"
+
+
+# Graphs whose statements are metadata or vocabulary rather than facts about the world.
+_META_GRAPHS = f"<{ONTOLOGY_IRI}>, <{PROVENANCE_GRAPH}>"
+_VOCABULARY_TYPES = (
+    "owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty owl:Ontology "
+    "rdf:Property rdfs:Class rdfs:Datatype skos:Concept skos:ConceptScheme owl:AllDisjointClasses"
+)
+
+_SUPPORTED = f"""
+SELECT DISTINCT ?s ?g WHERE {{
+  GRAPH ?g {{ ?s ?p ?o }}
+  GRAPH <{PROVENANCE_GRAPH}> {{ ?g a kg:Evidence }}
+}}"""
+
+# Run without the union default graph: `{ ?s ?p ?o }` is then the store's own default graph.
+_UNSUPPORTED = f"""
+SELECT DISTINCT ?s ?p WHERE {{
+  {{ ?s ?p ?o }}
+  UNION
+  {{
+    GRAPH ?g {{ ?s ?p ?o }}
+    FILTER(?g NOT IN ({_META_GRAPHS}))
+    FILTER NOT EXISTS {{ GRAPH <{PROVENANCE_GRAPH}> {{ ?g a kg:Evidence }} }}
+    FILTER NOT EXISTS {{
+      GRAPH <{PROVENANCE_GRAPH}> {{ ?g a kg:CuratedAnnotations }}
+      FILTER(?p IN ({", ".join(f"<{p}>" for p in ANNOTATION_PROPERTIES)}))
+    }}
+    FILTER NOT EXISTS {{ GRAPH <{PROVENANCE_GRAPH}> {{ ?g a kg:InferredStatements }} }}
+  }}
+  FILTER NOT EXISTS {{
+    {{ ?s a ?vocabulary }} UNION {{ GRAPH ?tg {{ ?s a ?vocabulary }} }}
+    VALUES ?vocabulary {{ {_VOCABULARY_TYPES} }}
+  }}
+}}"""
+
+_EVIDENCE = f"""
+SELECT ?e ?quote ?start ?end ?copy WHERE {{
+  GRAPH <{PROVENANCE_GRAPH}> {{
+    ?e a kg:Evidence ; kg:quote ?quote ; kg:source ?source .
+    OPTIONAL {{ ?e kg:startOffset ?start }}
+    OPTIONAL {{ ?e kg:endOffset ?end }}
+  }}
+  OPTIONAL {{ ?source kg:localCopy ?copy }}
+}}"""
+
+
+def validate_store(store: Store, source_roots: Iterable[Path] = ()) -> list[Violation]:
+    """All violations in the store, sorted; an empty list means the data conforms."""
+    import pyshacl
+    import rdflib
+
+    data = validation_graph(store)
+    shapes = rdflib.Graph().parse(shapes_file(), format="turtle")
+    _conforms, report, _text = pyshacl.validate(
+        data,
+        shacl_graph=shapes,
+        advanced=True,
+        inference="none",
+        allow_warnings=True,
+    )
+    violations = _read_report(report, data)
+    violations += check_quotes(store, [*source_roots, graph_dir()])
+    return sorted(set(violations))
+
+
+def validation_graph(store: Store) -> rdflib.Graph:
+    """The union of all graphs plus the derived kgsh:supportedBy / kgsh:unsupportedProperty links."""
+    import rdflib
+
+    graph = union_graph(store)
+    supported = rdflib.URIRef(KGSH + "supportedBy")
+    for row in store.query(_SUPPORTED):
+        graph.add((to_rdflib(row["s"]), supported, to_rdflib(row["g"])))
+    unsupported = rdflib.URIRef(KGSH + "unsupportedProperty")
+    for row in store.query(_UNSUPPORTED, union=False):
+        graph.add((to_rdflib(row["s"]), unsupported, to_rdflib(row["p"])))
+    return graph
+
+
+def check_quotes(store: Store, roots: Iterable[Path]) -> list[Violation]:
+    """Each quote must be the text at its offsets in the local copy of its source."""
+    roots = list(roots)
+    texts: dict[str, str | None] = {}
+    problems = []
+    for row in store.query(_EVIDENCE):
+        evidence, quote = row["e"].value, row["quote"].value
+        if row["copy"] is None:
+            continue
+        copy = row["copy"].value
+        if copy not in texts:
+            texts[copy] = _read_copy(copy, roots)
+        text = texts[copy]
+        label = shorten(evidence)
+        if text is None:
+            problems.append(
+                Violation(label, evidence, "kg:source", f"local copy {copy!r} of the source not found; quote not checked", "Warning")
+            )
+            continue
+        if quote not in text:
+            problems.append(Violation(label, evidence, "kg:quote", f"quote is not a verbatim passage of {copy}"))
+            continue
+        if row["start"] is not None and row["end"] is not None:
+            start, end = int(row["start"].value), int(row["end"].value)
+            if text[start:end] != quote:
+                problems.append(
+                    Violation(label, evidence, "kg:startOffset", f"offsets {start}..{end} do not frame the quote in {copy}")
+                )
+    return problems
+
+
+def _read_copy(copy: str, roots: list[Path]) -> str | None:
+    for root in roots:
+        candidate = (root / copy) if not Path(copy).is_absolute() else Path(copy)
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    return None
+
+
+def _read_report(report: rdflib.Graph, data: rdflib.Graph) -> list[Violation]:
+    from rdflib import RDF, Literal, URIRef
+    from rdflib.namespace import SH
+
+    violations = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        message = report.value(result, SH.resultMessage)
+        severity = report.value(result, SH.resultSeverity)
+        value = report.value(result, SH.value)
+        label = _english_label(data, focus) if focus is not None else ""
+        if isinstance(path, URIRef):
+            path_text = shorten(str(path))
+        elif path is not None:
+            path_text = _path_text(report, path)
+        else:
+            path_text = "-"
+        if isinstance(value, URIRef):
+            value_text = shorten(str(value))
+        elif isinstance(value, Literal):
+            value_text = repr(str(value)) + (f"^^{shorten(str(value.datatype))}" if value.datatype else "")
+        else:
+            value_text = ""
+        if path is not None and str(path) == KGSH + "unsupportedProperty":
+            path_text = value_text
+            value_text = ""
+        if path is not None and str(path) == KGSH + "supportedBy":
+            path_text = "evidence"
+        violations.append(
+            Violation(
+                focus_label=label or shorten(str(focus)),
+                focus=str(focus),
+                path=path_text,
+                message=str(message) if message else "does not conform",
+                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+                value=value_text,
+            )
+        )
+    return violations
+
+
+def _path_text(report: rdflib.Graph, path: rdflib.term.Node) -> str:
+    from rdflib.collection import Collection
+    from rdflib.namespace import SH
+
+    alternatives = report.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return " | ".join(shorten(str(p)) for p in Collection(report, alternatives))
+    return str(path)
+
+
+def _english_label(data: rdflib.Graph, node: rdflib.term.Node) -> str:
+    from rdflib import RDFS
+
+    labels = sorted(str(l) for l in data.objects(node, RDFS.label) if getattr(l, "language", None) in ("en", None))
+    return labels[0] if labels else ""
+
+

@@ -1,0 +1,70 @@
+"""Shared fixtures: fresh stores built from real Turtle/TriG files, a CLI runner, folder digests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.build import build
+from kg.store import Store, open_store
+
+DATA = Path(__file__).parent / "data"
+MINI = DATA / "mini.trig"
+BROKEN = DATA / "broken"
+
+
+def tree_digest(path: Path) -> str:
+    """SHA-256 over the names and bytes of every file under `path` (symlink targets included)."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file() or p.is_symlink()):
+        digest.update(str(file.relative_to(path)).encode())
+        digest.update(os.readlink(file).encode() if file.is_symlink() else file.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def digest() -> Callable[[Path], str]:
+    return tree_digest
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def mini_store_path(tmp_path: Path) -> Path:
+    """A store built from tests/data/mini.trig only (two quotes, a handful of facts)."""
+    path = tmp_path / "mini-store"
+    build(path, [MINI], only=True)
+    return path
+
+
+@pytest.fixture
+def mini_store(mini_store_path: Path) -> Store:
+    return open_store(mini_store_path)
+
+
+@pytest.fixture(scope="session")
+def bundled_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store built from the bundled ontology and graphs, once per test session (read-only use)."""
+    path = tmp_path_factory.mktemp("bundled") / "store"
+    build(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def bundled_store(bundled_store_path: Path) -> Store:
+    return open_store(bundled_store_path)
+
+
+@pytest.fixture(scope="session")
+def source_text() -> str:
+    from kg.resources import graph_dir
+
+    return (graph_dir() / "sources" / "japan-rok-2023.txt").read_text(encoding="utf-8")
