@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from kg import __version__
 from kg.errors import ValidationFailed
-from kg.namespaces import INFERRED_GRAPH, KG, ONTOLOGY_IRI, OWL, PROVENANCE_GRAPH, RDF, RDFS
+from kg.namespaces import INFERRED_GRAPH, KG, ONTOLOGY_IRI, OWL, PROVENANCE_GRAPH, RDF, RDFS, shorten
 from kg.resources import bundled_graph_files, ontology_files
 from kg.store import Store, expand_inputs, load_file, memory_store, new_generation
 from kg.terms import from_rdflib, union_graph
@@ -71,9 +71,10 @@ def build(
     with new_generation(store_path) as (store, generation):
         load_all(store, files)
         if infer:
-            report.inferred = add_inferences(store)
+            report.inferred, inconsistencies = add_inferences(store)
+            report.violations += inconsistencies
         if validate:
-            report.violations = validate_store(store, {p.parent for p in files})
+            report.violations += validate_store(store, {p.parent for p in files})
             if not report.conforms and not allow_invalid:
                 errors = sum(v.severity == "Violation" for v in report.violations)
                 raise ValidationFailed(
@@ -118,8 +119,14 @@ def _count(store: Store, report: BuildReport) -> None:
     )
 
 
-def add_inferences(store: Store) -> int:
-    """Add the OWL 2 RL closure about the data's entities to the graph kgg:inferred; returns its size.
+_OWLRL_ERROR = "http://www.daml.org/2002/03/agents/agent-ont#error"
+
+
+def add_inferences(store: Store) -> tuple[int, list[Violation]]:
+    """Add the OWL 2 RL closure about the data's entities to the graph kgg:inferred.
+
+    Returns how many statements were added and the inconsistencies the reasoner found (such as an
+    individual of two disjoint classes), as violations.
 
     Only new statements about entities of the data are kept, not the axioms owlrl derives about
     the vocabulary itself, nor owl:sameAs self-links and owl:Thing types.
@@ -141,7 +148,7 @@ def add_inferences(store: Store) -> int:
     ).expand(graph)
     target = ox.NamedNode(INFERRED_GRAPH)
     quads = [
-        ox.Quad(from_rdflib(s), from_rdflib(p), from_rdflib(o), target)
+        ox.Quad(ox.NamedNode(str(s)), ox.NamedNode(str(p)), from_rdflib(o), target)
         for s, p, o in set(graph) - before
         if str(s) in entities
         and str(p) != OWL + "sameAs"
@@ -149,6 +156,15 @@ def add_inferences(store: Store) -> int:
         and not isinstance(o, rdflib.BNode)
     ]
     store.oxigraph.extend(quads)
+    inconsistencies = [
+        Violation(
+            focus_label=shorten(str(message).rsplit(" ", 1)[-1]),
+            focus=str(message).rsplit(" ", 1)[-1],
+            path="owl:disjointWith" if "Disjoint" in str(message) else "-",
+            message=f"OWL RL inconsistency: {message}",
+        )
+        for message in graph.objects(None, rdflib.URIRef(_OWLRL_ERROR))
+    ]
     record, provenance = ox.NamedNode(INFERRED_GRAPH), ox.NamedNode(PROVENANCE_GRAPH)
     store.oxigraph.extend(
         [
@@ -156,4 +172,4 @@ def add_inferences(store: Store) -> int:
             ox.Quad(record, ox.NamedNode(RDFS + "label"), ox.Literal("OWL 2 RL inferences", language="en"), provenance),
         ]
     )
-    return len(quads)
+    return len(quads), sorted(inconsistencies)

@@ -13,12 +13,16 @@ from kg.errors import KgError
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-class KgCommandError(click.ClickException):
-    """A library error shown as one line, with the error's exit code."""
+class InputError(click.ClickException):
+    """Bad input or usage: one line, exit 2."""
 
-    def __init__(self, error: KgError):
-        super().__init__(str(error))
-        self.exit_code = error.exit_code
+    exit_code = EXIT_USAGE
+
+
+class CheckFailed(click.ClickException):
+    """A check failed (the data does not conform): one line, exit 1."""
+
+    exit_code = EXIT_CHECK_FAILED
 
 
 class KgGroup(click.Group):
@@ -28,7 +32,7 @@ class KgGroup(click.Group):
         try:
             return super().invoke(ctx)
         except KgError as error:
-            raise KgCommandError(error) from None
+            raise (CheckFailed if error.exit_code == EXIT_CHECK_FAILED else InputError)(str(error)) from None
 
 
 def _store_path(ctx: click.Context) -> Path:
@@ -124,10 +128,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], only: bool) -> None:
     from kg.build import validate_files
     from kg.validate import validate_store
 
-    if paths:
-        violations = validate_files(list(paths), only)
-    else:
-        violations = validate_store(_open(ctx))
+    violations = validate_files(list(paths), only) if paths else validate_store(_open(ctx))
     for violation in violations:
         click.echo(violation.line())
     errors = sum(v.severity == "Violation" for v in violations)
@@ -193,7 +194,8 @@ def query(
 
 @cli.command()
 @click.argument("name")
-@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]),
+              help="Text for reading, JSON for scripts.")
 @click.pass_context
 def describe(ctx: click.Context, name: str, fmt: str) -> None:
     """Show an entity's facts with dates and evidence; NAME is a label or alias in any language.
@@ -215,14 +217,17 @@ def describe(ctx: click.Context, name: str, fmt: str) -> None:
     if others:
         click.echo("  also: " + "; ".join(others))
     for fact in entity.facts:
-        arrow = f"{fact.predicate_label} → {fact.value_label}" if fact.direction == "out" else f"← {fact.predicate_label} of {fact.value_label}"
-        click.echo(f"  {arrow}")
+        if fact.direction == "out":
+            click.echo(f"  {fact.predicate_label} → {fact.value_label}")
+        else:
+            click.echo(f"  ← {fact.predicate_label} of {fact.value_label}")
         for quote in fact.quotes:
             click.echo(f"      “{quote}”")
 
 
 @cli.command()
-@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json"]))
+@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json"]),
+              help="Tables for reading, JSON for scripts.")
 @click.pass_context
 def stats(ctx: click.Context, fmt: str) -> None:
     """Counts by class and property, and entities without evidence.
@@ -254,7 +259,8 @@ def stats(ctx: click.Context, fmt: str) -> None:
 
 @cli.command()
 @click.option("--format", "fmt", default="turtle", show_default=True,
-              type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld", "graphml", "gexf"]))
+              type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld", "graphml", "gexf"]),
+              help="RDF format, or graphml/gexf for Gephi.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of standard output.")
 @click.pass_context
 def export(ctx: click.Context, fmt: str, output: Path | None) -> None:

@@ -76,7 +76,7 @@ def write_result(result: Any, fmt: str, stream: IO[bytes]) -> int:
         if fmt == "table":
             stream.write(b"true\n" if bool(result) else b"false\n")
         elif fmt in RESULT_FORMATS:
-            _write_text(stream, result.serialize(None, RESULT_FORMATS[fmt]))
+            _write_text(stream, result.serialize(None, RESULT_FORMATS[fmt]) or b"")
         else:
             raise KgError("an ASK query gives true or false; use --format table, json, xml, csv or tsv")
         return 1
@@ -91,7 +91,7 @@ def write_result(result: Any, fmt: str, stream: IO[bytes]) -> int:
     if fmt in GRAPH_FORMATS:
         raise KgError(f"a SELECT query gives rows; use --format table, {', '.join(RESULT_FORMATS)}")
     if fmt in RESULT_FORMATS:
-        _write_text(stream, result.serialize(None, RESULT_FORMATS[fmt]))
+        _write_text(stream, result.serialize(None, RESULT_FORMATS[fmt]) or b"")
         return -1
     variables = [v.value for v in result.variables]
     rows = [[term_text(row[v]) for v in variables] for row in result]

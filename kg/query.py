@@ -130,9 +130,8 @@ def typed_value(name: str, raw: str, kind: str, store: Store | None = None) -> A
             Decimal(raw)
         except InvalidOperation:
             raise ParameterError(problem) from None
-    elif kind == XSD + "boolean":
-        if raw not in ("true", "false", "1", "0"):
-            raise ParameterError(problem)
+    elif kind == XSD + "boolean" and raw not in ("true", "false", "1", "0"):
+        raise ParameterError(problem)
     if kind == XSD + "string":
         return ox.Literal(raw)
     return ox.Literal(raw, datatype=ox.NamedNode(kind))
@@ -159,7 +158,7 @@ def _iri_value(name: str, raw: str, store: Store | None) -> str:
 
 def infer_value(raw: str) -> Any:
     """Type of an undeclared parameter, from its look: <iri>, prefix:name, number, date, else string."""
-    if raw.startswith("<") and raw.endswith(">") or re.match(r"^[a-z][a-z0-9+.-]*://", raw, re.I):
+    if (raw.startswith("<") and raw.endswith(">")) or re.match(r"^[a-z][a-z0-9+.-]*://", raw, re.I):
         return ox.NamedNode(raw.strip("<>"))
     prefix, colon, local = raw.partition(":")
     if colon and prefix in PREFIXES and " " not in raw:
@@ -221,7 +220,7 @@ def run_query(
         raise QueryError(f"query failed: {error}") from None
     except SyntaxError as error:
         raise QueryError(f"invalid SPARQL: {_syntax_message(error, sparql)}") from None
-    except (OSError, RuntimeError, ValueError) as error:
+    except (OSError, ValueError) as error:
         raise QueryError(f"query failed: {error}") from None
 
 

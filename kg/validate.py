@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyoxigraph as ox
-
 from kg.namespaces import (
     ANNOTATION_PROPERTIES,
     KGSH,
@@ -133,9 +131,8 @@ def check_quotes(store: Store, roots: Iterable[Path]) -> list[Violation]:
         text = texts[copy]
         label = shorten(evidence)
         if text is None:
-            problems.append(
-                Violation(label, evidence, "kg:source", f"local copy {copy!r} of the source not found; quote not checked", "Warning")
-            )
+            message = f"local copy {copy!r} of the source not found; quote not checked"
+            problems.append(Violation(label, evidence, "kg:source", message, "Warning"))
             continue
         if quote not in text:
             problems.append(Violation(label, evidence, "kg:quote", f"quote is not a verbatim passage of {copy}"))
@@ -143,9 +140,8 @@ def check_quotes(store: Store, roots: Iterable[Path]) -> list[Violation]:
         if row["start"] is not None and row["end"] is not None:
             start, end = int(row["start"].value), int(row["end"].value)
             if text[start:end] != quote:
-                problems.append(
-                    Violation(label, evidence, "kg:startOffset", f"offsets {start}..{end} do not frame the quote in {copy}")
-                )
+                message = f"offsets {start}..{end} do not frame the quote in {copy}"
+                problems.append(Violation(label, evidence, "kg:startOffset", message))
     return problems
 
 
@@ -212,7 +208,9 @@ def _path_text(report: rdflib.Graph, path: rdflib.term.Node) -> str:
 def _english_label(data: rdflib.Graph, node: rdflib.term.Node) -> str:
     from rdflib import RDFS
 
-    labels = sorted(str(l) for l in data.objects(node, RDFS.label) if getattr(l, "language", None) in ("en", None))
+    labels = sorted(
+        str(label) for label in data.objects(node, RDFS.label) if getattr(label, "language", None) in ("en", None)
+    )
     return labels[0] if labels else ""
 
 
