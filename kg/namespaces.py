@@ -19,6 +19,7 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 PROVENANCE_GRAPH = KGG + "provenance"
 LEXICON_GRAPH = KGG + "lexicon"
 INFERRED_GRAPH = KGG + "inferred"
+ANALYSIS_GRAPH = KGG + "analysis"
 
 PREFIXES: dict[str, str] = {
     "kg": KG,

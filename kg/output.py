@@ -102,3 +102,26 @@ def write_result(result: Any, fmt: str, stream: IO[bytes]) -> int:
 
 def _write_text(stream: IO[bytes], data: bytes) -> None:
     stream.write(data if data.endswith(b"\n") else data + b"\n")
+
+
+ROW_FORMATS = ("table", "csv", "json")
+
+
+def write_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, stream: IO[bytes]) -> None:
+    """Records (dicts) as an aligned table, CSV or a JSON array; only `columns` are shown."""
+    import csv
+    import io
+    import json
+
+    if fmt == "json":
+        payload = [{c: row.get(c) for c in columns} for row in rows]
+        stream.write((json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    elif fmt == "csv":
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([["" if row.get(c) is None else row.get(c) for c in columns] for row in rows])
+        stream.write(text.getvalue().encode("utf-8"))
+    else:
+        cells = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
+        stream.write((format_table(list(columns), cells) + "\n").encode("utf-8"))

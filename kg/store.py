@@ -122,16 +122,24 @@ def _live_database(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def new_generation(path: Path) -> Iterator[tuple[Store, Path]]:
+def new_generation(path: Path, *, copy_current: bool = False) -> Iterator[tuple[Store, Path]]:
     """Yield a writable store in a new generation folder; make it live only if the block succeeds.
 
+    The new generation starts empty, or (`copy_current`) as a copy of the live one, for updates.
     On any exception the new generation is deleted and the live one is left untouched.
     """
+    if copy_current:
+        live = _live_database(path)
     _prepare_store_folder(path)
     with _build_lock(path):
         _remove_stale_generations(path)
         generation = path / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
         generation.mkdir()
+        if copy_current:
+            ox.Store.read_only(str(live)).backup(str(generation / "oxigraph"))
+            info = live.parent / "build.json"
+            if info.exists():
+                shutil.copyfile(info, generation / "build.json")
         store = Store(ox.Store(str(generation / "oxigraph")), str(path))
         try:
             yield store, generation

@@ -64,7 +64,9 @@ SELECT DISTINCT ?s ?p WHERE {{
       GRAPH <{PROVENANCE_GRAPH}> {{ ?g a kg:CuratedAnnotations }}
       FILTER(?p IN ({", ".join(f"<{p}>" for p in ANNOTATION_PROPERTIES)}))
     }}
-    FILTER NOT EXISTS {{ GRAPH <{PROVENANCE_GRAPH}> {{ ?g a kg:InferredStatements }} }}
+    FILTER NOT EXISTS {{
+      GRAPH <{PROVENANCE_GRAPH}> {{ ?g a ?derived VALUES ?derived {{ kg:InferredStatements kg:AnalysisResults }} }}
+    }}
   }}
   FILTER NOT EXISTS {{
     {{ ?s a ?vocabulary }} UNION {{ GRAPH ?tg {{ ?s a ?vocabulary }} }}

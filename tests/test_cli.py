@@ -153,3 +153,42 @@ def test_export_for_gephi(runner: CliRunner, mini_store_path: Path, tmp_path: Pa
 def test_version(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["--version"])
     assert result.exit_code == 0 and "kg, version" in result.output
+
+
+def test_demo_builds_and_answers_the_questions(runner: CliRunner, tmp_path: Path) -> None:
+    result = run(runner, tmp_path / "demo-store", "demo")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("== ") == 7
+    for expected in ("Kishida Fumio", "Supreme Court of Korea", "2023-03-06", "2019-07", "Joe Biden",
+                     "Sado mine complex", "part of", "The acrimony came to a head in October 2018"):
+        assert expected in result.output
+    assert "Next: kg query --list" in result.output
+
+
+def test_canned_query_parameter_of_the_wrong_type(runner: CliRunner, bundled_store_path: Path) -> None:
+    result = run(runner, bundled_store_path, "query", "cq1-summit-leaders", "--param", "date=16 March")
+    assert result.exit_code == 2
+    assert result.output.strip() == "Error: parameter date: '16 March' is not a valid xsd:date"
+    unknown = run(runner, bundled_store_path, "query", "cq1-summit-leaders", "--param", "day=2023-03-16")
+    assert unknown.exit_code == 2 and "has no parameter 'day' (it has: date)" in unknown.output
+
+
+def test_canned_queries_listed_with_questions(runner: CliRunner, bundled_store_path: Path) -> None:
+    result = run(runner, bundled_store_path, "query", "--list")
+    for name in ("cq1-summit-leaders", "cq7-ruling-to-summit", "claims", "timeline"):
+        assert name in result.output
+    assert "Which two leaders held the summit of 16 March 2023, and where?" in result.output
+
+
+def test_every_canned_query_runs(bundled_store_path: Path) -> None:
+    from kg.query import canned_queries, run_canned
+    from kg.store import open_store
+
+    store = open_store(bundled_store_path)
+    for name, canned in canned_queries().items():
+        assert canned.description, name
+        result = list(run_canned(store, name))
+        if name == "entities-without-evidence":
+            assert result == []
+        else:
+            assert result, name

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from kg.build import validate_files
-from tests.conftest import BROKEN, MINI
+from tests.conftest import BROKEN, DATA, MINI
 
 CASES = {
     "ruling-without-court": ("kgr:ruling-x", "kg:court", "A ruling needs the court"),
     "ruling-without-date": ("kgr:ruling-x", "kg:date", "A ruling needs its date"),
     "agreement-one-party": ("kgr:pact-x", "kg:party | kg:signatory", "at least two parties"),
-    "event-without-date": ("kgr:visit-x", "kg:date", "An event needs a date"),
+    "event-without-date": ("kgr:visit-x", "-", "An event needs a date"),
     "event-without-participant": ("kgr:summit-x", "-", "at least one participant"),
     "claim-without-claimant": ("kgr:claim-x", "kg:claimant", "A claim needs a claimant"),
     "claim-without-content": ("kgr:claim-x", "kg:content", "A claim needs its content"),
@@ -32,6 +32,10 @@ KGR = "https://w3id.org/kg-diplomacy/resource/"
 
 def test_the_valid_fixture_conforms() -> None:
     assert validate_files([MINI], only=True) == []
+
+
+def test_undated_event_anchored_to_a_dated_ruling_conforms() -> None:
+    assert validate_files([MINI, DATA / "event-anchored.trig"], only=True) == []
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
