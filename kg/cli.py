@@ -285,6 +285,195 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     click.echo(f"Wrote {output}", err=True)
 
 
+def _graph(ctx: click.Context, as_of: str | None = None, classes: tuple[str, ...] = ()) -> Any:
+    from kg.dates import parse_user_date
+    from kg.project import entity_graph
+
+    cut = parse_user_date(as_of, "--as-of") if as_of else None
+    return entity_graph(_open(ctx), as_of=cut, classes=classes)
+
+
+def _write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
+    from kg.output import write_rows
+
+    write_rows(rows, columns, fmt, _stdout())
+
+
+VIEW_CHOICE = click.Choice(["full", "contracted", "actors", "bipartite"])
+ROWS_CHOICE = click.Choice(["table", "csv", "json"])
+
+
+@cli.command()
+@click.option("--view", "view_name", type=VIEW_CHOICE, default="full", show_default=True,
+              help="full: entities and n-ary nodes; contracted: n-ary nodes as edges; actors; bipartite.")
+@click.option("--as-of", metavar="DATE", help="Only what had happened or held by DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--top", type=click.IntRange(min=0), default=20, show_default=True, help="Rows to show (0: all).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for sampling and Louvain.")
+@click.option("--samples", type=click.IntRange(min=1), help="Betweenness from this many sampled sources.")
+@click.option("--engine", type=click.Choice(["auto", "networkx", "igraph"]), default="auto", show_default=True,
+              help="auto: networkx for small graphs, igraph above 2,000 nodes.")
+@click.option("--format", "fmt", type=ROWS_CHOICE, default="table", show_default=True, help="Output format.")
+@click.option("--write-back", is_flag=True, help="Store the scores in the graph kgg:analysis (atomic update).")
+@click.pass_context
+def analyze(ctx: click.Context, view_name: str, as_of: str | None, top: int, seed: int, samples: int | None,
+            engine: str, fmt: str, write_back: bool) -> None:
+    """Centrality, communities (Louvain), brokers and k-core of a projection of the graph.
+
+    Example: kg analyze --view actors --as-of 2023-03-15 --top 10
+    """
+    from kg.analyze import analysis_rows, brokers, communities
+    from kg.project import view
+
+    graph = view(_graph(ctx, as_of), view_name)
+    rows = analysis_rows(graph, seed=seed, samples=samples, engine=engine)
+    groups, modularity = communities(graph, seed=seed, engine=engine)
+    found = brokers(graph)
+    if write_back:
+        from kg.analyze import write_back as store_scores
+
+        store_scores(_store_path(ctx), rows, {"view": view_name, "as_of": as_of or "", "seed": seed})
+    columns = ["label", "kind", "degree", "betweenness", "pagerank", "eigenvector", "community", "broker", "core"]
+    _write_rows(rows[:top] if top else rows, columns, fmt)
+    click.echo(f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} links; {len(groups)} communities "
+               f"(modularity {modularity:.3f}); {len(found['articulation_points'])} brokers, "
+               f"{len(found['bridges'])} bridges" + ("; scores written to kgg:analysis" if write_back else ""),
+               err=True)
+
+
+@cli.command()
+@click.argument("source")
+@click.argument("target")
+@click.option("--k", "k", type=int, default=3, show_default=True, help="How many paths.")
+@click.option("--as-of", metavar="DATE", help="Only links that held by DATE.")
+@click.option("--via-hubs", is_flag=True, help="Count every step alike (by default busy nodes and claims cost more).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Text for reading, JSON for scripts.")
+@click.pass_context
+def path(ctx: click.Context, source: str, target: str, k: int, as_of: str | None, via_hubs: bool, fmt: str) -> None:
+    """Explain how two entities are linked: the k best paths, every hop with its date and evidence.
+
+    Example: kg path "Supreme Court forced-labour ruling of October 2018" "Japan-ROK summit of 16 March 2023"
+    """
+    import dataclasses
+    import json
+
+    from kg.explore import explain_paths
+
+    found = explain_paths(_open(ctx), source, target, k=k, as_of=as_of, avoid_hubs=not via_hubs)
+    if fmt == "json":
+        click.echo(json.dumps([dataclasses.asdict(p) for p in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("No path links them" + (f" as of {as_of}" if as_of else "") + ".")
+    for number, explained in enumerate(found, 1):
+        click.echo(f"Path {number} ({len(explained.hops)} steps):")
+        click.echo("\n".join("  " + line for line in explained.lines()))
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--hops", type=int, default=1, show_default=True, help="How far to look (0 or more).")
+@click.option("--as-of", metavar="DATE", help="Only links that held by DATE.")
+@click.option("--format", "fmt", type=ROWS_CHOICE, default="table", show_default=True, help="Output format.")
+@click.pass_context
+def neighbors(ctx: click.Context, name: str, hops: int, as_of: str | None, fmt: str) -> None:
+    """Entities within --hops links of NAME, nearest first, with the link that reaches each.
+
+    Example: kg neighbors Kishida --hops 2
+    """
+    from kg.explore import neighbors as find_neighbors
+
+    rows = find_neighbors(_open(ctx), name, hops=hops, as_of=as_of)
+    _write_rows(rows, ["distance", "label", "kind", "date", "via"], fmt)
+
+
+@cli.command()
+@click.option("--actor", metavar="NAME", help="Only entries this actor takes part in.")
+@click.option("--between", nargs=2, metavar="START END", help="Only entries that may fall between two dates.")
+@click.option("--format", "fmt", type=ROWS_CHOICE, default="table", show_default=True, help="Output format.")
+@click.option("--quotes/--no-quotes", default=False, help="Show the evidence quote of each entry (table).")
+@click.pass_context
+def timeline(ctx: click.Context, actor: str | None, between: tuple[str, str] | None, fmt: str, quotes: bool) -> None:
+    """Dated events, rulings, agreements, status changes and claims in date order, with evidence.
+
+    Example: kg timeline --actor "Yoon Suk-yeol" --between 2022 2023-04
+    """
+    from kg.explore import timeline as build_timeline
+
+    rows = build_timeline(_open(ctx), actor=actor, between=between or None)
+    columns = ["date", "kind", "label", "status", "actors"]
+    if quotes or fmt != "table":
+        columns.append("quote")
+    _write_rows(rows, columns, fmt)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("kg-graph.html"), show_default=True,
+              help="HTML file to write.")
+@click.option("--focus", "focus_name", metavar="NAME", help="Only the neighbourhood of this entity.")
+@click.option("--hops", type=int, default=2, show_default=True, help="Size of the --focus neighbourhood.")
+@click.option("--as-of", metavar="DATE", help="Only what had happened or held by DATE.")
+@click.option("--class", "classes", multiple=True, metavar="CLASS", help="Keep only these classes (Actor, Summit…).")
+@click.option("--view", "view_name", type=VIEW_CHOICE, default="full", show_default=True, help="Which projection.")
+@click.option("--size", type=click.Choice(["pagerank", "degree", "betweenness", "none"]), default="pagerank",
+              show_default=True, help="Node size by this centrality.")
+@click.pass_context
+def render(ctx: click.Context, output: Path, focus_name: str | None, hops: int, as_of: str | None,
+           classes: tuple[str, ...], view_name: str, size: str) -> None:
+    """Write an interactive graph page: one HTML file that works offline.
+
+    Example: kg render -o summit.html --focus "Japan-ROK summit of 16 March 2023" --hops 1
+    """
+    from kg.analyze import centrality
+    from kg.errors import ParameterError
+    from kg.project import view
+    from kg.render import focus, network, write_page
+
+    if hops < 0:
+        raise ParameterError(f"--hops must be 0 or more, not {hops}")
+    graph = _graph(ctx, as_of, classes)
+    title = "kg graph" + (f" as of {as_of}" if as_of else "")
+    if focus_name:
+        from kg.describe import find_entity
+
+        center = find_entity(_open(ctx), focus_name)
+        if center.iri not in graph:
+            raise ParameterError(f"--focus: {focus_name!r} is not in the graph{' as of ' + as_of if as_of else ''}")
+        graph = focus(graph, center.iri, hops)
+        title = f"{center.label}: {hops}-hop neighbourhood" + (f" as of {as_of}" if as_of else "")
+    graph = view(graph, view_name)
+    sizes = {r["node"]: r[size] for r in centrality(graph)} if size != "none" else None
+    net = network(graph, sizes=sizes, title=title)
+    try:
+        write_page(net, output, title=title, subtitle=f"{view_name} view")
+    except OSError as error:
+        raise click.FileError(str(output), error.strerror) from None
+    click.echo(f"Wrote {output}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} links", err=True)
+
+
+@cli.command()
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--hops", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Size of each entity page's neighbourhood graph.")
+@click.pass_context
+def site(ctx: click.Context, outdir: Path, hops: int) -> None:
+    """Write a static site: the whole graph, a page per entity and per canned query; opens from file://.
+
+    Example: kg site japan-rok-site && xdg-open japan-rok-site/index.html
+    """
+    from kg.site import site_pages
+
+    pages = site_pages(_open(ctx), hops=hops)
+    try:
+        for relative, text in pages.items():
+            target = outdir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise click.FileError(str(outdir), error.strerror) from None
+    click.echo(f"Wrote {len(pages)} files to {outdir}; open {outdir / 'index.html'}", err=True)
+
+
 DEMO_QUERIES = [
     "cq1-summit-leaders", "cq2-ruling-order", "cq3-compensation-plan", "cq4-export-controls",
     "cq5-phnom-penh-statement", "cq6-minefields", "cq7-ruling-to-summit",

@@ -55,10 +55,12 @@ def find_entity(store: Store, name: str) -> EntityRef:
 
     Raises UnknownEntityError with suggestions when nothing or several entities match.
     """
-    labels = entity_labels(store)
     iri = _as_iri(name)
-    if iri is not None and iri in labels:
+    if iri is not None and store.query(
+        "ASK { ?e a ?class . ?class rdfs:subClassOf* kg:Entity }", {ox.Variable("e"): ox.NamedNode(iri)}
+    ):
         return EntityRef(iri, preferred_label(store, iri))
+    labels = entity_labels(store)
     wanted = normalize(name)
     exact = sorted({e for e, names in labels.items() if any(normalize(n) == wanted for n in names)})
     if len(exact) == 1:
@@ -161,7 +163,7 @@ def describe(store: Store, name: str) -> EntityDescription:
         seen.add(key)
         value = row["o"]
         value_text = _term_text(value)
-        quotes = tuple(sorted(row["quotes"].value.split("\x1f"))) if row["quotes"].value else ()
+        quotes = tuple(sorted(row["quotes"].value.split("\x1f"))) if row["quotes"] and row["quotes"].value else ()
         facts.append(
             Fact(
                 direction=row["dir"].value,

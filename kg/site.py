@@ -1,0 +1,125 @@
+"""A static site over the graph: an index with the whole graph and every entity, one page per
+entity (its neighbourhood, facts with evidence, timeline) and one page per canned query.
+
+`site_pages()` returns the pages as text keyed by relative path; the `kg site` command writes them.
+Pages open from file:// with no server: vis-network sits in `assets/`, links are relative, and
+every string from the data is escaped by Jinja's autoescape or put in place with textContent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kg.describe import describe
+from kg.explore import timeline
+from kg.namespaces import KGR
+from kg.output import term_text
+from kg.project import entity_graph
+from kg.query import canned_queries, run_canned
+from kg.render import focus, network, page_html, vis_asset
+from kg.store import Store
+
+
+def slug(iri: str, taken: set[str]) -> str:
+    """A stable, readable file name for an entity: the IRI's local name, made safe and unique."""
+    local = iri[len(KGR):] if iri.startswith(KGR) else iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    base = re.sub(r"[^a-z0-9-]+", "-", local.lower()).strip("-") or "entity"
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}-{n}", n + 1
+    taken.add(name)
+    return name
+
+
+def _environment() -> Any:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def site_pages(store: Store, *, hops: int = 1) -> dict[str, str]:
+    """Every page of the site, by relative path (index.html, entities/…, queries/…, assets/…)."""
+    from kg.analyze import centrality
+
+    env = _environment()
+    graph = entity_graph(store)
+    taken: set[str] = set()
+    slugs = {node: slug(node, taken) for node in sorted(graph.nodes)}
+    sizes = {row["node"]: row["pagerank"] for row in centrality(graph)}
+    pages: dict[str, str] = {
+        "assets/vis-network.min.js": vis_asset("vis-network.min.js"),
+        "assets/vis-network.css": vis_asset("vis-network.css"),
+    }
+    entities = sorted(
+        ({"href": f"entities/{slugs[n]}.html", "label": d["label"], "kind": d["kind"], "date": d.get("date", "")}
+         for n, d in graph.nodes(data=True)),
+        key=lambda e: (e["label"].casefold(), e["href"]),
+    )
+    queries = [{"href": f"queries/{name}.html", "title": q.title, "description": q.description}
+               for name, q in canned_queries().items()]
+    index_extra = env.get_template("index_details.html").render(entities=entities, queries=queries)
+    pages["index.html"] = page_html(
+        network(graph, sizes=sizes), title="kg: the whole graph",
+        subtitle=f"{graph.number_of_nodes()} entities, {graph.number_of_edges()} links; "
+        "double-click a node to open its page",
+        links={n: f"entities/{s}.html" for n, s in slugs.items()}, asset_prefix="assets/", extra_html=index_extra,
+    )
+    events = timeline(store)
+    for node, data in graph.nodes(data=True):
+        pages[f"entities/{slugs[node]}.html"] = _entity_page(env, store, graph, node, data, slugs, sizes, events, hops)
+    for name in canned_queries():
+        pages[f"queries/{name}.html"] = _query_page(env, store, name, slugs)
+    return pages
+
+
+def _entity_page(env: Any, store: Store, graph: Any, node: str, data: dict[str, Any], slugs: dict[str, str],
+                 sizes: dict[str, float], events: list[dict[str, Any]], hops: int) -> str:
+    import networkx as nx
+
+    description = describe(store, node)
+    facts = []
+    for fact in description.facts:
+        target = _expand(fact.value)
+        relation = fact.predicate_label if fact.direction == "out" else f"{fact.predicate_label} of (inverse)"
+        facts.append({"relation": relation, "value": fact.value_label, "quotes": fact.quotes,
+                      "href": f"{slugs[target]}.html" if target in slugs else None})
+    near = set(nx.all_neighbors(graph, node)) | {node}
+    own_timeline = [
+        {**entry, "href": f"{slugs[entry['node']]}.html" if entry["node"] in slugs else None}
+        for entry in events if entry["node"] in near
+    ]
+    also = "; ".join(f"{text} ({lang})" if lang else text for text, lang in description.labels
+                     if text != description.label)
+    extra = env.get_template("entity_details.html").render(
+        home="../index.html", kind=data["kind"], date=data.get("date", ""), also=also,
+        facts=facts, timeline=own_timeline,
+    )
+    ego = focus(graph, node, hops)
+    return page_html(
+        network(ego, sizes={n: sizes.get(n, 0.0) for n in ego}), title=str(data["label"]),
+        subtitle=f"{data['kind']} · neighbourhood of {ego.number_of_nodes()} entities",
+        links={n: f"{slugs[n]}.html" for n in ego if n in slugs}, asset_prefix="../assets/", extra_html=extra,
+    )
+
+
+def _expand(value: str) -> str:
+    return KGR + value[4:] if value.startswith("kgr:") else value
+
+
+def _query_page(env: Any, store: Store, name: str, slugs: dict[str, str]) -> str:
+    canned = canned_queries()[name]
+    result = run_canned(store, name)
+    columns = [v.value for v in result.variables]
+    rows = []
+    for solution in result:
+        row = []
+        for column in columns:
+            term = solution[column]
+            iri = getattr(term, "value", "") if type(term).__name__ == "NamedNode" else ""
+            row.append({"text": term_text(term), "href": f"../entities/{slugs[iri]}.html" if iri in slugs else None})
+        rows.append(row)
+    return str(env.get_template("table.html").render(
+        title=canned.title, description=canned.description, sparql=canned.text, columns=columns, rows=rows,
+        home="../index.html",
+    ))
