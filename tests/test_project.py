@@ -87,8 +87,8 @@ def test_views(bundled_store: Store) -> None:
     assert actors[japan][korea]["weight"] > 10
     bipartite = actor_issue_graph(graph)
     assert {d["bipartite"] for _, d in bipartite.nodes(data=True)} == {0, 1}
-    assert all(bipartite.nodes[a]["top"] == "Actor" and bipartite.nodes[b]["top"] == "Dispute"
-               or bipartite.nodes[b]["top"] == "Actor" and bipartite.nodes[a]["top"] == "Dispute"
+    assert all((bipartite.nodes[a]["top"] == "Actor" and bipartite.nodes[b]["top"] == "Dispute")
+               or (bipartite.nodes[b]["top"] == "Actor" and bipartite.nodes[a]["top"] == "Dispute")
                for a, b in bipartite.edges())
     flat = contracted(graph)
     assert not any(d["hub"] for _, d in flat.nodes(data=True))
