@@ -121,10 +121,14 @@ def _live_database(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def new_generation(path: Path, *, copy_current: bool = False) -> Iterator[tuple[Store, Path]]:
+def new_generation(
+    path: Path, *, copy_current: bool = False, keep_previous: bool = False
+) -> Iterator[tuple[Store, Path]]:
     """Yield a writable store in a new generation folder; make it live only if the block succeeds.
 
     The new generation starts empty, or (`copy_current`) as a copy of the live one, for updates.
+    `keep_previous` leaves the replaced generation on disk for readers that still have it open
+    (the server's workers); the next build or update removes it.
     On any exception the new generation is deleted and the live one is left untouched.
     """
     if copy_current:
@@ -153,7 +157,7 @@ def new_generation(path: Path, *, copy_current: bool = False) -> Iterator[tuple[
         temporary_link.unlink(missing_ok=True)
         temporary_link.symlink_to(generation.name)
         os.replace(temporary_link, path / CURRENT)
-        if previous is not None and previous != generation:
+        if previous is not None and previous != generation and not keep_previous:
             shutil.rmtree(previous, ignore_errors=True)
 
 

@@ -1,0 +1,415 @@
+"""`kg serve`: a SPARQL 1.1 Protocol endpoint over the store, safe by default (Starlette + uvicorn).
+
+* Binds 127.0.0.1 unless told otherwise; read-only unless started with --allow-update and a
+  bearer token (from KG_SERVE_TOKEN or a token file, never the command line).
+* SERVICE, LOAD and FROM/FROM NAMED of graphs not in the store are refused before a query runs.
+* Queries run in a pool of worker processes (kg.workers): bounded concurrency, a per-query time
+  limit enforced by killing the worker, and a result-size limit. Requests have a size limit.
+* Updates (SPARQL Update, Graph Store Protocol) run in a separate process under the same time
+  limit, into a copy of the live store generation that is swapped in only on success.
+* GET /sparql without a query returns the service description; / serves the `kg site` pages and
+  /query a small offline query page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import multiprocessing
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from kg.errors import ForbiddenQueryError, KgError
+from kg.sparql_guard import check_query
+from kg.workers import QueryJob, QueryOutcome, QueryPool
+
+RESULT_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+GRAPH_TYPES = {
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+}
+UPLOAD_TYPES = {
+    "text/turtle": "turtle", "application/n-triples": "ntriples", "application/ld+json": "jsonld",
+    "application/rdf+xml": "rdfxml", "application/n-quads": "nquads", "application/trig": "trig",
+}
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    store_path: Path
+    host: str = "127.0.0.1"
+    port: int = 7878
+    workers: int = 3
+    timeout: float = 10.0
+    max_result_bytes: int = 50 * 1024 * 1024
+    max_request_bytes: int = 1024 * 1024
+    allow_update: bool = False
+    token: str | None = None
+    site: bool = True
+
+
+def _accepted(header: str) -> list[tuple[str, float]]:
+    """Media types of an Accept header, best first (by q, then order)."""
+    items = []
+    for index, part in enumerate(header.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        quality = 1.0
+        for option in fields[1:]:
+            if option.startswith("q="):
+                try:
+                    quality = float(option[2:])
+                except ValueError:
+                    quality = 0.0
+        if fields[0]:
+            items.append((fields[0].lower(), quality, -index))
+    return [(m, q) for m, q, _ in sorted(items, key=lambda item: (-item[1], -item[2])) if q > 0]
+
+
+def negotiate(accept: str, format_param: str | None) -> tuple[str, str, bool]:
+    """(results format, graph format, wants HTML) from ?format= or the Accept header."""
+    if format_param:
+        name = format_param.lower()
+        aliases = {"ttl": "turtle", "nt": "ntriples", "json-ld": "jsonld", "rdf": "rdfxml", "html": "html"}
+        name = aliases.get(name, name)
+        if name == "html":
+            return "json", "turtle", True
+        return (name if name in RESULT_TYPES else "json", name if name in GRAPH_TYPES else "turtle", False)
+    results, graph, html = None, None, False
+    for media, _ in _accepted(accept or "*/*"):
+        if media == "text/html" and results is None and graph is None:
+            html = True
+        for name, media_type in RESULT_TYPES.items():
+            if results is None and media in (media_type, "application/json" if name == "json" else ""):
+                results = name
+        for name, media_type in GRAPH_TYPES.items():
+            if graph is None and media == media_type:
+                graph = name
+    return results or "json", graph or "turtle", html
+
+
+def service_description(base: str, allow_update: bool) -> str:
+    languages = "sd:SPARQL11Query" + (", sd:SPARQL11Update" if allow_update else "")
+    results = ", ".join(f"<http://www.w3.org/ns/formats/{f}>" for f in
+                        ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                         "Turtle", "N-Triples", "JSON-LD", "RDF_XML"))
+    return f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+
+[] a sd:Service ;
+    rdfs:label "kg SPARQL endpoint" ;
+    rdfs:comment "Read-only unless --allow-update; SERVICE, LOAD and foreign FROM refused; time-limited." ;
+store are refused; queries have a time limit." ;
+    sd:endpoint <{base}> ;
+    sd:supportedLanguage {languages} ;
+    sd:feature sd:UnionDefaultGraph ;
+    sd:resultFormat {results} ;
+    sd:defaultDataset [ a sd:Dataset ; rdfs:comment "The default graph is the union of all named graphs." ] .
+"""
+
+
+def _apply_update(store_path: str, operation: str, payload: str, graph: str | None, fmt: str | None,
+                  connection: Any) -> None:
+    """In a child process: copy the live generation, apply one change, swap it in on success."""
+    try:
+        import pyoxigraph as ox
+
+        from kg.store import new_generation
+
+        with new_generation(Path(store_path), copy_current=True, keep_previous=True) as (store, _):
+            if operation == "update":
+                store.oxigraph.update(payload)
+            else:
+                target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+                if operation in ("put", "delete"):
+                    if graph is None:
+                        store.oxigraph.clear_graph(ox.DefaultGraph())
+                    elif store.oxigraph.contains_named_graph(target):
+                        store.oxigraph.remove_graph(target)
+                    elif operation == "delete":
+                        raise LookupError(f"no graph <{graph}> in the store")
+                if operation in ("put", "post"):
+                    formats = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                               "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+                    store.oxigraph.load(payload.encode("utf-8"), format=formats[fmt or "turtle"],
+                                        to_graph=target, base_iri=graph)
+        connection.send((204, ""))
+    except SyntaxError as error:
+        connection.send((400, " ".join(str(error).split())))
+    except LookupError as error:
+        connection.send((404, str(error)))
+    except Exception as error:  # the server reports every failure as one line
+        connection.send((500, " ".join(str(error).split()) or type(error).__name__))
+
+
+class Server:
+    """The endpoint's state: configuration, the query pool, and a lock that serialises updates."""
+
+    def __init__(self, config: ServeConfig):
+        self.config = config
+        self.pool = QueryPool(config.store_path, size=config.workers, timeout=config.timeout)
+        self.update_lock = asyncio.Lock()
+        self.site_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._graphs: tuple[str, frozenset[str]] = ("", frozenset())
+
+    def named_graphs(self) -> frozenset[str]:
+        """The store's named graphs, cached per generation (for the FROM check)."""
+        import pyoxigraph as ox
+
+        live = os.path.realpath(self.config.store_path / "current")
+        if self._graphs[0] != live:
+            store = ox.Store.read_only(os.path.join(live, "oxigraph"))
+            graphs = frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+            self._graphs = (live, graphs)
+        return self._graphs[1]
+
+    async def query(self, text: str, accept: str, format_param: str | None, default_graphs: list[str],
+                    named_graphs: list[str]) -> Any:
+        from starlette.responses import PlainTextResponse, Response
+
+        try:
+            check_query(text, lambda iri: iri in self.named_graphs())
+        except ForbiddenQueryError as error:
+            return PlainTextResponse(f"{error}\n", status_code=403)
+        results_format, graph_format, html = negotiate(accept, format_param)
+        outcome = await self.pool.run(QueryJob(
+            text, results_format="json" if html else results_format, graph_format=graph_format,
+            default_graphs=tuple(default_graphs), named_graphs=tuple(named_graphs),
+            max_bytes=self.config.max_result_bytes,
+        ))
+        if outcome.status != 200:
+            headers = {"Retry-After": "1"} if outcome.status == 503 else None
+            return PlainTextResponse(outcome.message + "\n", status_code=outcome.status, headers=headers)
+        if html:
+            return _html_results(text, outcome)
+        media = GRAPH_TYPES[outcome.format] if outcome.kind == "graph" else RESULT_TYPES[outcome.format]
+        charset = "; charset=utf-8" if media.startswith("text/") or media.endswith("json") else ""
+        return Response(outcome.body, media_type=media + charset)
+
+    async def change(self, operation: str, payload: str, graph: str | None = None, fmt: str | None = None) -> Any:
+        """Run one update in a child process under the time limit; the live store changes only on success."""
+        from starlette.responses import PlainTextResponse, Response
+
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(target=_apply_update,
+                                  args=(str(self.config.store_path), operation, payload, graph, fmt, child),
+                                  daemon=True)
+        async with self.update_lock:
+            process.start()
+            child.close()
+            finished = await asyncio.to_thread(parent.poll, self.config.timeout)
+            if not finished:
+                process.kill()
+                await asyncio.to_thread(process.join, 5)
+                return PlainTextResponse(
+                    f"the update was stopped at the server's time limit of {self.config.timeout:g} s; "
+                    "the store is unchanged\n", status_code=504)
+            status, message = parent.recv()
+            await asyncio.to_thread(process.join, 5)
+        if status == 204:
+            return Response(status_code=204)
+        return PlainTextResponse(f"{message}; the store is unchanged\n", status_code=status)
+
+
+def _html_results(query: str, outcome: QueryOutcome) -> Any:
+    import json
+
+    from jinja2 import Environment, PackageLoader, select_autoescape
+    from starlette.responses import HTMLResponse
+
+    env = Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
+    columns: list[str] = []
+    rows: list[list[str]] = []
+    text = ""
+    if outcome.kind == "graph":
+        text = outcome.body.decode("utf-8")
+    else:
+        data = json.loads(outcome.body)
+        if "boolean" in data:
+            columns, rows = ["answer"], [["true" if data["boolean"] else "false"]]
+        else:
+            columns = data["head"]["vars"]
+            rows = [[b.get(c, {}).get("value", "") for c in columns] for b in data["results"]["bindings"]]
+    page = env.get_template("results.html").render(query=query, columns=columns, rows=rows, text=text)
+    return HTMLResponse(page)
+
+
+def create_app(config: ServeConfig) -> Any:
+    """The Starlette application (uvicorn runs it; tests can too)."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse, RedirectResponse, Response
+    from starlette.routing import Mount, Route
+    from starlette.staticfiles import StaticFiles
+
+    server = Server(config)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await server.pool.start()
+        if config.site:
+            server.site_dir = tempfile.TemporaryDirectory(prefix="kg-site-")
+            await asyncio.to_thread(_write_site, config.store_path, Path(server.site_dir.name))
+            app.router.routes.append(Mount("/site", app=StaticFiles(directory=server.site_dir.name, html=True)))
+        yield
+        await server.pool.stop()
+        if server.site_dir is not None:
+            server.site_dir.cleanup()
+
+    async def read_body(request: Request) -> bytes | Response:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > config.max_request_bytes:
+            return PlainTextResponse(f"request larger than the limit of {config.max_request_bytes} bytes\n",
+                                     status_code=413)
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > config.max_request_bytes:
+                return PlainTextResponse(f"request larger than the limit of {config.max_request_bytes} bytes\n",
+                                         status_code=413)
+        return bytes(body)
+
+    def authorised(request: Request) -> Response | None:
+        if not config.allow_update:
+            return PlainTextResponse("this endpoint is read-only (start kg serve with --allow-update)\n",
+                                     status_code=403)
+        header = request.headers.get("authorization", "")
+        token = header[7:] if header.lower().startswith("bearer ") else ""
+        if not config.token or not hmac.compare_digest(token.encode(), config.token.encode()):
+            return PlainTextResponse("a valid bearer token is required for updates\n", status_code=401,
+                                     headers={"WWW-Authenticate": 'Bearer realm="kg"'})
+        return None
+
+    async def sparql(request: Request) -> Response:
+        params = dict(request.query_params)
+        multi = request.query_params
+        query: str | None = params.get("query")
+        update: str | None = None
+        default_graphs = multi.getlist("default-graph-uri")
+        named_graphs = multi.getlist("named-graph-uri")
+        if request.method == "POST":
+            body = await read_body(request)
+            if isinstance(body, Response):
+                return body
+            media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if media == "application/sparql-query":
+                query = body.decode("utf-8", errors="replace")
+            elif media == "application/sparql-update":
+                update = body.decode("utf-8", errors="replace")
+            elif media == "application/x-www-form-urlencoded":
+                form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+                query = form.get("query", [None])[0]
+                update = form.get("update", [None])[0]
+                default_graphs += form.get("default-graph-uri", []) + form.get("using-graph-uri", [])
+                named_graphs += form.get("named-graph-uri", [])
+            else:
+                return PlainTextResponse("POST a query as application/sparql-query or "
+                                         "application/x-www-form-urlencoded\n", status_code=415)
+        if update is not None:
+            denied = authorised(request)
+            if denied is not None:
+                return denied
+            try:
+                check_query(update, lambda iri: iri in server.named_graphs())
+            except ForbiddenQueryError as error:
+                return PlainTextResponse(f"{error}\n", status_code=403)
+            response: Response = await server.change("update", update)
+            return response
+        if query is None:
+            accept = request.headers.get("accept", "")
+            if negotiate(accept, None)[2]:
+                return RedirectResponse("/query", status_code=303)
+            base = str(request.url).split("?")[0]
+            return Response(service_description(base, config.allow_update), media_type="text/turtle")
+        result: Response = await server.query(query, request.headers.get("accept", ""), params.get("format"),
+                                              default_graphs, named_graphs)
+        return result
+
+    async def graph_store(request: Request) -> Response:
+        """SPARQL 1.1 Graph Store HTTP Protocol, indirect identification (?graph=IRI or ?default)."""
+        import pyoxigraph as ox
+
+        graph = request.query_params.get("graph")
+        if graph is None and "default" not in request.query_params:
+            return PlainTextResponse("name a graph with ?graph=IRI or ?default\n", status_code=400)
+        if graph is not None:
+            try:
+                ox.NamedNode(graph)
+            except ValueError:
+                return PlainTextResponse(f"not an IRI: {graph}\n", status_code=400)
+        if request.method in ("GET", "HEAD"):
+            pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
+            if graph and graph not in server.named_graphs():
+                return PlainTextResponse(f"no graph <{graph}> in the store\n", status_code=404)
+            response: Response = await server.query(
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}", request.headers.get("accept", "text/turtle"),
+                request.query_params.get("format"), [], [])
+            return response
+        denied = authorised(request)
+        if denied is not None:
+            return denied
+        if request.method == "DELETE":
+            deleted: Response = await server.change("delete", "", graph)
+            return deleted
+        body = await read_body(request)
+        if isinstance(body, Response):
+            return body
+        media = request.headers.get("content-type", "text/turtle").split(";")[0].strip().lower()
+        if media not in UPLOAD_TYPES or UPLOAD_TYPES[media] in ("nquads", "trig"):
+            return PlainTextResponse(f"unsupported graph format {media!r}\n", status_code=415)
+        changed: Response = await server.change("put" if request.method == "PUT" else "post",
+                                                body.decode("utf-8", errors="replace"), graph, UPLOAD_TYPES[media])
+        return changed
+
+    async def query_page(request: Request) -> Response:
+        from importlib.resources import files
+
+        from starlette.responses import HTMLResponse
+
+        return HTMLResponse((files("kg") / "templates" / "query.html").read_text(encoding="utf-8"))
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/site/index.html" if config.site else "/query", status_code=303)
+
+    routes = [
+        Route("/", home),
+        Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/rdf-graphs", graph_store, methods=["GET", "HEAD", "PUT", "POST", "DELETE"]),
+        Route("/query", query_page),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def _write_site(store_path: Path, target: Path) -> None:
+    from kg.site import site_pages
+    from kg.store import open_store
+
+    for relative, text in site_pages(open_store(store_path)).items():
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        (target / relative).write_text(text, encoding="utf-8")
+
+
+def serve(config: ServeConfig) -> None:
+    """Run the endpoint until interrupted."""
+    import uvicorn
+
+    from kg.store import open_store
+
+    if config.allow_update and not config.token:
+        raise KgError("--allow-update needs a bearer token: set KG_SERVE_TOKEN or use --token-file")
+    open_store(config.store_path).close()  # fail early, with kg's message, if there is no store
+    uvicorn.run(create_app(config), host=config.host, port=config.port, log_level="warning",
+                limit_concurrency=256, timeout_keep_alive=5)
