@@ -111,7 +111,6 @@ def service_description(base: str, allow_update: bool) -> str:
 [] a sd:Service ;
     rdfs:label "kg SPARQL endpoint" ;
     rdfs:comment "Read-only unless --allow-update; SERVICE, LOAD and foreign FROM refused; time-limited." ;
-store are refused; queries have a time limit." ;
     sd:endpoint <{base}> ;
     sd:supportedLanguage {languages} ;
     sd:feature sd:UnionDefaultGraph ;
