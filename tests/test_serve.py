@@ -198,7 +198,8 @@ def test_runaway_query_is_stopped_while_others_are_answered(endpoint: Endpoint) 
     thread = threading.Thread(target=runaway)
     thread.start()
     time.sleep(0.5)
-    quick = [httpx.get(endpoint.url + "/sparql", params={"query": COUNT}, timeout=5) for _ in range(20)]
+    with httpx.Client(timeout=5) as client:
+        quick = [client.get(endpoint.url + "/sparql", params={"query": COUNT}) for _ in range(20)]
     quick_done = time.monotonic() - started
     thread.join()
     stopped_after = time.monotonic() - started
