@@ -53,6 +53,7 @@ DATE_TYPES = {XSD + "date": "D", XSD + "gYearMonth": "M", XSD + "gYear": "Y"}
 
 
 def _pandas() -> Any:
+    """pandas, imported when first needed (it ships no type information, so it is typed as Any)."""
     import importlib
 
     return importlib.import_module("pandas")
@@ -289,9 +290,9 @@ def show(
     title = title or "kg graph"
     page = page_html(net, title=title)
     frame = (
-        f'<iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
-        f'title="{html.escape(title, quote=True)}" class="kg-graph" '
-        f'style="width: 100%; height: {int(height)}px; border: 1px solid #ddd;"></iframe>'
+        f'<div class="kg-graph"><iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
+        f'title="{html.escape(title, quote=True)}" '
+        f'style="width: 100%; height: {int(height)}px; border: 1px solid #ddd;"></iframe></div>'
     )
     shown = _inline_page_class()(frame)
     shown.summary = f"<kg graph page {title!r}: {len(net.nodes)} nodes, {len(net.edges)} links>"
