@@ -173,14 +173,11 @@ def _read_report(report: rdflib.Graph, data: rdflib.Graph) -> list[Violation]:
             path_text = _path_text(report, path)
         else:
             path_text = "-"
-        if isinstance(value, URIRef):
+        if isinstance(value, URIRef) and value != focus:
             value_text = shorten(str(value))
         elif isinstance(value, Literal):
             value_text = repr(str(value)) + (f"^^{shorten(str(value.datatype))}" if value.datatype else "")
         else:
-            value_text = ""
-        if path is not None and str(path) == KGSH + "unsupportedProperty":
-            path_text = value_text
             value_text = ""
         if path is not None and str(path) == KGSH + "supportedBy":
             path_text = "evidence"
