@@ -285,12 +285,12 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     click.echo(f"Wrote {output}", err=True)
 
 
-def _graph(ctx: click.Context, as_of: str | None = None, classes: tuple[str, ...] = ()) -> Any:
+def _graph(store: Any, as_of: str | None = None, classes: tuple[str, ...] = ()) -> Any:
     from kg.dates import parse_user_date
     from kg.project import entity_graph
 
     cut = parse_user_date(as_of, "--as-of") if as_of else None
-    return entity_graph(_open(ctx), as_of=cut, classes=classes)
+    return entity_graph(store, as_of=cut, classes=classes)
 
 
 def _write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
@@ -324,7 +324,7 @@ def analyze(ctx: click.Context, view_name: str, as_of: str | None, top: int, see
     from kg.analyze import analysis_rows, brokers, communities
     from kg.project import view
 
-    graph = view(_graph(ctx, as_of), view_name)
+    graph = view(_graph(_open(ctx), as_of), view_name)
     rows = analysis_rows(graph, seed=seed, samples=samples, engine=engine)
     groups, modularity = communities(graph, seed=seed, engine=engine)
     found = brokers(graph)
@@ -431,12 +431,13 @@ def render(ctx: click.Context, output: Path, focus_name: str | None, hops: int, 
 
     if hops < 0:
         raise ParameterError(f"--hops must be 0 or more, not {hops}")
-    graph = _graph(ctx, as_of, classes)
+    store = _open(ctx)
+    graph = _graph(store, as_of, classes)
     title = "kg graph" + (f" as of {as_of}" if as_of else "")
     if focus_name:
         from kg.describe import find_entity
 
-        center = find_entity(_open(ctx), focus_name)
+        center = find_entity(store, focus_name)
         if center.iri not in graph:
             raise ParameterError(f"--focus: {focus_name!r} is not in the graph{' as of ' + as_of if as_of else ''}")
         graph = focus(graph, center.iri, hops)
