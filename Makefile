@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-deps demo test lint bench clean
+.PHONY: setup system-deps bench-deps demo test lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -22,16 +22,29 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# Debian's Chromium for the real-browser tests (Playwright drives it; it never downloads a browser).
+# Debian packages the tests drive for real: Chromium (Playwright uses it; it never downloads a
+# browser) and Virtuoso (the remote-store tests start one on loopback). Installed only if missing.
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v virtuoso-t >/dev/null 2>&1 || missing="$$missing virtuoso-opensource"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+# wrk drives the endpoint benchmark from a second process.
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 
 test: setup system-deps lint
 	$(BIN)/python -m pytest
 
-bench: setup
+bench: setup system-deps bench-deps
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_serve.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

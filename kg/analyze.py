@@ -160,11 +160,12 @@ def communities(
         finally:
             igraph.set_random_number_generator(random)
         groups = [[ig.names[i] for i in members] for members in clustering]
+        modularity = ig.graph.modularity(clustering.membership, weights="weight", resolution=resolution)
     else:
         groups = [list(c) for c in nx.community.louvain_communities(
             simple, weight="weight", seed=seed, resolution=resolution)]
+        modularity = nx.community.modularity(simple, groups, weight="weight", resolution=resolution)
     groups = sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g[0]))
-    modularity = nx.community.modularity(simple, groups, weight="weight")
     return groups, modularity
 
 
@@ -222,6 +223,7 @@ def write_back(store_path: Any, rows: list[dict[str, Any]], parameters: dict[str
     import pyoxigraph as ox
 
     from kg.namespaces import ANALYSIS_GRAPH, KG, PROVENANCE_GRAPH, RDF, RDFS, XSD
+    from kg.remote import is_remote, remote_generation
     from kg.store import new_generation
 
     graph = record = ox.NamedNode(ANALYSIS_GRAPH)
@@ -248,7 +250,9 @@ def write_back(store_path: Any, rows: list[dict[str, Any]], parameters: dict[str
         ox.Quad(record, ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime"),
                 ox.Literal(now, datatype=ox.NamedNode(XSD + "dateTime")), provenance),
     ]
-    with new_generation(store_path, copy_current=True) as (store, _):
+    target = (remote_generation(store_path, copy_current=True) if is_remote(store_path)
+              else new_generation(store_path, copy_current=True))
+    with target as (store, _):
         store.oxigraph.update(f"DROP SILENT GRAPH <{ANALYSIS_GRAPH}>")
         store.oxigraph.update(f"DELETE WHERE {{ GRAPH <{PROVENANCE_GRAPH}> {{ <{ANALYSIS_GRAPH}> ?p ?o }} }}")
         store.oxigraph.extend(quads)

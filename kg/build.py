@@ -53,7 +53,7 @@ def load_all(store: Store, files: list[Path]) -> None:
 
 
 def build(
-    store_path: Path,
+    store_path: Path | str,
     paths: list[Path] | None = None,
     *,
     only: bool = False,
@@ -68,7 +68,11 @@ def build(
     started = time.perf_counter()
     files = input_files(paths or [], only)
     report = BuildReport(store=str(store_path), inputs=[str(p) for p in files], validated=validate)
-    with new_generation(store_path) as (store, generation):
+    from kg.remote import is_remote, remote_generation
+
+    # A server: load and validate in memory; only a build that succeeds is uploaded and swapped in.
+    target = remote_generation(str(store_path)) if is_remote(store_path) else new_generation(Path(store_path))
+    with target as (store, generation):
         load_all(store, files)
         if infer:
             report.inferred, inconsistencies = add_inferences(store)

@@ -35,10 +35,14 @@ class KgGroup(click.Group):
             raise (CheckFailed if error.exit_code == EXIT_CHECK_FAILED else InputError)(str(error)) from None
 
 
-def _store_path(ctx: click.Context) -> Path:
+def _store_path(ctx: click.Context) -> Path | str:
+    """The --store folder, or the SPARQL endpoint URL as given (a Path would mangle its //)."""
+    from kg.remote import is_remote
     from kg.store import default_store_path
 
     chosen = ctx.obj.get("store") if ctx.obj else None
+    if is_remote(chosen):
+        return str(chosen)
     return Path(chosen) if chosen else default_store_path()
 
 
@@ -57,8 +61,9 @@ def _stdout() -> Any:
 @click.option(
     "--store",
     envvar="KG_STORE",
-    metavar="PATH",
-    help="Store folder (default: the user's data folder; env KG_STORE).",
+    metavar="PATH|URL",
+    help="Store folder, or the URL of a SPARQL server (docs/remote-stores.md); "
+    "default: the user's data folder; env KG_STORE.",
 )
 @click.version_option(package_name="kg-diplomacy", prog_name="kg")
 @click.pass_context
@@ -507,8 +512,11 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, timeout: float
     token = token_file.read_text(encoding="utf-8").strip() if token_file else os.environ.get("KG_SERVE_TOKEN")
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: binding {host}: the endpoint is reachable from other machines", err=True)
+    store_path = _store_path(ctx)
+    if isinstance(store_path, str):
+        raise click.UsageError("kg serve serves a store folder; a SPARQL server already has its own endpoint")
     config = ServeConfig(
-        store_path=_store_path(ctx), host=host, port=port, workers=workers, timeout=timeout,
+        store_path=store_path, host=host, port=port, workers=workers, timeout=timeout,
         max_result_bytes=max_result_mb * 1024 * 1024, max_request_bytes=max_request_kb * 1024,
         allow_update=allow_update, token=token or None, site=not no_site,
     )

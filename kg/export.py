@@ -33,7 +33,7 @@ def export(store: Store, fmt: str, stream: IO[bytes]) -> None:
         return
     rdf_format = RDF_EXPORTS[fmt]
     if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-        quads = sorted(store.oxigraph.quads_for_pattern(None, None, None, None), key=str)
+        quads = sorted(store.quads(), key=str)
         ox.serialize(quads, stream, rdf_format, prefixes=PREFIXES if fmt == "trig" else None)
     else:
         triples = sorted(store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"), key=str)

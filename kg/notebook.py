@@ -73,7 +73,15 @@ def open(store: str | os.PathLike[str] | None = None) -> Store:
     Without `store`: KG_STORE or the default store, built from the bundled ontology and graphs
     (validated) if nothing has been built there yet. A given folder must hold a built store.
     """
-    if store is None:
+    from kg.remote import is_remote
+
+    if store is None and is_remote(os.environ.get("KG_STORE")):
+        opened = open_store(os.environ["KG_STORE"])
+        _state["store"] = opened
+        return opened
+    if store is not None and is_remote(str(store)):
+        path: Path | str = str(store)
+    elif store is None:
         path = store_path()
         if not (path / "current").exists():
             from kg.build import build
@@ -89,10 +97,12 @@ def open(store: str | os.PathLike[str] | None = None) -> Store:
 
 
 def _store(store: Store | str | os.PathLike[str] | None) -> Store:
-    if isinstance(store, Store):
-        return store
+    from kg.remote import RemoteStore, is_remote
+
+    if isinstance(store, Store | RemoteStore):
+        return store  # a RemoteStore offers the same query(), named_graphs() and quads()
     if store is not None:
-        return open_store(Path(store))
+        return open_store(str(store) if is_remote(str(store)) else Path(store))
     return _state["store"] if "store" in _state else open()
 
 

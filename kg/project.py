@@ -57,8 +57,8 @@ SELECT ?e ?c ?label ?date ?end ?madeAt WHERE {
 }"""
 _EVIDENCE = f"""
 SELECT ?g ?quote ?source WHERE {{
-  GRAPH <{PROVENANCE_GRAPH}> {{ ?g a kg:Evidence ; kg:quote ?quote . OPTIONAL {{ ?g kg:source ?src }} }}
-  OPTIONAL {{ ?src rdfs:label ?source }}
+  GRAPH <{PROVENANCE_GRAPH}> {{ ?g a kg:Evidence ; kg:quote ?quote }}
+  OPTIONAL {{ GRAPH <{PROVENANCE_GRAPH}> {{ ?g kg:source ?src }} OPTIONAL {{ ?src rdfs:label ?source }} }}
 }}"""
 _STATEMENTS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?p != rdf:type) }"
 _RELATION_LABELS = """

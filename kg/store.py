@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pyoxigraph as ox
 
@@ -81,6 +81,10 @@ class Store:
     def named_graphs(self) -> set[str]:
         return {g.value for g in self.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)}
 
+    def quads(self) -> list[ox.Quad]:
+        """Every statement of every graph (kg.remote.RemoteStore has the same method)."""
+        return list(self.oxigraph.quads_for_pattern(None, None, None, None))
+
     def __len__(self) -> int:
         return len(self.oxigraph)
 
@@ -94,8 +98,16 @@ def memory_store() -> Store:
     return Store(ox.Store(), ":memory:")
 
 
-def open_store(path: Path) -> Store:
-    """Open the live generation of a built store, read-only."""
+def open_store(path: Path | str) -> Store:
+    """Open the live generation of a built store, read-only; for an http(s) URL, that SPARQL server.
+
+    A kg.remote.RemoteStore offers the same query(), named_graphs(), quads(), len() and close().
+    """
+    from kg.remote import is_remote, open_remote
+
+    if is_remote(path):
+        return cast(Store, open_remote(str(path)))
+    path = Path(path)
     database = _live_database(path)
     try:
         return Store(ox.Store.read_only(str(database)), str(path))

@@ -1,0 +1,442 @@
+"""`--store URL`: kg against a real Virtuoso started on loopback by the test session.
+
+The same CLI session (build, query, describe, export, stats, analyze, path, render) runs against the
+embedded store and against Virtuoso, and their answers are compared. Failed builds (malformed file,
+invalid data, failing upload, failing swap) must leave the server's graphs exactly as they were.
+These tests are never skipped: without Debian's virtuoso-opensource they fail and say how to get it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+import socket
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner, Result
+
+from kg.cli import cli
+from kg.remote import MANIFEST_GRAPH, RemoteStore
+from kg.remote_sparql import bind_values, prefix_lines, values_clause
+from tests import virtuoso
+from tests.conftest import BROKEN, DATA, MINI
+
+SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/", "http://www.w3.org/2002/07/owl#", "http://www.w3.org/ns/ldp#")
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[virtuoso.Virtuoso]:
+    try:
+        started = virtuoso.start()
+    except virtuoso.VirtuosoMissing:
+        pytest.fail("Virtuoso is missing: run make test, which installs virtuoso-opensource", pytrace=False)
+    try:
+        yield started
+    finally:
+        started.stop()
+        import shutil
+
+        shutil.rmtree(started.folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def env(server: virtuoso.Virtuoso, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment a user sets: credentials in variables, never on the command line."""
+    return {
+        "KG_REMOTE_USER": server.user,
+        "KG_REMOTE_PASSWORD": server.password,
+        "KG_REMOTES_CONFIG": str(tmp_path_factory.mktemp("cfg") / "none.toml"),
+        "KG_STORE": "",
+    }
+
+
+def kg(store: str | Path, *args: str, env: Mapping[str, str | None] | None = None) -> Result:
+    return CliRunner().invoke(cli, ["--store", str(store), *args], env=env)
+
+
+@pytest.fixture(scope="session")
+def built(server: virtuoso.Virtuoso, env: dict[str, str]) -> str:
+    """Virtuoso holding the bundled graphs, built through the CLI."""
+    result = kg(server.sparql_url, "build", env=env)
+    assert result.exit_code == 0, result.output
+    return server.sparql_url
+
+
+def snapshot(server: virtuoso.Virtuoso) -> tuple[dict[str, int], str]:
+    """Every graph on the server with its size, and a SHA-256 over every statement outside the system graphs.
+
+    Read straight from the SPARQL endpoint (not through kg), page by page.
+    """
+    client = httpx.Client(timeout=120)
+
+    def select(query: str) -> list[dict[str, Any]]:
+        response = client.post(server.sparql_url, data={"query": query},
+                               headers={"Accept": "application/sparql-results+json"})
+        response.raise_for_status()
+        assert "x-sparql-maxrows" not in response.headers
+        rows: list[dict[str, Any]] = response.json()["results"]["bindings"]
+        return rows
+
+    sizes = {r["g"]["value"]: int(r["n"]["value"])
+             for r in select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+    digest = hashlib.sha256()
+    for graph in sorted(g for g in sizes if not g.startswith(SYSTEM_GRAPHS) and "/DAV/" not in g
+                        and not g.endswith("/sparql")):
+        for offset in range(0, sizes[graph], 5000):
+            rows = select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} "
+                          f"ORDER BY ?s ?p ?o LIMIT 5000 OFFSET {offset}")
+            for row in rows:
+                digest.update(json.dumps([graph, row], sort_keys=True).encode())
+    client.close()
+    return sizes, digest.hexdigest()
+
+
+def canonical(nquads: str) -> list[str]:
+    """N-Quads with blank nodes named canonically (RDFC-1.0), sorted: equal iff the datasets are isomorphic."""
+    dataset = ox.Dataset(ox.parse(nquads.encode(), ox.RdfFormat.N_QUADS))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted(str(q) for q in dataset)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The same CLI session on both stores
+
+
+def test_a_server_without_a_build_says_so(server: virtuoso.Virtuoso, env: dict[str, str]) -> None:
+    """(Runs first, on the fresh server.)"""
+    result = kg(server.sparql_url, "stats", env=env)
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"Error: {server.sparql_url}: no kg dataset has been built on this server yet; "
+                                     f"run `kg --store {server.sparql_url} build` first")
+
+
+@pytest.fixture(params=["embedded", "virtuoso"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, dict[str, str]]:
+    if request.param == "embedded":
+        return str(tmp_path / "store"), {"KG_STORE": ""}
+    server: virtuoso.Virtuoso = request.getfixturevalue("server")
+    return server.sparql_url, request.getfixturevalue("env")
+
+
+def test_cli_session_on_both_stores(backend: tuple[str, dict[str, str]], tmp_path: Path) -> None:
+    store, env = backend
+    built = kg(store, "build", env=env)
+    assert built.exit_code == 0, built.output
+    assert re.match(r"Built \S+: \d+ statements in \d+ graphs, \d+ evidence records", built.output), built.output
+
+    leaders = kg(store, "query", "cq1-summit-leaders", env=env)
+    assert leaders.exit_code == 0, leaders.output
+    for name in ("Kishida Fumio", "Yoon Suk-yeol", "Tokyo"):
+        assert name in leaders.output
+    assert "(3 rows)" in leaders.output
+    dated = kg(store, "query", "cq1-summit-leaders", "--param", "date=2023-03-16", "--format", "json", env=env)
+    assert dated.exit_code == 0, dated.output
+    assert len(json.loads(dated.output)["results"]["bindings"]) == 3
+    ask = kg(store, "query", "ASK { kgr:yoon-suk-yeol a kg:Person }", env=env)
+    assert ask.exit_code == 0 and ask.output.strip() == "true", ask.output
+
+    described = kg(store, "describe", "Yoon", env=env)
+    assert described.exit_code == 0, described.output
+    assert described.output.startswith("Yoon Suk-yeol  <https://w3id.org/kg-diplomacy/resource/yoon-suk-yeol>")
+    assert "“" in described.output  # facts come with their evidence quotes
+    unknown = kg(store, "describe", "Yoon Sukyeol", env=env)
+    assert unknown.exit_code == 2 and "did you mean" in unknown.output
+
+    turtle = kg(store, "export", "--format", "turtle", env=env)
+    assert turtle.exit_code == 0 and "Kishida Fumio" in turtle.stdout
+    nquads = kg(store, "export", "--format", "nquads", env=env)
+    assert nquads.exit_code == 0
+    assert "<https://w3id.org/kg-diplomacy/graph/provenance>" in nquads.stdout
+
+    stats = kg(store, "stats", "--format", "json", env=env)
+    assert stats.exit_code == 0, stats.output
+    numbers = json.loads(stats.stdout)
+    assert numbers["quads"] == len(nquads.stdout.splitlines())
+    assert numbers["evidence_records"] > 50
+
+    actors = kg(store, "analyze", "--view", "actors", "--format", "json", "--top", "0", env=env)
+    assert actors.exit_code == 0, actors.output
+    assert {"Japan", "Republic of Korea"} <= {row["label"] for row in json.loads(actors.stdout)}
+
+    path = kg(store, "path", "Supreme Court forced-labour ruling of October 2018",
+              "Japan-ROK summit of 16 March 2023", "--k", "2", env=env)
+    assert path.exit_code == 0, path.output
+    assert path.output.startswith("Path 1") and "“The acrimony came to a head in October 2018" in path.output
+
+    page = tmp_path / "g.html"
+    rendered = kg(store, "render", "-o", str(page), "--focus", "Yoon", "--hops", "1", env=env)
+    assert rendered.exit_code == 0, rendered.output
+    assert "Yoon Suk-yeol" in page.read_text(encoding="utf-8")
+
+    checked = kg(store, "validate", env=env)
+    assert checked.exit_code == 0 and "Conforms" in checked.output, checked.output
+
+
+def test_both_stores_give_the_same_answers(built: str, env: dict[str, str], bundled_store_path: Path) -> None:
+    """Exports are isomorphic; queries, descriptions, statistics and analyses print the same text."""
+    local = str(bundled_store_path)
+    remote_quads, local_quads = kg(built, "export", "--format", "nquads", env=env), kg(local, "export", "--format",
+                                                                                        "nquads")
+    assert canonical(remote_quads.stdout) == canonical(local_quads.stdout)
+    for args in (
+        ["query", "cq2-ruling-order"], ["query", "cq7-ruling-to-summit", "--format", "csv"],
+        ["describe", "Supreme Court of Korea"], ["describe", "윤석열", "--format", "json"],
+        ["stats"], ["analyze", "--view", "actors", "--top", "0", "--format", "csv"],
+        ["timeline", "--actor", "Yoon"], ["neighbors", "Kishida", "--hops", "2", "--format", "csv"],
+        ["export", "--format", "graphml"],
+    ):
+        remote_result, local_result = kg(built, *args, env=env), kg(local, *args)
+        assert remote_result.exit_code == local_result.exit_code == 0, remote_result.output
+        assert remote_result.stdout == local_result.stdout, args
+
+
+def test_builds_with_too_many_graphs_to_list(built: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond MAX_LISTED_GRAPHS graphs kg queries the server's own dataset: kg's answers stay the same,
+    except that statistics also count what the server's other graphs hold."""
+    commands = (["export", "--format", "nquads"], ["describe", "Yoon"], ["query", "cq1-summit-leaders"],
+                ["path", "Kishida", "Biden", "--format", "json"], ["validate"])
+    listed = [kg(built, *args, env=env) for args in commands]
+    monkeypatch.setattr("kg.remote.MAX_LISTED_GRAPHS", 10)
+    try:
+        rebuilt = kg(built, "build", env=env)
+        assert rebuilt.exit_code == 0, rebuilt.output
+        unlisted = [kg(built, *args, env=env) for args in commands]
+        for args, before, after in zip(commands, listed, unlisted, strict=True):
+            assert after.exit_code == before.exit_code == 0, after.output
+            assert after.stdout == before.stdout, args
+        stats = json.loads(kg(built, "stats", "--format", "json", env=env).stdout)
+        assert stats["quads"] == len(listed[0].stdout.splitlines()) and stats["evidence_records"] > 50
+    finally:
+        monkeypatch.undo()
+        assert kg(built, "build", env=env).exit_code == 0
+
+
+def test_kg_sees_only_its_graphs(built: str, env: dict[str, str], server: virtuoso.Virtuoso) -> None:
+    """Virtuoso's own graphs (virtrdf, DAV…) hold thousands of statements that kg never shows."""
+    sizes, _ = snapshot(server)
+    stats = json.loads(kg(built, "stats", "--format", "json", env=env).stdout)
+    assert sum(sizes.values()) > stats["quads"] + 1000
+    graphs = kg(built, "query", "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "--format", "csv", env=env)
+    names = graphs.stdout.splitlines()[1:]
+    assert len(names) == stats["graphs"] and not any("openlinksw" in n or n == MANIFEST_GRAPH for n in names)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Failed builds leave the server as it was
+
+
+def test_malformed_file_leaves_the_server_unchanged(built: str, env: dict[str, str],
+                                                     server: virtuoso.Virtuoso) -> None:
+    before = snapshot(server)
+    result = kg(built, "build", str(DATA / "malformed.ttl"), env=env)
+    assert result.exit_code == 2
+    assert re.search(r"malformed\.ttl:\d+:\d+: ", result.output), result.output
+    assert snapshot(server) == before
+
+
+def test_invalid_data_leaves_the_server_unchanged(built: str, env: dict[str, str], server: virtuoso.Virtuoso) -> None:
+    before = snapshot(server)
+    result = kg(built, "build", str(BROKEN / "ruling-without-court.trig"), env=env)
+    assert result.exit_code == 1 and "build refused" in result.output
+    assert snapshot(server) == before
+
+
+def test_failed_upload_leaves_the_server_unchanged(built: str, env: dict[str, str],
+                                                   server: virtuoso.Virtuoso) -> None:
+    """The Graph Store endpoint is wrong: nothing is uploaded, the live graphs stay."""
+    before = snapshot(server)
+    broken = {**env, "KG_REMOTE_GRAPH_STORE_URL": server.base_url + "/no-such-graph-store"}
+    result = kg(built, "build", "--only", str(MINI), env=broken)
+    assert result.exit_code == 2
+    assert re.search(r"no-such-graph-store: uploading graph <[^>]+> failed \(HTTP 50\d", result.output), result.output
+    assert snapshot(server) == before
+
+
+def test_upload_refused_half_way_leaves_the_server_unchanged(built: str, env: dict[str, str],
+                                                             server: virtuoso.Virtuoso, tmp_path: Path) -> None:
+    """Virtuoso refuses one graph (a literal over 64 KB) while the others upload: all of them are dropped."""
+    before = snapshot(server)
+    big = tmp_path / "big-literal.ttl"
+    big.write_text('<urn:test:s> <urn:test:note> "' + "x" * 100_000 + '" .\n', encoding="utf-8")
+    result = kg(built, "build", "--no-validate", str(MINI), str(big), env=env)
+    assert result.exit_code == 2
+    assert "Virtuoso cannot load literals over 64 KB" in result.output, result.output
+    assert snapshot(server) == before
+
+
+def test_failed_swap_is_undone(built: str, env: dict[str, str], server: virtuoso.Virtuoso,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server fails in the middle of the swap (after the live graphs were moved aside): moved back."""
+    before = snapshot(server)
+    real_update = RemoteStore.update
+
+    def failing_update(self: RemoteStore, sparql: str, what: str = "the update") -> None:
+        if "MOVE SILENT <urn:kg:staging:" in sparql:
+            operations = sparql.split(" ;\n")
+            real_update(self, " ;\n".join(operations[: len(operations) // 2]), what)  # half of it happens
+            from kg.errors import StoreError
+
+            raise StoreError("simulated: the server went away during the swap")
+        real_update(self, sparql, what)
+
+    monkeypatch.setattr(RemoteStore, "update", failing_update)
+    result = kg(built, "build", "--only", str(MINI), env=env)
+    assert result.exit_code == 2 and "simulated: the server went away" in result.output
+    monkeypatch.undo()
+    assert snapshot(server) == before
+    assert "Kishida Fumio" in kg(built, "query", "cq1-summit-leaders", env=env).output
+
+
+def test_rebuild_replaces_exactly_kg_graphs(server: virtuoso.Virtuoso, env: dict[str, str], built: str) -> None:
+    """--only mini.trig drops the bundled graphs kg managed, keeps foreign graphs; the bundled build comes back."""
+    client = httpx.Client(timeout=60, auth=httpx.DigestAuth(server.user, server.password))
+    foreign = client.put(server.base_url + "/sparql-graph-crud-auth", params={"graph": "urn:test:foreign"},
+                         content=b'<urn:a> <urn:b> "someone else\'s data" .\n',
+                         headers={"Content-Type": "application/n-triples"})
+    assert foreign.status_code in (200, 201, 204)
+    try:
+        small = kg(built, "build", "--only", str(MINI), env=env)
+        assert small.exit_code == 0, small.output
+        sizes, _ = snapshot(server)
+        assert sizes["urn:test:foreign"] == 1
+        assert not any(g.startswith(("urn:kg:staging:", "urn:kg:backup:")) for g in sizes)
+        assert "https://w3id.org/kg-diplomacy/ontology" in sizes  # the ontology comes with every build
+        leaders = kg(built, "query", "cq1-summit-leaders", env=env)
+        assert "Tokyo" not in leaders.output  # mini.trig has no summit place
+        again = kg(built, "build", env=env)
+        assert again.exit_code == 0, again.output
+        assert "Tokyo" in kg(built, "query", "cq1-summit-leaders", env=env).output
+        assert snapshot(server)[0]["urn:test:foreign"] == 1
+    finally:
+        client.post(server.base_url + "/sparql-auth", data={"update": "DROP SILENT GRAPH <urn:test:foreign>"})
+        client.close()
+
+
+def test_write_back_on_the_server(built: str, env: dict[str, str]) -> None:
+    result = kg(built, "analyze", "--view", "actors", "--write-back", "--top", "3", env=env)
+    assert result.exit_code == 0, result.output
+    scores = kg(built, "query", "SELECT (COUNT(*) AS ?n) WHERE { GRAPH kgg:analysis { ?s kg:pagerank ?v } }",
+                "--format", "csv", env=env)
+    assert int(scores.stdout.splitlines()[1]) > 0
+    assert kg(built, "build", env=env).exit_code == 0  # back to the bundled build for the other tests
+
+
+# ---------------------------------------------------------------------------------------------------
+# Safety
+
+
+def test_parameters_with_hostile_values_stay_data(built: str, env: dict[str, str], server: virtuoso.Virtuoso) -> None:
+    before = snapshot(server)
+    query = "SELECT ?e ?label WHERE { ?e rdfs:label ?label }"
+    for hostile in ('Tokyo"@en } ; DROP ALL ; #', "Tokyo\" } UNION { ?e ?p ?label", "x\\\" . } #\n}", "<urn:x>"):
+        result = kg(built, "query", query, "--param", f"label={hostile}", "--format", "csv", env=env)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.splitlines() == ["e,label"], hostile
+    iri = kg(built, "query", query, "--param", "e=kgr:tokyo", "--format", "csv", env=env)
+    assert "https://w3id.org/kg-diplomacy/resource/tokyo,Tokyo" in iri.stdout.splitlines()
+    assert snapshot(server) == before
+
+
+def test_parameters_open_the_where_clause() -> None:
+    """Terms are written by pyoxigraph; the VALUES block opens the WHERE group (before LIMIT applies)."""
+    x, d = ox.Variable("x"), ox.Variable("d")
+    terms = {x: ox.Literal('a"b\\c\n} ; DROP ALL'),
+             d: ox.Literal("2023-03", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYearMonth"))}
+    block = 'VALUES (?x ?d) { ("a\\"b\\\\c\\n} ; DROP ALL" "2023-03"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>) }'
+    assert values_clause(terms) == block
+    assert bind_values("SELECT ?x ?d WHERE { ?s ?p ?x } ORDER BY ?x LIMIT 1", terms) == (
+        f"SELECT ?x ?d WHERE {{ {block}\n ?s ?p ?x }} ORDER BY ?x LIMIT 1")
+    assert bind_values("CONSTRUCT { ?s ?p ?x } WHERE { ?s ?p ?x }", {x: ox.Literal("v")}) == (
+        'CONSTRUCT { ?s ?p ?x } WHERE { VALUES (?x) { ("v") }\n ?s ?p ?x }')
+    assert bind_values("CONSTRUCT WHERE { ?s ?p ?x }", {x: ox.Literal("v")}) == (
+        'CONSTRUCT WHERE { ?s ?p ?x }\nVALUES (?x) { ("v") }\n')
+    assert bind_values('ASK { ?s ?p "{" }', {x: ox.Literal("v")}) == 'ASK { VALUES (?x) { ("v") }\n ?s ?p "{" }'
+    assert prefix_lines('PREFIX kg: <urn:mine#> SELECT * { ?s kg:p "rdfs:label" ; rdfs:label ?l }') == (
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n")
+
+
+def test_service_is_refused_before_reaching_the_server(built: str, env: dict[str, str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Virtuoso would run SERVICE itself; kg refuses it before any query is sent."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.5)
+    contacted: list[object] = []
+
+    def watch() -> None:
+        with contextlib.suppress(OSError):
+            contacted.append(listener.accept())
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    sent: list[str] = []
+    real_post = httpx.Client.request
+
+    def spy(self: httpx.Client, method: str, url: Any, **kwargs: Any) -> httpx.Response:
+        data = kwargs.get("data") or {}
+        sent.append(str(data.get("query", "")))
+        return real_post(self, method, url, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "request", spy)
+    port = listener.getsockname()[1]
+    result = kg(built, "query", f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+                env=env)
+    watcher.join()
+    listener.close()
+    assert result.exit_code == 2 and "SERVICE refused at line 1, column 18" in result.output
+    assert not contacted and not any("SERVICE" in q for q in sent)
+
+
+def test_credentials_never_on_the_command_line(server: virtuoso.Virtuoso, env: dict[str, str]) -> None:
+    url = server.sparql_url.replace("http://", f"http://{server.user}:{server.password}@")
+    result = kg(url, "stats", env=env)
+    assert result.exit_code == 2 and "credentials do not belong in the store URL" in result.output
+    assert server.password not in result.output
+
+
+def test_wrong_password_is_one_line_without_the_password(server: virtuoso.Virtuoso, env: dict[str, str]) -> None:
+    wrong = {**env, "KG_REMOTE_PASSWORD": "not-the-password-42"}
+    result = kg(server.sparql_url, "build", "--only", str(MINI), env=wrong)
+    assert result.exit_code == 2
+    assert "refused" in result.output and "HTTP 401" in result.output
+    assert "not-the-password-42" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_no_credentials_says_which_variables(server: virtuoso.Virtuoso, env: dict[str, str]) -> None:
+    anonymous = {k: v for k, v in env.items() if k not in ("KG_REMOTE_USER", "KG_REMOTE_PASSWORD")}
+    result = kg(server.sparql_url, "build", "--only", str(MINI), env={**anonymous, "KG_REMOTE_USER": "",
+                                                                      "KG_REMOTE_PASSWORD": ""})
+    assert result.exit_code == 2 and "KG_REMOTE_USER" in result.output
+
+
+def test_credentials_from_the_config_file(server: virtuoso.Virtuoso, env: dict[str, str], built: str,
+                                          tmp_path: Path) -> None:
+    config = tmp_path / "remotes.toml"
+    config.write_text(f'["{server.sparql_url}"]\nuser = "{server.user}"\npassword = "{server.password}"\n'
+                      'auth = "digest"\n', encoding="utf-8")
+    config.chmod(0o644)
+    from_file: dict[str, str | None] = {"KG_REMOTES_CONFIG": str(config), "KG_REMOTE_USER": None,
+                                        "KG_REMOTE_PASSWORD": None}
+    loose = kg(server.sparql_url, "build", env=from_file)
+    assert loose.exit_code == 2 and "chmod 600" in loose.output
+    config.chmod(0o600)
+    result = kg(server.sparql_url, "build", env=from_file)
+    assert result.exit_code == 0, result.output
+
+
+def test_unreachable_server_is_one_line() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = kg(f"http://127.0.0.1:{port}/sparql", "stats")
+    assert result.exit_code == 2 and "cannot reach the server" in result.output
+    assert len(result.output.strip().splitlines()) == 1
