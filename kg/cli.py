@@ -43,6 +43,8 @@ def _store_path(ctx: click.Context) -> Path | str:
     chosen = ctx.obj.get("store") if ctx.obj else None
     if is_remote(chosen):
         return str(chosen)
+    if chosen and "://" in chosen:
+        raise click.UsageError(f"--store {chosen}: a store is a folder or an http(s):// SPARQL endpoint URL")
     return Path(chosen) if chosen else default_store_path()
 
 
@@ -178,11 +180,13 @@ def query(
     from kg.output import format_table, write_result
 
     if list_queries:
-        rows = [(c.name, c.description or c.title) for c in q.canned_queries().values()]
-        click.echo(format_table(["name", "question"], rows))
+        rows = [(c.name, c.description or c.title, q.describe_params(c)) for c in q.canned_queries().values()]
+        click.echo(format_table(["name", "question", "parameters (--param name=value)"], rows))
         return
-    if (query is None) == (query_file is None):
-        raise click.UsageError("give a query (text or canned name) or -f FILE.rq, not both")
+    if query is None and query_file is None:
+        raise click.UsageError("give a query (SPARQL text or a canned name) or -f FILE.rq")
+    if query is not None and query_file is not None:
+        raise click.UsageError("give a query or -f FILE.rq, not both")
     bound = _parse_params(params)
     store = _open(ctx)
     if query_file is not None:
@@ -286,7 +290,7 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
         with open(output, "wb") as stream:
             run_export(store, fmt, stream)
     except OSError as error:
-        raise click.FileError(str(output), error.strerror) from None
+        raise InputError(f"{output}: cannot write ({error.strerror})") from None
     click.echo(f"Wrote {output}", err=True)
 
 
@@ -453,7 +457,7 @@ def render(ctx: click.Context, output: Path, focus_name: str | None, hops: int, 
     try:
         write_page(net, output, title=title, subtitle=f"{view_name} view")
     except OSError as error:
-        raise click.FileError(str(output), error.strerror) from None
+        raise InputError(f"{output}: cannot write ({error.strerror})") from None
     click.echo(f"Wrote {output}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} links", err=True)
 
 
@@ -476,7 +480,7 @@ def site(ctx: click.Context, outdir: Path, hops: int) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise click.FileError(str(outdir), error.strerror) from None
+        raise InputError(f"{outdir}: cannot write ({error.strerror})") from None
     click.echo(f"Wrote {len(pages)} files to {outdir}; open {outdir / 'index.html'}", err=True)
 
 

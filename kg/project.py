@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 TOP_CLASSES = ("Actor", "Agreement", "Policy", "Ruling", "Dispute", "Event", "Claim", "Office",
                "OfficeTerm", "Place", "PollResult")
 HUB_KINDS = frozenset({"Event", "Ruling", "Claim", "OfficeTerm", "PollResult"})
+TEMPORAL_KINDS = frozenset({"Event", "Ruling", "Claim", "OfficeTerm", "PollResult", "Agreement", "Policy"})
 CONFLICT_CLASSES = frozenset({"Dispute", "Ruling", "Incident", "LegalProceeding"})
 COOPERATION_CLASSES = frozenset({"Agreement", "Summit", "Visit", "Dialogue", "MilitaryExercise",
                                  "PressConference", "Invitation", "Treaty", "JointDeclaration",
@@ -120,7 +121,22 @@ def _read(store: Store) -> _Facts:
     for node in facts.nodes.values():
         node["quotes"].sort()
     facts.edges.sort()
+    _date_outcomes(facts)
     return facts
+
+
+def _date_outcomes(facts: _Facts) -> None:
+    """An undated plan, measure or agreement exists from the first dated event that produced it or
+    changed its status (so an as-of snapshot keeps it from then on)."""
+    starts: dict[str, list[str]] = defaultdict(list)
+    for subject, predicate, obj, _ in facts.edges:
+        if predicate in (KG + "outcome", KG + "affects") and facts.nodes[subject]["date"] \
+                and not facts.nodes[obj]["date"]:
+            starts[obj].append(facts.nodes[subject]["date"])
+    for iri, dates in starts.items():
+        known = [(when.first, text) for text in dates if (when := period(text)) is not None]
+        if known:
+            facts.nodes[iri]["since"] = min(known)[1]
 
 
 def _ancestors(cls: str, parents: dict[str, set[str]]) -> set[str]:
@@ -147,13 +163,16 @@ def _top_class(cls: str, parents: dict[str, set[str]]) -> str:
 
 
 def _period_of(node: dict[str, Any]) -> Period | None:
-    return period(node["date"]) if node.get("date") else None
+    when = node.get("date") or node.get("since")
+    return period(when) if when else None
 
 
 def _keep(node: dict[str, Any], as_of: Period | None, between: tuple[Period, Period] | None) -> bool:
     when = _period_of(node)
     if when is None:
-        return True
+        # A snapshot keeps only what certainly happened by then: an undated event, claim, agreement
+        # or policy might not have; actors, places, offices and issues persist.
+        return (as_of is None and between is None) or node.get("top") not in TEMPORAL_KINDS
     if as_of is not None and when.last > as_of.last:
         return False
     return not (between is not None and (when.last < between[0].first or when.first > between[1].last))

@@ -17,7 +17,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import ParameterError, QueryError, UnknownQueryError
-from kg.namespaces import PREFIXES, XSD
+from kg.namespaces import PREFIXES, XSD, shorten
 from kg.resources import queries_dir
 from kg.sparql_guard import check_query
 from kg.store import Store
@@ -85,6 +85,16 @@ def get_canned(name: str) -> CannedQuery:
     return queries[name]
 
 
+def describe_params(canned: CannedQuery) -> str:
+    """The declared parameters as `name (type, default value)`, for listings."""
+    return ", ".join(
+        f"{p.name} ({'IRI' if p.type == 'iri' else _short(p.type)}"
+        + (f", default {shorten(p.default) if p.type == 'iri' else p.default}" if p.default is not None else "")
+        + ")"
+        for p in canned.params
+    )
+
+
 def read_query_file(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -110,7 +120,10 @@ _DATE_PATTERNS = {
 def typed_value(name: str, raw: str, kind: str, store: Store | None = None) -> Any:
     """Turn a parameter's text into an RDF term of the declared type, or raise ParameterError."""
     if kind == "iri":
-        return ox.NamedNode(_iri_value(name, raw, store))
+        try:
+            return ox.NamedNode(_iri_value(name, raw, store))
+        except ValueError as error:  # pyoxigraph: "Invalid IRI code point ..."
+            raise ParameterError(f"parameter {name}: {raw!r} is not a valid IRI ({error})") from None
     problem = f"parameter {name}: {raw!r} is not a valid {_short(kind)}"
     if kind in _DATE_PATTERNS:
         if not _DATE_PATTERNS[kind].match(raw):
@@ -191,7 +204,10 @@ def bind_parameters(
         else:
             if not re.search(rf"[?$]{re.escape(name)}\b", query):
                 raise ParameterError(f"parameter {name!r}: the query has no variable ?{name}")
-            bindings[ox.Variable(name)] = infer_value(value)
+            try:
+                bindings[ox.Variable(name)] = infer_value(value)
+            except ValueError as error:  # pyoxigraph: "Invalid IRI code point ..."
+                raise ParameterError(f"parameter {name}: {value!r} is not a valid IRI ({error})") from None
     for param in declared.values():
         if param.name not in raw and param.default is not None:
             bindings[ox.Variable(param.name)] = typed_value(

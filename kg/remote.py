@@ -273,7 +273,9 @@ class RemoteStore:
             return _as_query_triples(_fix_triple(t.triple if isinstance(t, ox.Quad) else t) for t in triples)
         response = self._post_query(text, RESULTS_JSON, union=union, dataset=not own_dataset)
         results = self._parse_results(response)
-        return results if order is None else self._reorder(results, order)
+        if order is not None:
+            results = self._reorder(results, order)
+        return _in_projection_order(results, list(kind.variables)) if isinstance(kind, ox.QuerySolutions) else results
 
     def _reorder(self, results: Any, order: _Order) -> Any:
         """Order and slice the server's rows with pyoxigraph, as the embedded store would."""
@@ -556,10 +558,25 @@ class RemoteStore:
         )
 
     def _insert_graph(self, graph: str, lines: list[bytes], has_blank: bool) -> None:
-        size = len(lines) if has_blank else INSERT_BATCH
-        for start in range(0, len(lines), size):
-            body = b"".join(lines[start:start + size]).decode("utf-8")
-            self.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}", f"uploading graph <{graph}>")
+        """SPARQL updates of at most INSERT_BATCH statements. Blank nodes are fresh in each request, so
+        statements sharing blank nodes go in the same request, as INSERT … WHERE {} (Virtuoso refuses
+        blank nodes in INSERT DATA)."""
+        batches = [(False, lines[start:start + INSERT_BATCH]) for start in range(0, len(lines), INSERT_BATCH)]
+        if has_blank:
+            plain, groups = _blank_node_groups(lines)
+            batches = [(False, plain[start:start + INSERT_BATCH]) for start in range(0, len(plain), INSERT_BATCH)]
+            batch: list[bytes] = []
+            for group in groups:
+                if batch and len(batch) + len(group) > INSERT_BATCH:
+                    batches.append((True, batch))
+                    batch = []
+                batch.extend(group)
+            if batch:
+                batches.append((True, batch))
+        for with_blank, part in batches:
+            body = b"".join(part).decode("utf-8")
+            operation, where = ("INSERT", " WHERE {}") if with_blank else ("INSERT DATA", "")
+            self.update(f"{operation} {{ GRAPH <{graph}> {{\n{body}}} }}{where}", f"uploading graph <{graph}>")
 
     def _check_uploaded(self, uploads: list[tuple[str, list[bytes], bool]]) -> None:
         """The server must hold every statement sent (a server may drop or merge some silently)."""
@@ -625,6 +642,18 @@ class RemoteStore:
             for t in sorted(tokens)), "cleaning up")
 
 
+def _in_projection_order(results: Any, variables: list[ox.Variable]) -> Any:
+    """The server's solutions with the columns in the query's SELECT order (Virtuoso may reorder them)."""
+    if not isinstance(results, ox.QuerySolutions) or list(results.variables) == variables:
+        return results
+    served = list(results.variables)
+    rows = []
+    for row in results:
+        cells = dict(zip(served, row, strict=True))
+        rows.append([cells.get(v) for v in variables])
+    return _solutions(variables, rows)
+
+
 def _lines(triples: list[ox.Triple]) -> tuple[str | None, list[bytes], bool]:
     """N-Triples lines (sorted), their SHA-256 (None: blank nodes too many to name canonically), blank nodes?"""
     has_blank = any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples)
@@ -638,6 +667,33 @@ def _lines(triples: list[ox.Triple]) -> tuple[str | None, list[bytes], bool]:
     lines = sorted(line + b"\n" for line in buffer.getvalue().split(b"\n") if line)
     stable = not has_blank or len(triples) <= CANONICAL_LIMIT
     return (hashlib.sha256(b"".join(lines)).hexdigest() if stable else None), lines, has_blank
+
+
+def _blank_node_groups(lines: list[bytes]) -> tuple[list[bytes], list[list[bytes]]]:
+    """N-Triples lines without blank nodes, and the others grouped by the blank nodes they share."""
+    parent: dict[str, str] = {}
+
+    def root(label: str) -> str:
+        while parent.setdefault(label, label) != label:
+            parent[label] = parent[parent[label]]
+            label = parent[label]
+        return label
+
+    plain: list[bytes] = []
+    keyed: list[tuple[str, bytes]] = []
+    for line in lines:
+        triple = next(iter(ox.parse(line, ox.RdfFormat.N_TRIPLES)))
+        labels = [term.value for term in (triple.subject, triple.object) if isinstance(term, ox.BlankNode)]
+        if not labels:
+            plain.append(line)
+            continue
+        for label in labels[1:]:
+            parent[root(label)] = root(labels[0])
+        keyed.append((labels[0], line))
+    groups: dict[str, list[bytes]] = {}
+    for label, line in keyed:
+        groups.setdefault(root(label), []).append(line)
+    return plain, list(groups.values())
 
 
 def _nt_line(triple: ox.Triple) -> bytes:

@@ -7,7 +7,7 @@ import re
 import stat
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,15 +74,18 @@ def load_settings(url: str) -> RemoteSettings:
         settings.user = _text(table, "user")
         settings.password = _text(table, "password")
         if "password_env" in table:
-            settings.password = os.environ.get(str(table["password_env"]))
+            variable = str(table["password_env"])
+            settings.password = os.environ.get(variable)
+            if settings.password is None:
+                raise StoreError(f"{config_path()}: password_env names {variable}, which is not set")
         settings.auth = _text(table, "auth") or settings.auth
         settings.update_url = _text(table, "update")
         if "graph_store" in table:
             settings.graph_store_url = str(table["graph_store"])
         if "timeout" in table:
-            settings.timeout = float(table["timeout"])
+            settings.timeout = _positive(table["timeout"], f"{config_path()}: timeout", float)
         if "workers" in table:
-            settings.workers = int(table["workers"])
+            settings.workers = int(_positive(table["workers"], f"{config_path()}: workers", int))
         if "verify" in table:
             settings.verify = table["verify"] if isinstance(table["verify"], bool) else str(table["verify"])
     env = os.environ
@@ -92,10 +95,21 @@ def load_settings(url: str) -> RemoteSettings:
     settings.update_url = env.get("KG_REMOTE_UPDATE_URL", settings.update_url)
     settings.graph_store_url = env.get("KG_REMOTE_GRAPH_STORE_URL", settings.graph_store_url)
     if env.get("KG_REMOTE_TIMEOUT"):
-        settings.timeout = float(env["KG_REMOTE_TIMEOUT"])
+        settings.timeout = _positive(env["KG_REMOTE_TIMEOUT"], "KG_REMOTE_TIMEOUT", float)
     if settings.auth not in ("auto", "digest", "basic", "none"):
         raise StoreError(f"remote auth {settings.auth!r}: use auto, digest, basic or none")
     return settings
+
+
+def _positive(value: Any, what: str, kind: Callable[[Any], float]) -> float:
+    """A positive number from a setting, or a one-line StoreError naming the setting."""
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        raise StoreError(f"{what}: expected a positive number, got {value!r}")
+    return float(number)
 
 
 def _text(table: dict[str, Any], key: str) -> str | None:
@@ -106,6 +120,8 @@ def _text(table: dict[str, Any], key: str) -> str | None:
 def _config_table(url: str) -> dict[str, Any] | None:
     path = config_path()
     if not path.exists():
+        if os.environ.get(ENV_CONFIG):
+            raise StoreError(f"{path}: no such remotes file (named by {ENV_CONFIG})")
         return None
     import tomllib
 
@@ -233,6 +249,10 @@ class _Http:
         for attempt in range(retries + 1):
             try:
                 response = self.client.request(method, url, auth=self.auth(), **kwargs)
+            except httpx.ConnectTimeout:
+                hint = " (is it http rather than https?)" if url.startswith("https:") else ""
+                raise StoreError(f"{name}: could not connect within {min(10.0, self.settings.timeout):.0f} s"
+                                 f"{hint}") from None
             except httpx.TimeoutException:
                 raise StoreError(f"{name}: no answer within {self.settings.timeout:.0f} s ({what})") from None
             except httpx.HTTPError as error:

@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import time
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,7 +161,10 @@ def new_generation(
             yield store, generation
             store.oxigraph.flush()
             store.close()
-        except BaseException:
+        except BaseException as error:
+            # Frames of the failed load still hold the database; RocksDB would write files into the
+            # removed folder when they are freed. Drop them first.
+            traceback.clear_frames(error.__traceback__)
             store.close()
             shutil.rmtree(generation, ignore_errors=True)
             raise

@@ -156,3 +156,20 @@ def test_from_a_graph_in_the_store_is_allowed(runner: CliRunner, mini_store_path
     result = run(runner, mini_store_path, "query", query, "--format", "csv")
     assert result.exit_code == 0, result.output
     assert int(result.output.split()[1]) > 0
+
+
+@pytest.mark.parametrize("args", [
+    ["render", "-o", "{missing}/page.html"],
+    ["export", "--format", "turtle", "-o", "{missing}/graph.ttl"],
+    ["site", "{file}/site"],
+    ["query", "parameters", "--param", "place=kgr:x>"],
+])
+def test_unwritable_outputs_and_bad_iris_exit_2(runner: CliRunner, mini_store_path: Path, tmp_path: Path,
+                                                args: list[str]) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("", encoding="utf-8")
+    filled = [a.format(missing=tmp_path / "missing", file=a_file) for a in args]
+    if filled[0] == "query":
+        filled[1] = "PREFIX kg: <https://w3id.org/kg-diplomacy/ontology#> SELECT ?place WHERE { ?e kg:place ?place }"
+    result = run(runner, mini_store_path, *filled)
+    assert_one_line_error(result)

@@ -178,6 +178,8 @@ def test_canned_queries_listed_with_questions(runner: CliRunner, bundled_store_p
     for name in ("cq1-summit-leaders", "cq7-ruling-to-summit", "claims", "timeline"):
         assert name in result.output
     assert "Which two leaders held the summit of 16 March 2023, and where?" in result.output
+    assert "place (IRI, default kgr:phnom-penh)" in result.output
+    assert "date (xsd:date, default 2023-03-16)" in result.output
 
 
 def test_every_canned_query_runs(bundled_store_path: Path) -> None:

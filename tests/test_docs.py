@@ -35,3 +35,15 @@ def test_readme_gives_one_command_for_demo_and_tests() -> None:
 def test_exit_codes_documented() -> None:
     for code in ("| 0 |", "| 1 |", "| 2 |"):
         assert code in README
+
+
+def test_readme_path_example_is_what_kg_prints(bundled_store_path: Path) -> None:
+    from click.testing import CliRunner
+
+    block = README.split('$ kg path "Supreme Court forced-labour ruling of October 2018"', 1)[1].split("```", 1)[0]
+    shown = [line for line in block.splitlines()[1:] if line.strip() and line.strip() != "…"]
+    result = CliRunner().invoke(cli, ["--store", str(bundled_store_path), "path",
+                                      "Supreme Court forced-labour ruling of October 2018",
+                                      "Japan-ROK summit of 16 March 2023", "--k", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:len(shown)] == shown

@@ -65,7 +65,17 @@ def test_as_of_gives_agreement_status(bundled_store: Store) -> None:
     controls = KGR + "japan-export-controls-2019"
     assert entity_graph(bundled_store, as_of=parse_user_date("2020")).nodes[controls]["status"] == "imposed"
     assert entity_graph(bundled_store, as_of=parse_user_date("2023-04")).nodes[controls]["status"] == "lifted"
-    assert "status" not in entity_graph(bundled_store, as_of=parse_user_date("2019-06")).nodes[controls]
+    assert controls not in entity_graph(bundled_store, as_of=parse_user_date("2019-06"))  # not yet imposed
+
+
+def test_as_of_drops_what_might_not_have_happened(bundled_store: Store) -> None:
+    """Undated events, claims and plans are not in a snapshot unless a dated event produced them."""
+    plan = KGR + "yoon-compensation-plan"  # undated; the outcome of the announcement of 6 March 2023
+    assert plan not in entity_graph(bundled_store, as_of=parse_user_date("2023-03-05"))
+    assert plan in entity_graph(bundled_store, as_of=parse_user_date("2023-03-06"))
+    early = entity_graph(bundled_store, as_of=parse_user_date("1900"))
+    assert not [n for n, d in early.nodes(data=True) if d["top"] in ("Event", "Claim", "Agreement", "Policy")]
+    assert KGR + "yoon-suk-yeol" in early  # actors persist
 
 
 def test_between_keeps_a_period(bundled_store: Store) -> None:

@@ -24,6 +24,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kg.cli import cli
+from kg.query import canned_queries
 from kg.remote import MANIFEST_GRAPH, RemoteStore
 from kg.remote_sparql import bind_values, prefix_lines, values_clause
 from tests import virtuoso
@@ -50,10 +51,12 @@ def server() -> Iterator[virtuoso.Virtuoso]:
 @pytest.fixture(scope="session")
 def env(server: virtuoso.Virtuoso, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment a user sets: credentials in variables, never on the command line."""
+    empty_config = tmp_path_factory.mktemp("cfg") / "remotes.toml"  # keeps the user's own file out
+    empty_config.write_text("", encoding="utf-8")
     return {
         "KG_REMOTE_USER": server.user,
         "KG_REMOTE_PASSWORD": server.password,
-        "KG_REMOTES_CONFIG": str(tmp_path_factory.mktemp("cfg") / "none.toml"),
+        "KG_REMOTES_CONFIG": str(empty_config),
         "KG_STORE": "",
     }
 
@@ -198,6 +201,26 @@ def test_both_stores_give_the_same_answers(built: str, env: dict[str, str], bund
         assert remote_result.stdout == local_result.stdout, args
 
 
+@pytest.mark.parametrize("name", sorted(canned_queries()))
+def test_every_canned_query_gives_the_same_rows(name: str, built: str, env: dict[str, str],
+                                                 bundled_store_path: Path) -> None:
+    remote_result = kg(built, "query", name, "--format", "csv", env=env)
+    local_result = kg(str(bundled_store_path), "query", name, "--format", "csv")
+    assert remote_result.exit_code == local_result.exit_code == 0, remote_result.output
+    if name != "entities-without-evidence":  # the one query meant to answer nothing
+        assert len(local_result.stdout.splitlines()) > 1, "the canned query answers nothing on the bundled graph"
+    if name == "agreements":
+        # Virtuoso 7.2 bug (docs/remote-stores.md): a property path such as rdfs:subClassOf* joined with
+        # GRAPH ?g, while the query names its graphs, loses rows: here some of the status changes
+        # (three or four of the seven, depending on what the server did before).
+        remote_rows, local_rows = remote_result.stdout.splitlines(), local_result.stdout.splitlines()
+        missing = [row for row in local_rows if row not in remote_rows]
+        assert set(remote_rows) < set(local_rows), missing
+        assert all("status change" in row for row in missing)
+        return
+    assert remote_result.stdout == local_result.stdout
+
+
 def test_builds_with_too_many_graphs_to_list(built: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Beyond MAX_LISTED_GRAPHS graphs kg queries the server's own dataset: kg's answers stay the same,
     except that statistics also count what the server's other graphs hold."""
@@ -320,6 +343,23 @@ def test_rebuild_replaces_exactly_kg_graphs(server: virtuoso.Virtuoso, env: dict
         client.close()
 
 
+def test_build_without_a_graph_store_sends_insert_requests(built: str, env: dict[str, str], tmp_path: Path) -> None:
+    """No Graph Store endpoint: statements go in SPARQL updates, blank nodes included."""
+    extra = tmp_path / "extra.ttl"
+    extra.write_text('@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+                     '[] rdfs:label "a blank node sent by INSERT"@en ; rdfs:comment "kept together" .\n',
+                     encoding="utf-8")
+    no_graph_store = {**env, "KG_REMOTE_GRAPH_STORE_URL": ""}
+    try:
+        result = kg(built, "build", str(extra), "--allow-invalid", env=no_graph_store)
+        assert result.exit_code == 0, result.output
+        found = kg(built, "query", 'SELECT ?c WHERE { ?b rdfs:label "a blank node sent by INSERT"@en ; '
+                   'rdfs:comment ?c FILTER(isBlank(?b)) }', "--format", "csv", env=env)
+        assert found.stdout.splitlines() == ["c", "kept together"], found.output
+    finally:
+        assert kg(built, "build", env=env).exit_code == 0
+
+
 def test_write_back_on_the_server(built: str, env: dict[str, str]) -> None:
     result = kg(built, "analyze", "--view", "actors", "--write-back", "--top", "3", env=env)
     assert result.exit_code == 0, result.output
@@ -431,6 +471,24 @@ def test_credentials_from_the_config_file(server: virtuoso.Virtuoso, env: dict[s
     config.chmod(0o600)
     result = kg(server.sparql_url, "build", env=from_file)
     assert result.exit_code == 0, result.output
+
+
+def test_remote_settings_errors_are_one_line(tmp_path: Path) -> None:
+    url = "http://127.0.0.1:9/sparql"
+    for extra, message in (
+        ({"KG_REMOTE_TIMEOUT": "abc"}, "KG_REMOTE_TIMEOUT: expected a positive number, got 'abc'"),
+        ({"KG_REMOTE_TIMEOUT": "-1"}, "KG_REMOTE_TIMEOUT: expected a positive number"),
+        ({"KG_REMOTES_CONFIG": str(tmp_path / "missing.toml")}, "no such remotes file (named by KG_REMOTES_CONFIG)"),
+    ):
+        result = kg(url, "query", "ASK {}", env={"KG_REMOTES_CONFIG": "", **extra})
+        assert result.exit_code == 2 and message in result.output, result.output
+        assert "Traceback" not in result.output
+    config = tmp_path / "remotes.toml"
+    config.write_text(f'["{url}"]\nuser = "kg"\npassword_env = "KG_TEST_UNSET_PASSWORD"\n', encoding="utf-8")
+    result = kg(url, "query", "ASK {}", env={"KG_REMOTES_CONFIG": str(config), "KG_TEST_UNSET_PASSWORD": None})
+    assert result.exit_code == 2 and "password_env names KG_TEST_UNSET_PASSWORD, which is not set" in result.output
+    other = kg("ftp://127.0.0.1/store", "query", "ASK {}")
+    assert other.exit_code == 2 and "a folder or an http(s):// SPARQL endpoint URL" in other.output
 
 
 def test_unreachable_server_is_one_line() -> None:
