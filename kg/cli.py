@@ -229,7 +229,7 @@ def describe(ctx: click.Context, name: str, fmt: str) -> None:
         if fact.direction == "out":
             click.echo(f"  {fact.predicate_label} → {fact.value_label}")
         else:
-            click.echo(f"  ← {fact.predicate_label} of {fact.value_label}")
+            click.echo(f"  {fact.predicate_label} ← {fact.value_label}")
         for quote in fact.quotes:
             click.echo(f"      “{quote}”")
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from kg.dates import Period, period
+from kg.errors import ParameterError
 from kg.namespaces import KG, KGC, PROVENANCE_GRAPH, shorten
 from kg.store import Store
 
@@ -75,6 +76,7 @@ class _Facts:
     edges: list[tuple[str, str, str, str]] = field(default_factory=list)  # s, p, o, evidence graph
     relation_labels: dict[str, str] = field(default_factory=dict)
     evidence: dict[str, tuple[str, str]] = field(default_factory=dict)  # graph -> (quote, source)
+    class_names: set[str] = field(default_factory=set)  # local names of the ontology's classes
 
 
 def _read(store: Store) -> _Facts:
@@ -82,6 +84,7 @@ def _read(store: Store) -> _Facts:
     parents: dict[str, set[str]] = defaultdict(set)
     for row in store.query(_CLASSES):
         parents[row["c"].value].add(row["super"].value)
+        facts.class_names.add(row["c"].value.removeprefix(KG))
     for row in store.query(_EVIDENCE):
         facts.evidence[row["g"].value] = (row["quote"].value, row["source"].value if row["source"] else "")
     for row in store.query(_RELATION_LABELS):
@@ -193,6 +196,10 @@ def entity_graph(
 
     facts = _read(store)
     wanted = set(classes)
+    unknown = sorted(wanted - facts.class_names - set(TOP_CLASSES))
+    if unknown:
+        raise ParameterError(f"unknown class {', '.join(unknown)} (classes: {', '.join(TOP_CLASSES)}, "
+                             "or any class of the ontology such as Summit or Treaty)")
     graph = nx.MultiDiGraph()
     for iri in sorted(facts.nodes):
         node = facts.nodes[iri]

@@ -92,6 +92,7 @@ def test_site_writes_linked_pages(runner: CliRunner, bundled_store_path: Path, t
     (["render", "--hops", "-2"], ["--hops must be 0 or more"]),
     (["render", "--focus", "Japan-ROK summit of 16 March 2023", "--as-of", "2022"],
      ["--focus", "is not in the graph as of 2022"]),
+    (["render", "--class", "Nope"], ["unknown class Nope", "Summit"]),
 ])
 def test_bad_input_gives_one_line_and_exit_2(
     runner: CliRunner, bundled_store_path: Path, tmp_path: Path, args: list[str], needles: list[str]
