@@ -44,7 +44,7 @@ test: setup system-deps lint
 
 bench: setup system-deps bench-deps
 	$(BIN)/python bench/bench_core.py
-	$(BIN)/python bench/bench_serve.py
+	$(BIN)/python bench/bench_scale.py  # also runs bench_serve.py, starts its own Virtuoso
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
