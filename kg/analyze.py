@@ -213,13 +213,21 @@ def brokers(graph: Any) -> dict[str, Any]:
     }
 
 
-def analysis_rows(
-    graph: Any, *, seed: int = 0, samples: int | None = None, engine: str = "auto"
-) -> list[dict[str, Any]]:
-    """One row per node: the centralities, its community, whether it is a broker, its k-core."""
-    simple = simple_undirected(graph)  # once, for all three (and converted to igraph once)
+@dataclass
+class Analysis:
+    """Everything `kg analyze` reports: one row per node, the communities and the brokers."""
+
+    rows: list[dict[str, Any]]
+    communities: list[list[str]]
+    modularity: float
+    brokers: dict[str, Any]
+
+
+def analyze(graph: Any, *, seed: int = 0, samples: int | None = None, engine: str = "auto") -> Analysis:
+    """Centralities, communities, brokers and k-core, the graph collapsed and converted once."""
+    simple = simple_undirected(graph)
     rows = centrality(simple, seed=seed, samples=samples, engine=engine)
-    groups, _ = communities(simple, seed=seed, engine=engine)
+    groups, modularity = communities(simple, seed=seed, engine=engine)
     community_of = {node: i for i, group in enumerate(groups) for node in group}
     found = brokers(simple)
     articulation = set(found["articulation_points"])
@@ -227,7 +235,14 @@ def analysis_rows(
         row["community"] = community_of.get(row["node"], -1)
         row["broker"] = row["node"] in articulation
         row["core"] = found["core_number"].get(row["node"], 0)
-    return rows
+    return Analysis(rows, groups, modularity, found)
+
+
+def analysis_rows(
+    graph: Any, *, seed: int = 0, samples: int | None = None, engine: str = "auto"
+) -> list[dict[str, Any]]:
+    """One row per node: the centralities, its community, whether it is a broker, its k-core."""
+    return analyze(graph, seed=seed, samples=samples, engine=engine).rows
 
 
 def spearman(a: list[str], b: list[str]) -> float:

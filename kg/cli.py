@@ -331,13 +331,12 @@ def analyze(ctx: click.Context, view_name: str, as_of: str | None, top: int, see
 
     Example: kg analyze --view actors --as-of 2023-03-15 --top 10
     """
-    from kg.analyze import analysis_rows, brokers, communities
+    from kg.analyze import analyze as run_analysis
     from kg.project import view
 
     graph = view(_graph(_open(ctx), as_of), view_name)
-    rows = analysis_rows(graph, seed=seed, samples=samples, engine=engine)
-    groups, modularity = communities(graph, seed=seed, engine=engine)
-    found = brokers(graph)
+    result = run_analysis(graph, seed=seed, samples=samples, engine=engine)
+    rows, groups, modularity, found = result.rows, result.communities, result.modularity, result.brokers
     if write_back:
         from kg.analyze import write_back as store_scores
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import networkx as nx
     from pyvis.network import Network
 
-LAYOUT_THRESHOLD = 1000  # above this many nodes, lay out in Python and turn physics off
+LAYOUT_THRESHOLD = 500  # above this many nodes, lay out in Python and turn physics off
 EDGE_LABEL_THRESHOLD = 1000
 
 # Colour and shape by top-level class; the legend lists the classes present.
