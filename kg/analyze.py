@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 ENGINE_THRESHOLD = 2000
 ENGINES = ("auto", "networkx", "igraph")
 # Exact betweenness up to this many nodes; above, from DEFAULT_SAMPLES sources drawn with the seed
-EXACT_BETWEENNESS_LIMIT = 5000
+EXACT_BETWEENNESS_LIMIT = 1000
 DEFAULT_SAMPLES = 128
 
 

@@ -319,7 +319,7 @@ ROWS_CHOICE = click.Choice(["table", "csv", "json"])
 @click.option("--top", type=click.IntRange(min=0), default=20, show_default=True, help="Rows to show (0: all).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for sampling and Louvain.")
 @click.option("--samples", type=click.IntRange(min=1),
-              help="Betweenness from this many sampled sources (default: exact up to 5,000 nodes, else 128).")
+              help="Betweenness from this many sampled sources (default: exact up to 1,000 nodes, else 128).")
 @click.option("--engine", type=click.Choice(["auto", "networkx", "igraph"]), default="auto", show_default=True,
               help="auto: networkx for small graphs, igraph above 2,000 nodes.")
 @click.option("--format", "fmt", type=ROWS_CHOICE, default="table", show_default=True, help="Output format.")
