@@ -232,7 +232,11 @@ def running_virtuoso(*, keep: bool = False, max_rows: int | None = None) -> Iter
             shutil.rmtree(server.folder, ignore_errors=True)
 
 
-if __name__ == "__main__":  # manual use: python tests/virtuoso.py  (Ctrl-C stops it)
+if __name__ == "__main__":  # manual use: python tests/virtuoso.py  (Ctrl-C or SIGTERM stops it)
+    def _stop(*_: object) -> None:
+        raise KeyboardInterrupt  # run the cleanup below, as Ctrl-C does
+
+    signal.signal(signal.SIGTERM, _stop)
     with running_virtuoso() as srv:
         print(f"Virtuoso ready in {srv.started_in:.1f} s at {srv.sparql_url}")
         print(f"KG_REMOTE_USER={srv.user} KG_REMOTE_PASSWORD={srv.password}  (dba: {srv.dba_password})")
