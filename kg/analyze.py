@@ -185,7 +185,7 @@ def communities(
             # Leiden, Louvain's refinement (communities are connected): 5-10x faster than igraph's
             # Louvain here, with higher modularity (bench/README.md)
             clustering = ig.graph.community_leiden(objective_function="modularity", weights="weight",
-                                                   resolution=resolution, n_iterations=-1)
+                                                   resolution=resolution, n_iterations=2)
         finally:
             igraph.set_random_number_generator(random)
         groups = [[ig.names[i] for i in members] for members in clustering]
