@@ -536,11 +536,14 @@ DEMO_QUERIES = [
 
 
 @cli.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("japan-rok-2023.html"),
+              show_default=True, help="Where to write the interactive page of the whole graph.")
 @click.pass_context
-def demo(ctx: click.Context) -> None:
-    """Build the store from the bundled data and answer the public competency questions.
+def demo(ctx: click.Context, output: Path) -> None:
+    """Build the store from the bundled data, answer the public competency questions and write the
+    interactive page of the graph.
 
-    Example: kg demo
+    Example: kg demo -o japan-rok-2023.html
     """
     from kg import query as q
     from kg.build import build as run_build
@@ -555,7 +558,10 @@ def demo(ctx: click.Context) -> None:
         click.echo(f"== {canned.description or canned.title}")
         write_result(q.run_canned(store, name), "table", _stdout())
         click.echo()
-    click.echo("Next: kg query --list | kg describe Yoon | kg query 'SELECT ...' | kg export --format graphml")
+    ctx.invoke(render, output=output, focus_name=None, hops=2, as_of=None, classes=(), view_name="full",
+               size="pagerank")
+    click.echo(f"Open {output} in a browser (it works offline). "
+               "Next: kg query --list | kg describe Yoon | kg path Yoon Kishida | kg site SITE_FOLDER")
 
 
 def main() -> None:
