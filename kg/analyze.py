@@ -182,7 +182,7 @@ def communities(
         ig = _to_igraph(simple)
         igraph.set_random_number_generator(random.Random(seed))
         try:
-            # Leiden, Louvain's refinement (communities are connected): 5-10x faster than igraph's
+            # Leiden, Louvain's refinement (communities are connected): 3-16x faster than igraph's
             # Louvain here, with higher modularity (bench/README.md)
             clustering = ig.graph.community_leiden(objective_function="modularity", weights="weight",
                                                    resolution=resolution, n_iterations=2)
