@@ -28,25 +28,24 @@ compare the ratios measured in the same run.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
 import pickle
-import platform
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
 from functools import partial
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import machine, median, seconds, timed  # noqa: E402
+
 BENCH = ROOT / "bench"
 DATA = BENCH / "data"
 RESULTS = BENCH / "results"
@@ -59,32 +58,7 @@ SEED = 20230316  # bench/generate.py's default, as in bench_core.py
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values) if values else float("nan")
 
-
-def timed(function: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = function()
-    return time.perf_counter() - started, result
-
-
-def machine() -> dict[str, Any]:
-    cpu = "unknown CPU"
-    memory_text = "unknown memory"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        memory = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
-        memory_text = f"{int(memory) / 2**20:.0f} GiB"
-    except OSError:
-        pass
-    versions = {name: version(name) for name in ("networkx", "igraph", "pyoxigraph")}
-    return {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), {memory_text}",
-            "python": platform.python_version(), "versions": versions}
 
 
 def parse_size(text: str) -> int:
@@ -92,11 +66,6 @@ def parse_size(text: str) -> int:
     factor = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
     return int(float(text.rstrip("km")) * factor)
 
-
-def seconds(value: float | None, cap: float | None = None) -> str:
-    if value is None:
-        return f"> {cap:.0f} s" if cap else "–"
-    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
 
 
 def data_file(label: str) -> Path:
@@ -328,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.projection_budget = min(args.projection_budget, 60.0)
     started = time.perf_counter()
-    results: dict[str, Any] = {"meta": machine(), "sizes": {}}
+    results: dict[str, Any] = {"meta": machine(("networkx", "igraph", "pyoxigraph")), "sizes": {}}
     results["meta"].update(runs=args.runs, samples=SAMPLES, projection_budget=args.projection_budget,
                            nx_full_limit=args.nx_full_limit, nx_k_large=args.nx_k_large)
     workdir = Path(tempfile.mkdtemp(prefix="kg-bench-analysis-"))

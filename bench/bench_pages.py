@@ -26,25 +26,24 @@ and noisy: compare the ratios measured in the same run, not the absolute seconds
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
-import platform
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import machine, median, seconds  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 CHROMIUM = "/usr/bin/chromium"
 # The launch arguments of tests/test_browser.py: no sandbox (root in a container), no GPU, and
@@ -159,31 +158,7 @@ def make_graph(nodes: int, seed: int = 0) -> nx.MultiDiGraph:
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values) if values else float("nan")
 
-
-def machine() -> dict[str, Any]:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        memory = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
-        memory_text = f"{int(memory) / 2**20:.0f} GiB"
-    except OSError:
-        memory_text = "unknown memory"
-    versions = {name: version(name) for name in ("networkx", "igraph", "pyvis", "playwright", "jinja2")}
-    return {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), {memory_text}",
-            "python": platform.python_version(), "versions": versions}
-
-
-def seconds(value: float | None, capped: float | None = None) -> str:
-    if value is None:
-        return f"> {capped:.0f} s" if capped else "–"
-    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
 
 
 # -- page generation ----------------------------------------------------------------------------
@@ -344,7 +319,7 @@ def run(sizes: list[int], runs: int, budget: float, cap: float, seed: int, keep:
     from playwright.sync_api import sync_playwright
 
     workdir = Path(tempfile.mkdtemp(prefix="kg-bench-pages-"))
-    results: dict[str, Any] = {"meta": machine(), "sizes": {}}
+    results: dict[str, Any] = {"meta": machine(("networkx", "igraph", "pyvis", "playwright", "jinja2")), "sizes": {}}
     results["meta"].update(runs=runs, pyvis_budget=budget, browser_cap=cap, seed=seed, skip_pyvis=skip_pyvis)
     try:
         pages = {}
