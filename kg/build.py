@@ -87,6 +87,8 @@ def build(
                     list(report.violations),
                 )
         _count(store, report)
+        if not is_remote(store_path):
+            _write_search_index(store, generation)
         report.seconds = time.perf_counter() - started
         (generation / "build.json").write_text(
             json.dumps(
@@ -105,6 +107,13 @@ def build(
             encoding="utf-8",
         )
     return report
+
+
+def _write_search_index(store: Store, generation: Path) -> None:
+    """The full-text index of `kg search`, written into the generation before it goes live."""
+    from kg.search import INDEX_FILE, write_index
+
+    write_index(store, generation / INDEX_FILE)
 
 
 def validate_files(paths: list[Path], only: bool = False) -> list[Violation]:

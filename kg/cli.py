@@ -564,5 +564,8 @@ def demo(ctx: click.Context, output: Path) -> None:
                "Next: kg query --list | kg describe Yoon | kg path Yoon Kishida | kg site SITE_FOLDER")
 
 
+from kg import cli_factsheet  # noqa: E402,F401  (registers kg source, kg add, kg search)
+
+
 def main() -> None:
     cli(prog_name="kg")

@@ -68,7 +68,17 @@ def find_entity(store: Store, name: str) -> EntityRef:
     if len(exact) > 1:
         options = [f"{preferred_label(store, e)} ({shorten(e)})" for e in exact]
         raise UnknownEntityError(f"{name!r} is ambiguous", options)
+    if (found := _search_fallback(store, name)) is not None:
+        return found
     raise UnknownEntityError(f"no entity is called {name!r}", _suggestions(store, labels, wanted))
+
+
+def _search_fallback(store: Store, name: str) -> EntityRef | None:
+    """No label is `name`: the unique best match of the full-text index (kg.search), if any."""
+    from kg.search import best_match
+
+    found = best_match(store, name)
+    return EntityRef(found[0], preferred_label(store, found[0])) if found else None
 
 
 def _as_iri(name: str) -> str | None:

@@ -100,7 +100,8 @@ def validate_store(store: Store, source_roots: Iterable[Path] = ()) -> list[Viol
         allow_warnings=True,
     )
     violations = _read_report(report, data)
-    violations += check_quotes(store, [*source_roots, graph_dir()])
+    violations += check_quotes(store, [*source_roots, *_store_source_roots(store), graph_dir()])
+    violations += _vocabulary(store)
     return sorted(set(violations))
 
 
@@ -116,6 +117,20 @@ def validation_graph(store: Store) -> rdflib.Graph:
     for row in store.query(_UNSUPPORTED, union=False):
         graph.add((to_rdflib(row["s"]), unsupported, to_rdflib(row["p"])))
     return graph
+
+
+def _vocabulary(store: Store) -> list[Violation]:
+    """Closed vocabulary: unknown kg/rdfs/skos/schema.org classes and properties (kg.vocabulary)."""
+    from kg.vocabulary import check_vocabulary
+
+    return check_vocabulary(store)
+
+
+def _store_source_roots(store: Store) -> list[Path]:
+    """The live generation of a store folder: sources registered with `kg source add` live there."""
+    from kg.sources import store_source_roots
+
+    return store_source_roots(store)
 
 
 def check_quotes(store: Store, roots: Iterable[Path]) -> list[Violation]:
