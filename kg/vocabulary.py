@@ -123,7 +123,7 @@ def unknown_terms(store: Store, extra_defined: frozenset[str] = frozenset()) -> 
 
 def _example(store: Store, iri: str, role: str) -> str:
     pattern = {"class": "?s a ?t", "property": "?s ?t ?o", "concept": "?s ?p ?t"}[role]
-    rows = list(store.query(f"SELECT ?s WHERE {{ {pattern} }} LIMIT 1", {ox.Variable("t"): ox.NamedNode(iri)}))
+    rows = list(store.query(f"SELECT ?s ?t WHERE {{ {pattern} }} LIMIT 1", {ox.Variable("t"): ox.NamedNode(iri)}))
     return rows[0]["s"].value if rows and isinstance(rows[0]["s"], ox.NamedNode) else ""
 
 

@@ -92,12 +92,25 @@ def read_sheet(path: Path) -> Sheet:
     return sheet
 
 
+@cache
+def _loader() -> Any:
+    """PyYAML's safe loader (libyaml when present) that leaves dates as written: `2023-03-16` is text."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = type("SheetLoader", (base,), {})
+    loader.yaml_implicit_resolvers = {
+        first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
+    return loader
+
+
 def _read_yaml(path: Path, text: str) -> Sheet:
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line = mark.line + 1 if mark is not None else None
