@@ -151,6 +151,9 @@ def _bundled_terms() -> OntologyTerms:
     return ontology_terms(store)
 
 
+_ENGLISH_LABELS = 'SELECT ?e ?l WHERE { ?e rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), "en")) }'
+
+
 class EntityIndex:
     """Every entity's labels and aliases (normalised), plus the entities a sheet declares."""
 
@@ -163,6 +166,9 @@ class EntityIndex:
             for label in labels:
                 self.names.setdefault(normalize(label), set()).add(iri)
             self.labels.setdefault(iri, sorted(labels, key=lambda s: (not s.isascii(), s))[0])
+        for row in store.query(_ENGLISH_LABELS):
+            if row["e"].value in self.labels:
+                self.labels[row["e"].value] = row["l"].value
 
     def add(self, iri: str, names: list[str]) -> None:
         for name in names:
