@@ -23,7 +23,7 @@ from kg.namespaces import KG, LABEL_PROPERTIES, ONTOLOGY_IRI, PROVENANCE_GRAPH, 
 from kg.store import CURRENT, Store
 
 INDEX_FILE = "search.sqlite"
-INDEX_VERSION = "2"
+INDEX_VERSION = "3"
 # What is indexed besides labels: text about an entity (column `body`).
 BODY_PROPERTIES = (
     "http://purl.org/dc/terms/description",
@@ -43,7 +43,7 @@ CREATE VIRTUAL TABLE docs USING fts5(
     label, cls, body, quote, entity UNINDEXED, kind UNINDEXED, lang UNINDEXED,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
-INSERT INTO docs(docs, rank) VALUES('rank', 'bm25(10.0, 4.0, 3.0, 1.0)');
+INSERT INTO docs(docs, rank) VALUES('rank', 'bm25(10.0, 8.0, 3.0, 1.0)');
 """
 
 
@@ -235,9 +235,22 @@ def fts_query(text: str, columns: str = "label cls body quote", every: bool = Tr
 
 
 def search(store: Store, text: str, *, classes: tuple[str, ...] = (), limit: int = 10) -> list[Hit]:
-    """The best `limit` entities for `text`, best first, one hit (its best match) per entity."""
+    """The best `limit` entities for `text`, best first, one hit (its best match) per entity.
+
+    Entities whose class the text names ("radar incident": an Incident) come first, then the rest
+    by BM25 (labels weigh most, then class names, descriptions and claims, then quotes).
+    """
+    match = fts_query(text)
     with open_index(store) as db:
-        return _search(db, fts_query(text), classes, limit)
+        first = _search(db, _in_class(text), classes, limit)
+        rest = _search(db, match, classes, limit + len(first))
+    seen = {hit.entity for hit in first}
+    return [*first, *(hit for hit in rest if hit.entity not in seen)][:limit]
+
+
+def _in_class(text: str) -> str:
+    """Every word in the labels or class name, and at least one in the class name."""
+    return fts_query(text, "label cls") + " AND (" + fts_query(text, "cls", every=False) + ")"
 
 
 def _search(db: sqlite3.Connection, match: str, classes: tuple[str, ...], limit: int) -> list[Hit]:
@@ -274,9 +287,7 @@ def best_match(store: Store, name: str) -> tuple[str, str] | None:
     if not words:
         return None
     with open_index(store) as db:
-        every = fts_query(name, "label cls")
-        in_class = every + " AND (" + fts_query(name, "cls", every=False) + ")"
-        for match in (in_class, fts_query(name, "label")):
+        for match in (_in_class(name), fts_query(name, "label")):
             hits = _search(db, match, (), 6)
             if len(hits) == 1:
                 return hits[0].entity, hits[0].label
