@@ -231,10 +231,24 @@ def _check_schema(sheet: Sheet) -> None:
     raise sheet.error(_schema_message(error), index, field_path)
 
 
+_PATTERNS = {
+    "date": "is not a date (use 2023, 2023-03 or 2023-03-16)",
+    "language": "is not a language tag (en, ja, ko, …)",
+    "url": "is not an http(s) URL",
+    "id": "is not an id (letters, digits, '.', '_' and '-')",
+}
+
+
 def _schema_message(error: Any) -> str:
     if error.validator in ("anyOf", "oneOf") and error.context:
         error = min(error.context, key=lambda e: len(list(e.absolute_path)))
     message = str(error.message)
+    if error.validator == "pattern":
+        pattern = error.validator_value
+        kind = ("date" if pattern.startswith("^-?\\d{4}") else "language" if "A-Za-z]{2,3}" in pattern
+                else "url" if pattern.startswith("^https?") else "id" if "._-" in pattern else None)
+        if kind:
+            message = f"{error.instance!r} {_PATTERNS[kind]}"
     return message if len(message) <= 200 else message[:197] + "…"
 
 
