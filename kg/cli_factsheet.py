@@ -58,17 +58,20 @@ def source_list(ctx: click.Context, fmt: str) -> None:
         return
     for s in sources:
         details = ", ".join(x for x in (s.publisher, s.issued, s.language) if x)
-        click.echo(f"{s.id}  {s.title}" + (f" ({details})" if details else "") + (f"  [{s.local_copy}]" if s.local_copy else ""))
+        copy = f"  [{s.local_copy}]" if s.local_copy else ""
+        click.echo(f"{s.id}  {s.title}" + (f" ({details})" if details else "") + copy)
 
 
 @cli.command("add")
 @click.argument("sheets", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--source", "source_id", metavar="ID", help="The registered source of the quotes (see kg source list).")
+@click.option("--source", "source_id", metavar="ID",
+              help="The registered source of the quotes (see kg source list).")
 @click.option("--dry-run", is_flag=True, help="Check everything and show what would be added; change nothing.")
 @click.option("--to-trig", "to_trig", type=click.Path(path_type=Path), metavar="OUT.trig",
               help="Write the evidence graphs to a TriG file (for version control and `kg build`) instead.")
 @click.pass_context
-def add(ctx: click.Context, sheets: tuple[Path, ...], source_id: str | None, dry_run: bool, to_trig: Path | None) -> None:
+def add(ctx: click.Context, sheets: tuple[Path, ...], source_id: str | None, dry_run: bool,
+        to_trig: Path | None) -> None:
     """Add fact sheets (YAML or CSV): each quote becomes an evidence graph of the facts it supports.
 
     All sheets are added, or none: the first bad entry stops with one line naming the sheet,
@@ -101,7 +104,8 @@ def add(ctx: click.Context, sheets: tuple[Path, ...], source_id: str | None, dry
 
 @cli.command("search")
 @click.argument("text")
-@click.option("--class", "classes", multiple=True, metavar="CLASS", help="Only entities of this class (Actor, Summit…).")
+@click.option("--class", "classes", multiple=True, metavar="CLASS",
+              help="Only entities of this class (Actor, Summit…).")
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True, help="How many entities.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Text for reading, JSON for scripts.")

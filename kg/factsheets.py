@@ -474,7 +474,8 @@ def sheets_to_trig(store_path: Path | str, paths: list[Path], output: Path, sour
     texts: dict[str, str] = {s.iri: t for s, t, _f in compiled.new_sources}
     copies: list[tuple[Path, str]] = []
     for used in compiled.sources_used.values():
-        quads = [q for q in quads if not (q.subject.value == used.iri and q.graph_name.value == PROVENANCE_GRAPH)]
+        quads = [q for q in quads if not (q.subject == ox.NamedNode(used.iri) and
+                                          q.graph_name == ox.NamedNode(PROVENANCE_GRAPH))]
         file = files.get(used.iri)
         if file is None:
             file = _stored_copy(used, roots)

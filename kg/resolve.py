@@ -10,6 +10,7 @@ the nearest names suggested.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -86,7 +87,7 @@ def _local(name: str, namespace: str) -> str:
     return name
 
 
-def _did_you_mean(local: str, known: dict[str, object], prefix: str) -> str:
+def _did_you_mean(local: str, known: Mapping[str, object], prefix: str) -> str:
     by_fold = {k.casefold(): k for k in known}
     close = difflib.get_close_matches(local.casefold(), list(by_fold), n=3, cutoff=0.6)
     return f"; did you mean {' or '.join(prefix + by_fold[c] for c in close)}?" if close else ""

@@ -66,7 +66,8 @@ def read_text(path: Path) -> str:
     """The text of a source file (plain text or Markdown, UTF-8), as quotes are matched against it."""
     if path.suffix.lower() not in TEXT_SUFFIXES:
         known = ", ".join(TEXT_SUFFIXES)
-        raise SourceError(f"{path}: unsupported source type {path.suffix or '(none)'!r}; save the text as one of {known}")
+        kind = path.suffix or "(none)"
+        raise SourceError(f"{path}: unsupported source type {kind!r}; save the text as one of {known}")
     try:
         if not path.is_file():
             raise SourceError(f"{path}: source file not found" if not path.exists() else f"{path}: not a regular file")

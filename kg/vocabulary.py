@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from kg.namespaces import KG, KGC, ONTOLOGY_IRI, PREFIXES, RDF as RDF_NS, shorten
+from kg.namespaces import KG, KGC, ONTOLOGY_IRI, PREFIXES, shorten
+from kg.namespaces import RDF as RDF_NS
 from kg.store import Store
 
 if TYPE_CHECKING:

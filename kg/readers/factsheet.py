@@ -98,7 +98,7 @@ def _loader() -> Any:
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = type("SheetLoader", (base,), {})
+    loader: Any = type("SheetLoader", (base,), {})
     loader.yaml_implicit_resolvers = {
         first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in base.yaml_implicit_resolvers.items()
@@ -110,7 +110,7 @@ def _read_yaml(path: Path, text: str) -> Sheet:
     import yaml
 
     try:
-        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_loader())
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -310,7 +310,8 @@ def schema_document(classes: list[str], relations: list[str], concepts: list[str
             "date": date,
             "value": value,
             "language": {"type": "string", "pattern": r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
-                         "description": "Language of the sheet's texts (contents, descriptions); default: the source's."},
+                         "description": "Language of the sheet's texts (contents, descriptions); "
+                                        "default: the source's."},
             "class": names("classes", classes, "A class of the ontology: Summit, JointDeclaration, Person…"),
             "relation": names("relations", relations, "A relation of the ontology: host, party, date…"),
             "concept": names("concepts", concepts, "A concept of the kg schemes: assertion, pledge, historical…"),
