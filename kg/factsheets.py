@@ -84,6 +84,7 @@ class Compiler:
         self.out = Compiled()
         self._texts: dict[str, SourceText] = {}
         self._declared: dict[str, str] = {}  # normalised label -> IRI declared by a sheet
+        self._quotes: dict[str, str] = {}  # evidence IRI -> its quote
 
     # ---------------------------------------------------------------- sources
 
@@ -179,6 +180,8 @@ class Compiler:
         ident = entry.get("id") or "q-" + hashlib.sha1(match.text.encode()).hexdigest()[:12]
         source_slug = source.source.iri.rsplit("/", 1)[-1].removeprefix("source-")
         evidence = f"{EVIDENCE_BASE}{source_slug}/{ident}"
+        if self._quotes.setdefault(evidence, match.text) != match.text:
+            raise sheet.error(f"id {ident!r} is already used by an entry with another quote", index, "id")
         graph = ox.NamedNode(evidence)
         provenance = ox.NamedNode(PROVENANCE_GRAPH)
         node = ox.NamedNode(evidence)

@@ -229,6 +229,8 @@ REFUSALS = [
     ("      - label: Tomas Brenn\n        class: Person\n",
      "      - label: Tomas Brenn\n        class: Person\n      - label: Norland\n        class: State\n",
      "entry 3 (accord): entities[2].label: 'Norland' is declared twice"),
+    ("  - id: varga", "  - id: accord", "entry 5 (accord): id: id 'accord' is already used by an entry with another "
+                                         "quote"),
     ("    quote: Varga told", "    quot: Varga told",
      "entry 5 (varga): Additional properties are not allowed ('quot' was unexpected)"),
 ]
