@@ -56,7 +56,7 @@ class KgGroup(click.Group):
         except KgError as error:
             raise (CheckFailed if error.exit_code == EXIT_CHECK_FAILED else InputError)(one_line(str(error))) from None
         except click.ClickException as error:
-            error.message = one_line(error.message)
+            error.message = one_line(error.message)  # type: ignore[misc]  # click marks it Final
             raise
         except MemoryError as error:
             raise InputError(one_line(f"out of memory ({error or 'MemoryError'}); the input is too large")) from None

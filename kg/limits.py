@@ -63,12 +63,12 @@ def _kind(mode: int) -> str:
     return "is not a regular file"
 
 
-def check_regular_file(path: Path) -> os.stat_result:
+def check_regular_file(path: Path, what: str = "file") -> os.stat_result:
     """Stat `path` (following links) and refuse anything but a regular file, without opening it."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise InputFileError(str(path), "no such file") from None
+        raise InputFileError(str(path), f"no such {what}") from None
     except PermissionError:
         raise InputFileError(str(path), "permission denied") from None
     except OSError as error:
@@ -78,13 +78,13 @@ def check_regular_file(path: Path) -> os.stat_result:
     return info
 
 
-def read_regular_file(path: Path, max_bytes: int, what: str = "input") -> bytes:
+def read_regular_file(path: Path, max_bytes: int, what: str = "file") -> bytes:
     """The bytes of a regular file of at most `max_bytes`; anything else is refused with one line.
 
     The file is checked with stat before it is opened, opened without blocking (a FIFO swapped in
     meanwhile cannot hang the read) and checked again on the open descriptor.
     """
-    info = check_regular_file(path)
+    info = check_regular_file(path, what)
     if info.st_size > max_bytes:
         raise InputFileError(str(path), f"{what} is larger than the limit of {describe_size(max_bytes)}")
     try:

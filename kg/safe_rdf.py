@@ -10,12 +10,13 @@ every input path (files of a build or validation, bodies sent to the endpoint).
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 from typing import Any
 
 import pyoxigraph as ox
 
 from kg.errors import InputFileError
-from kg.limits import Limits, describe_size
+from kg.limits import MB, Limits, describe_size
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -37,8 +38,6 @@ _TURTLE_BRACKETS, _JSON_BRACKETS = b"[](){}<>", b"[]{}"
 _OPENERS = frozenset(b"[({<")
 _ALL_BYTES = bytes(range(256))
 
-_LINE_FORMATS = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS)
-_TURTLE_FORMATS = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3)
 
 
 def check_rdf(data: bytes, fmt: ox.RdfFormat, name: str, limits: Limits | None = None) -> bytes:
@@ -60,15 +59,33 @@ def check_rdf(data: bytes, fmt: ox.RdfFormat, name: str, limits: Limits | None =
         return data
     nul = data.find(b"\x00")
     if nul >= 0:
+        _check_utf8(data, nul, name)  # a binary file: name its first byte that is not UTF-8, if any
         line, column = _position(data, nul)
         raise InputFileError(name, "NUL byte: this is not a text file", line, column)
     if fmt == ox.RdfFormat.JSON_LD:
         _check_json(data, name, limits)
     else:
+        # N-Triples and N-Quads nest only triple terms (<<( … )>>), which crash the parser
+        # (stack overflow) when nested deeply enough; the Turtle family nests more.
         _check_lines(data, name, limits)
-        if fmt in _TURTLE_FORMATS:
-            _check_depth(_TURTLE_OPAQUE.sub(b" ", data), _TURTLE_BRACKETS, data, name, limits)
+        _check_depth(data, _TURTLE_OPAQUE, _TURTLE_BRACKETS, name, limits)
     return data
+
+
+def _check_utf8(data: bytes, end: int, name: str) -> None:
+    """Raise at the first byte before `end` that is not UTF-8 (decoded in chunks: bounded memory)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    chunk = 1024 * 1024
+    for start in range(0, end, chunk):
+        try:
+            decoder.decode(data[start:min(start + chunk, end)])
+        except UnicodeDecodeError as error:
+            offset = start + error.start
+            line, column = _position(data, offset)
+            message = f"invalid UTF-8 byte 0x{data[offset]:02x}: not UTF-8 text"
+            raise InputFileError(name, message, line, column) from None
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:
@@ -96,34 +113,36 @@ def _check_json(data: bytes, name: str, limits: Limits) -> None:
             raise InputFileError(
                 name, f"JSON string longer than {describe_size(limits.max_literal_bytes)}", line, column
             )
-    _check_depth(_JSON_STRING.sub(b'""', data), _JSON_BRACKETS, data, name, limits)
+    _check_depth(data, _JSON_STRING, _JSON_BRACKETS, name, limits)
 
 
-def _check_depth(code: bytes, brackets: bytes, original: bytes, name: str, limits: Limits) -> None:
-    """Refuse nesting deeper than the limit; `code` is the input with its opaque tokens blanked."""
-    kept = code.translate(None, delete=bytes(b for b in _ALL_BYTES if b not in brackets))
-    if sum(kept.count(bytes([b])) for b in brackets if b in _OPENERS) <= limits.max_depth:
+def _check_depth(data: bytes, opaque: re.Pattern[bytes], brackets: bytes, name: str, limits: Limits) -> None:
+    """Refuse nesting deeper than the limit, brackets inside strings, IRIs and comments aside."""
+    # Fast path: fewer opening brackets in the whole input (strings included) than the limit.
+    openers = sum(data.count(bytes([b])) for b in b"[({" if b in brackets)
+    if b"<" in brackets:
+        openers += data.count(b"<<")
+    if openers <= limits.max_depth:
         return
-    if int(_depths(kept, brackets).max()) <= limits.max_depth:
+    code = opaque.sub(b" ", data)
+    kept = code.translate(None, delete=bytes(b for b in _ALL_BYTES if b not in brackets))
+    if max(accumulate(1 if b in _OPENERS else -1 for b in kept), default=0) <= limits.max_depth:
         return
     # On the way to an error only: blank the tokens again keeping their newlines, to name the line.
-    pattern = _JSON_STRING if brackets == _JSON_BRACKETS else _TURTLE_OPAQUE
-    lined = pattern.sub(lambda m: b"\n" * m.group().count(b"\n") or b" ", original)
-    offset = int((_depths(lined, brackets) > limits.max_depth).argmax())
+    lined = opaque.sub(lambda m: b"\n" * m.group().count(b"\n") or b" ", data)
+    kept = lined.translate(None, delete=bytes(b for b in _ALL_BYTES if b not in brackets + b"\n"))
+    depth, line = 0, 1
+    for byte in kept:
+        if byte == 10:
+            line += 1
+            continue
+        depth += 1 if byte in _OPENERS else -1
+        if depth > limits.max_depth:
+            break
     raise InputFileError(
-        name, f"nesting deeper than {limits.max_depth} levels (blank nodes, collections, graphs or objects)",
-        lined.count(b"\n", 0, offset) + 1,
+        name, f"nesting deeper than {limits.max_depth} levels (blank nodes, collections, graphs, "
+        "triple terms or objects)", line,
     )
-
-
-def _depths(code: bytes, brackets: bytes) -> Any:
-    """The nesting depth after each byte of `code` (a numpy array)."""
-    import numpy as np
-
-    table = np.zeros(256, dtype=np.int64)
-    for byte in brackets:
-        table[byte] = 1 if byte in _OPENERS else -1
-    return np.cumsum(table[np.frombuffer(code, dtype=np.uint8)])
 
 
 class _Refused(Exception):
@@ -137,6 +156,9 @@ def _check_xml(data: bytes, name: str, limits: Limits) -> None:
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     state = {"depth": 0, "text": 0, "total": 0}
+    # Text and attribute values may not grow much through (short, flat) entities: like expat's own
+    # amplification limit, but checked on the sizes Oxigraph will see.
+    budget = min(limits.max_input_bytes, 20 * len(data) + MB)
 
     def start(_tag: str, attributes: dict[str, str]) -> None:
         state["depth"] += 1
@@ -160,8 +182,8 @@ def _check_xml(data: bytes, name: str, limits: Limits) -> None:
         if size > limits.max_literal_bytes:
             raise _Refused(f"attribute value longer than {describe_size(limits.max_literal_bytes)}")
         state["total"] += size
-        if state["total"] > limits.max_input_bytes:
-            raise _Refused(f"text expands past the limit of {describe_size(limits.max_input_bytes)}")
+        if state["total"] > budget:
+            raise _Refused(f"entities expand the text past {describe_size(budget)}, 20 times the input; refused")
 
     def doctype(_name: str, system_id: str | None, public_id: str | None, _internal: int) -> None:
         if system_id or public_id:

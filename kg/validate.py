@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,7 +165,8 @@ def _read_copy(copy: str, roots: list[Path]) -> str | Violation | None:
         return Violation("", "", "kg:localCopy", f"local copy {copy!r} {message}; quote not checked")
 
     relative = Path(copy)
-    if not copy or relative.is_absolute() or "\\" in copy or ".." in relative.parts or "\0" in copy:
+    if (not copy or relative.is_absolute() or ".." in relative.parts or any(c in copy for c in "\\\0")
+            or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", copy)):  # a URL or a drive letter
         return refused("must be a relative path inside the data's folder (no absolute path, no '..')")
     for root in roots:
         base = root.resolve()
