@@ -24,16 +24,16 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # Tokens of the Turtle family that may hold brackets without opening anything: strings, IRIs,
 # comments, and backslash escapes of local names (`ex:a\#b`, `ex:a\'b` are not a comment or string).
 _TURTLE_OPAQUE = re.compile(
-    rb'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    rb"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    rb'|"(?:[^"\\\n\r]|\\.)*"'
-    rb"|'(?:[^'\\\n\r]|\\.)*'"
-    rb'|<[^<>"{}|^`\\\x00-\x20]*>'
-    rb"|#[^\n\r]*"
+    rb'"""(?:[^"\\]++|\\.|"(?!""))*+"""'
+    rb"|'''(?:[^'\\]++|\\.|'(?!''))*+'''"
+    rb'|"(?:[^"\\\n\r]++|\\.)*+"'
+    rb"|'(?:[^'\\\n\r]++|\\.)*+'"
+    rb'|<[^<>"{}|^`\\\x00-\x20]*+>'
+    rb"|#[^\n\r]*+"
     rb"|\\.",
     re.DOTALL,
 )
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 _TURTLE_BRACKETS, _JSON_BRACKETS = b"[](){}<>", b"[]{}"
 _OPENERS = frozenset(b"[({<")
 _ALL_BYTES = bytes(range(256))
@@ -94,8 +94,15 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def _check_lines(data: bytes, name: str, limits: Limits) -> None:
+    """No line, and no long (triple-quoted, multi-line) string, may pass the literal limit."""
     if len(data) <= limits.max_literal_bytes:
         return
+    if b'"""' in data or b"'''" in data:  # long strings may span lines: measure each string token
+        for token in _TURTLE_OPAQUE.finditer(data):
+            if token.end() - token.start() > limits.max_literal_bytes and data[token.start()] in b"\"'":
+                line, column = _position(data, token.start())
+                raise InputFileError(
+                    name, f"string longer than {describe_size(limits.max_literal_bytes)}", line, column)
     lengths = list(map(len, data.split(b"\n")))
     if max(lengths) > limits.max_literal_bytes:
         number = next(i for i, n in enumerate(lengths, 1) if n > limits.max_literal_bytes)
@@ -107,12 +114,12 @@ def _check_lines(data: bytes, name: str, limits: Limits) -> None:
 
 def _check_json(data: bytes, name: str, limits: Limits) -> None:
     if len(data) > limits.max_literal_bytes:
-        too_long = re.search(rb'"(?:[^"\\]|\\.){%d}' % limits.max_literal_bytes, data, re.DOTALL)
-        if too_long:
-            line, column = _position(data, too_long.start())
-            raise InputFileError(
-                name, f"JSON string longer than {describe_size(limits.max_literal_bytes)}", line, column
-            )
+        for token in _JSON_STRING.finditer(data):
+            if token.end() - token.start() > limits.max_literal_bytes:
+                line, column = _position(data, token.start())
+                raise InputFileError(
+                    name, f"JSON string longer than {describe_size(limits.max_literal_bytes)}", line, column
+                )
     _check_depth(data, _JSON_STRING, _JSON_BRACKETS, name, limits)
 
 
