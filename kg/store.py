@@ -32,7 +32,7 @@ import pyoxigraph as ox
 from kg.errors import InputFileError, StoreError
 from kg.limits import Limits, check_regular_file, read_regular_file
 from kg.namespaces import PREFIXES
-from kg.safe_rdf import check_rdf
+from kg.safe_rdf import load_rdf
 
 MARKER = ".kg-store"
 CURRENT = "current"
@@ -251,30 +251,8 @@ def load_file(store: Store, path: Path, graph: str | None = None) -> None:
     limits = Limits.from_env()
     # Regular files only, within the size limits, checked before any parser sees the bytes; the
     # parser then reads exactly the bytes that were checked.
-    data = check_rdf(read_regular_file(path, limits.max_input_bytes), fmt, str(path), limits)
-    try:
-        # A build writes into a fresh generation, so the bulk loader (no transaction, several
-        # times faster on disk) is safe: a failure discards the whole generation.
-        loader = store.oxigraph.load if store.location == ":memory:" else store.oxigraph.bulk_load
-        loader(data, format=fmt, base_iri=path.resolve().as_uri(), to_graph=target)
-    except MemoryError as error:
-        raise InputFileError(str(path), f"too large for the parser ({error}); a literal or IRI is too long") from None
-    except RecursionError:
-        raise InputFileError(str(path), "nested too deeply for the parser") from None
-    except SyntaxError as error:
-        raise InputFileError(str(path), _parser_message(error), error.lineno, error.offset) from None
-    except PermissionError:
-        raise InputFileError(str(path), "permission denied") from None
-    except IsADirectoryError:
-        raise InputFileError(str(path), "is a folder, not a file") from None
-    except OSError as error:
-        raise InputFileError(str(path), error.strerror or str(error)) from None
-    except ValueError as error:
-        raise InputFileError(str(path), str(error)) from None
-
-
-def _parser_message(error: SyntaxError) -> str:
-    """Oxigraph says 'Parser error at line 3 between columns 6 and 11: msg'; keep the msg."""
-    message = str(error.msg if error.msg else error)
-    head, sep, tail = message.partition(": ")
-    return tail if sep and head.startswith("Parser error") else message
+    data = read_regular_file(path, limits.max_input_bytes)
+    # A build writes into a fresh generation, so the bulk loader (no transaction, several times
+    # faster on disk) is safe: a failure discards the whole generation.
+    load_rdf(store.oxigraph, data, fmt, str(path), limits=limits, bulk=store.location != ":memory:",
+             base_iri=path.resolve().as_uri(), to_graph=target)
