@@ -239,22 +239,33 @@ def _sparql(name: str, query: str, needle: str, exit_code: int = 2) -> Case:
     return Case(name, "sparql", ["query", query], needle, exit_code=exit_code)
 
 
-# SPARQL families (guard bypass with escapes, deep nesting). They pass once the sec-query branch
-# (parsed-query guard, nesting limit) is on main; until then they are kept apart, not skipped:
-# the coordinator adds them to the run by listing them in test_hostile.py's ENABLED.
-SPARQL_CASES: list[Case] = [
-    _sparql("service-after-escaped-hash",
-            "SELECT * WHERE { OPTIONAL { ?a kgr:x\\# ?b } SERVICE <" + LISTENER + "/s> { ?s ?p ?o } }", "SERVICE"),
-    _sparql("service-after-escaped-quote",
-            "SELECT * WHERE { OPTIONAL { ?a kgr:x\\' ?b } SERVICE <" + LISTENER + "/s> { ?s ?p ?o } "
-            "FILTER(?a != 'z') }", "SERVICE"),
-    _sparql("from-after-escaped-hash",
-            "SELECT * FROM <" + LISTENER + "/d.ttl> WHERE { ?a kgr:x\\# ?b }", "FROM"),
+_SERVICE = "SERVICE <" + LISTENER + "/s> { ?s ?p ?o }"
+
+# SPARQL refusals that hold on main today (the pattern guard sees them) and must keep holding.
+CASES += [
+    _sparql("from-after-escaped-hash", "SELECT * FROM <" + LISTENER + "/d.ttl> WHERE { ?a kgr:x\\# ?b }", "FROM"),
     _sparql("service-silent-variable-endpoint",
             "SELECT * WHERE { BIND(<" + LISTENER + "/s> AS ?e) SERVICE SILENT ?e { ?s ?p ?o } }", "SERVICE"),
-    _sparql("service-in-subquery",
-            "SELECT * WHERE { { SELECT * WHERE { SERVICE <" + LISTENER + "/s> { ?s ?p ?o } } } }", "SERVICE"),
+    _sparql("service-in-subquery", "SELECT * WHERE { { SELECT * WHERE { " + _SERVICE + " } } }", "SERVICE"),
+    _sparql("service-mixed-case-after-comment",
+            "SELECT * WHERE { # { SERVICE\n sErViCe <" + LISTENER + "/s> { ?s ?p ?o } }", "SERVICE"),
+    _sparql("service-iri-from-prefix",
+            "PREFIX x: <" + LISTENER + "/> SELECT * WHERE { SERVICE x:s { ?s ?p ?o } }", "SERVICE"),
+    _sparql("from-named-file", "SELECT * FROM NAMED <file:///etc/passwd> WHERE { GRAPH ?g { ?s ?p ?o } }", "FROM"),
+    _sparql("load-as-query", "LOAD <" + LISTENER + "/x.ttl>", "LOAD"),
+]
+
+# SPARQL cases that fetch (guard bypass with escapes) or crash (SIGSEGV on deep nesting) on main
+# today: they pass once the sec-query branch (parsed-query guard, nesting limit) is merged. Kept
+# apart, not skipped: the coordinator enables them in test_hostile.py (ENABLED = CASES + SPARQL_CASES).
+SPARQL_CASES: list[Case] = [
+    _sparql("service-after-escaped-hash", "SELECT * WHERE { OPTIONAL { ?a kgr:x\\# ?b } " + _SERVICE + " }",
+            "refused"),
+    _sparql("service-after-escaped-quote",
+            "SELECT * WHERE { OPTIONAL { ?a kgr:x\\' ?b } " + _SERVICE + " FILTER(?a != 'z') }", "refused"),
+    _sparql("service-keyword-unicode-escape", "SELECT * WHERE { \\u0053ERVICE <" + LISTENER + "/s> { ?s ?p ?o } }",
+            "refused"),
     _sparql("deep-parentheses", "SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }",
-            "nest"),
-    _sparql("deep-groups", "SELECT * WHERE " + "{ " * 5000 + "?s ?p ?o" + " }" * 5000, "nest"),
+            "nested"),
+    _sparql("deep-groups", "SELECT * WHERE " + "{ " * 5000 + "?s ?p ?o" + " }" * 5000, "nested"),
 ]

@@ -147,6 +147,6 @@ def test_corpus_covers_every_family() -> None:
     families = {c.family for c in CASES}
     assert len(CASES) >= 40
     assert {"bombs", "nesting", "special files", "local files", "no fetch", "names", "file names",
-            "encodings"} <= families
+            "encodings", "sparql"} <= families
     assert len({c.name for c in CASES + SPARQL_CASES}) == len(CASES + SPARQL_CASES)
     assert {c.exit_code for c in CASES + SPARQL_CASES} <= {1, 2}
