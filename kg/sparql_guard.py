@@ -164,9 +164,10 @@ def _check(text: str, graph_exists: Callable[[str], bool] | None, update: bool) 
         target = dict.get(node, "default")
         iri = _iri(dict.get(node, "named") if target is None else target, prefixes)
         if iri is None or graph_exists is None or not graph_exists(iri):
-            shown = f"<{iri}>" if iri is not None else "its graph"
+            written, where = _from_target(text, nth)
+            shown = written or (f"<{iri}>" if iri is not None else "its graph")
             raise ForbiddenQueryError(
-                f"FROM {shown} refused{_at(text, 'FROM', nth)}: it names no graph in the store, "
+                f"FROM {shown} refused{where}: it names no graph in the store, "
                 "and kg never fetches remote or local files")
 
 
@@ -178,18 +179,19 @@ def _parse(text: str, update: bool) -> Any:
     what = "update" if update else "query"
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))  # pyparsing recurses ~40 frames per nesting level
+    first, second = (parseUpdate, parseQuery) if update else (parseQuery, parseUpdate)
+    refused = f"{what} refused: it may use SERVICE, LOAD or FROM and kg's SPARQL checker cannot read it"
     try:
-        return parseUpdate(text) if update else parseQuery(text)
-    except ParseBaseException as error:
-        detail = " ".join(str(error.msg).split())
-        where = f"line {error.lineno}, column {error.col}"
-        raise ForbiddenQueryError(
-            f"{what} refused: it may use SERVICE, LOAD or FROM and kg's SPARQL checker cannot read it "
-            f"({detail} at {where}); kg runs only what it has checked") from None
+        try:
+            return first(text)
+        except ParseBaseException as error:
+            detail = f"{' '.join(str(error.msg).split())} at line {error.lineno}, column {error.col}"
+        try:
+            return second(text)  # an update sent as a query (or the reverse): check it as what it is
+        except ParseBaseException:
+            raise ForbiddenQueryError(f"{refused} ({detail}); kg runs only what it has checked") from None
     except (RecursionError, MemoryError, ValueError, TypeError, KeyError) as error:
-        raise ForbiddenQueryError(
-            f"{what} refused: it may use SERVICE, LOAD or FROM and kg's SPARQL checker cannot read it "
-            f"({type(error).__name__}); kg runs only what it has checked") from None
+        raise ForbiddenQueryError(f"{refused} ({type(error).__name__}); kg runs only what it has checked") from None
     finally:
         sys.setrecursionlimit(limit)
 
@@ -244,3 +246,19 @@ def _at(text: str, word: str, nth: int = 1) -> str:
             if count == nth:
                 return f" at {position(text, token.offset)}"
     return ""
+
+
+def _from_target(text: str, nth: int) -> tuple[str, str]:
+    """The graph of the nth FROM clause as written, and ' at line L, column C' of it ('' if not found)."""
+    items = list(tokens(text))
+    count = 0
+    for index, token in enumerate(items):
+        if token.kind == "name" and token.text.upper() == "FROM":
+            count += 1
+            if count == nth:
+                target = items[index + 1] if index + 1 < len(items) else None
+                if target is not None and target.kind == "name" and target.text.upper() == "NAMED":
+                    target = items[index + 2] if index + 2 < len(items) else None
+                if target is not None and target.kind in ("iri", "name"):
+                    return target.text, f" at {position(text, target.offset)}"
+    return "", ""
