@@ -208,7 +208,12 @@ def query(
     else:
         q.get_canned(query or "")  # a single word is a canned query's name: raises with suggestions
         return
-    write_result(result, fmt, _stdout())
+    try:
+        write_result(result, fmt, _stdout())
+    except BrokenPipeError:
+        raise
+    except (OSError, RuntimeError) as error:  # raised while the engine evaluates lazily
+        raise InputError(f"query failed: {' '.join(str(error).split())}") from None
 
 
 @cli.command()
