@@ -116,20 +116,19 @@ def _worker_main(connection: Connection, store_path: str) -> None:
                 options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
             result = store.query(job.query, **options)
             output: Any = _LimitedBuffer(job.max_bytes)
-            if isinstance(result, ox.QueryTriples):
-                kind, fmt = "graph", "turtle" if job.html else job.graph_format
-                ox.serialize(result, output, graph_formats[fmt],
-                             prefixes=PREFIXES if fmt == "turtle" else None)
-            else:
-                kind = "boolean" if isinstance(result, ox.QueryBoolean) else "results"
-                fmt = "json" if job.html else job.results_format
-                result.serialize(output, results_formats[fmt])
-            body = bytes(output.buffer)
             if job.html:
                 kind, fmt = "html", "html"
-                body = results_page(job.query, "graph" if isinstance(result, ox.QueryTriples) else "results", body)
-                if len(body) > job.max_bytes:
-                    raise _ResultTooLarge
+                body = results_page(job.query, result, job.max_bytes)
+            elif isinstance(result, ox.QueryTriples):
+                kind, fmt = "graph", job.graph_format
+                ox.serialize(result, output, graph_formats[fmt],
+                             prefixes=PREFIXES if fmt == "turtle" else None)
+                body = bytes(output.buffer)
+            else:
+                kind = "boolean" if isinstance(result, ox.QueryBoolean) else "results"
+                fmt = job.results_format
+                result.serialize(output, results_formats[fmt])
+                body = bytes(output.buffer)
             outcome = QueryOutcome(200, kind, fmt, body, seconds=time.perf_counter() - started)
         except QueryLimitError as error:
             outcome = QueryOutcome(400, message=str(error))
@@ -152,26 +151,37 @@ def _worker_main(connection: Connection, store_path: str) -> None:
             return
 
 
-def results_page(query: str, kind: str, body: bytes) -> bytes:
-    """kg's HTML page of a query and its results (SPARQL JSON, or Turtle for graphs); escaped by Jinja."""
-    import json
-
+def results_page(query: str, result: Any, max_bytes: int) -> bytes:
+    """kg's HTML page of a query and its results, escaped by Jinja; _ResultTooLarge past max_bytes."""
+    import pyoxigraph as ox
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
+    from kg.namespaces import PREFIXES
+
     columns: list[str] = []
     rows: list[list[str]] = []
     text = ""
-    if kind == "graph":
-        text = body.decode("utf-8")
+    if isinstance(result, ox.QueryTriples):
+        output: Any = _LimitedBuffer(max_bytes)
+        ox.serialize(result, output, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        text = bytes(output.buffer).decode("utf-8")
+    elif isinstance(result, ox.QueryBoolean):
+        columns, rows = ["answer"], [["true" if bool(result) else "false"]]
     else:
-        data = json.loads(body)
-        if "boolean" in data:
-            columns, rows = ["answer"], [["true" if data["boolean"] else "false"]]
-        else:
-            columns = data["head"]["vars"]
-            rows = [[b.get(c, {}).get("value", "") for c in columns] for b in data["results"]["bindings"]]
-    return env.get_template("results.html").render(query=query, columns=columns, rows=rows, text=text).encode()
+        columns = [variable.value for variable in result.variables]
+        size = 0
+        for solution in result:
+            row = ["" if (term := solution[column]) is None else str(getattr(term, "value", term))
+                   for column in columns]
+            size += sum(len(value) + 9 for value in row) + 9  # <td></td> and <tr></tr> at least
+            if size > max_bytes:
+                raise _ResultTooLarge
+            rows.append(row)
+    env = Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
+    page = env.get_template("results.html").render(query=query, columns=columns, rows=rows, text=text).encode()
+    if len(page) > max_bytes:
+        raise _ResultTooLarge
+    return page
 
 
 def _syntax_message(error: SyntaxError, query: str) -> str:

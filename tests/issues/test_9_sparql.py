@@ -7,7 +7,6 @@ Every case counts the requests a real loopback HTTP listener receives: it must s
 from __future__ import annotations
 
 import http.server
-import os
 import subprocess
 import sys
 import textwrap
@@ -64,7 +63,7 @@ def listener() -> Iterator[Listener]:
 def kg(store: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """The real `kg` command in its own process (so the one-shot process sandbox applies)."""
     return subprocess.run([sys.executable, "-m", "kg", "--store", str(store), *args],
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
 
 def assert_refused(result: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -132,7 +131,7 @@ def test_queries_that_only_mention_the_words_still_run(mini_store_path: Path) ->
     assert result.exit_code == 0 and int(result.output.splitlines()[1]) > 0, result.output
 
 
-def test_the_engine_cannot_connect_in_a_sandboxed_process(listener: Listener, tmp_path: Path) -> None:
+def test_the_engine_cannot_connect_in_a_sandboxed_process(listener: Listener) -> None:
     """Defence in depth: with the guard bypassed (the engine called directly), SERVICE and LOAD fail."""
     script = textwrap.dedent(f"""
         import pyoxigraph as ox
@@ -147,7 +146,7 @@ def test_the_engine_cannot_connect_in_a_sandboxed_process(listener: Listener, tm
             except OSError as error:
                 print("refused:", error)
         """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("refused: Permission denied") == 2, result.stdout
     assert listener.hits == []
@@ -167,7 +166,7 @@ def test_the_one_shot_query_process_cannot_connect_even_without_the_guard(mini_s
         """)
     query = f"SELECT * WHERE {{ SERVICE <{listener.url}/q> {{ ?s ?p ?o }} }}"
     result = subprocess.run([sys.executable, "-c", script, "--store", str(mini_store_path), "query", query],
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "Permission denied" in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert listener.hits == []
@@ -222,5 +221,5 @@ def test_cold_query_does_not_import_the_parser(mini_store_path: Path) -> None:
               "'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
               "print('rdflib' in sys.modules, file=sys.stderr)")
     result = subprocess.run([sys.executable, "-c", script, str(mini_store_path)], capture_output=True, text=True,
-                            timeout=60, env={**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", "")})
+                            timeout=60, cwd=ROOT)
     assert result.stderr.strip().endswith("False"), result.stderr
