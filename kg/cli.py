@@ -502,7 +502,8 @@ def site(ctx: click.Context, outdir: Path, hops: int) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
 @click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True, help="TCP port.")
-@click.option("--workers", type=click.IntRange(min=1), default=3, show_default=True, help="Query processes.")
+@click.option("--workers", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Query processes (one more is kept for short queries).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               help="Time limit per query or update, in seconds (the worker is stopped).")
 @click.option("--max-result-mb", type=click.IntRange(min=1), default=50, show_default=True,
