@@ -26,6 +26,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from kg.errors import ForbiddenQueryError, QueryLimitError
@@ -35,7 +36,7 @@ MAX_QUERY_CHARS = 1_000_000
 MAX_NESTING = 100
 
 _PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
-_TOKEN = re.compile(
+_TOKEN_PATTERN = (
     r'''(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|'\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')'''
     r"|(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)"
     r"|(?P<comment>\#[^\n]*)"
@@ -43,8 +44,7 @@ _TOKEN = re.compile(
     rf"|(?P<name>[A-Za-z_\u00c0-\uffff][\w\-.\u00b7\u00c0-\uffff]*(?::(?:[\w\-.:\u00b7\u00c0-\uffff]|{_PLX})*)?"
     rf"|:(?:[\w\-.:\u00c0-\uffff]|{_PLX})*)"
     r"|(?P<space>\s+)"
-    r"|(?P<other>.)",
-    re.DOTALL,
+    r"|(?P<other>.)"
 )
 
 # The nesting scanner: strings, IRI-like <...>, comments and escapes are skipped; an IRI-like
@@ -66,8 +66,13 @@ class Token:
     offset: int
 
 
+@cache
+def _token_regex() -> re.Pattern[str]:
+    return re.compile(_TOKEN_PATTERN, re.DOTALL)  # about 30 ms to compile: only when needed
+
+
 def tokens(query: str) -> Iterator[Token]:
-    for match in _TOKEN.finditer(query):
+    for match in _token_regex().finditer(query):
         kind = match.lastgroup or "other"
         if kind not in ("space", "comment"):
             yield Token(kind, match.group(), match.start())
