@@ -552,7 +552,9 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, timeout: float
         sock = listen(config)
     except ServeError as error:
         raise ServerStartFailed(str(error)) from None
-    click.echo(f"kg serve: http://{host}:{port}/sparql (query page http://{host}:{port}/query)"
+    port = sock.getsockname()[1]  # the port bound (--port 0 picks a free one)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"kg serve: http://{shown}:{port}/sparql (query page http://{shown}:{port}/query)"
                + (", updates allowed with the bearer token" if allow_update else ", read-only"), err=True)
     run_server(config, sock)
 
