@@ -55,11 +55,11 @@ def find_entity(store: Store, name: str) -> EntityRef:
 
     Raises UnknownEntityError with suggestions when nothing or several entities match.
     """
-    iri = _as_iri(name)
-    if iri is not None and store.query(
-        "ASK { ?e a ?class . ?class rdfs:subClassOf* kg:Entity }", {ox.Variable("e"): ox.NamedNode(iri)}
+    node = _as_node(name)
+    if node is not None and store.query(
+        "ASK { ?e a ?class . ?class rdfs:subClassOf* kg:Entity }", {ox.Variable("e"): node}
     ):
-        return EntityRef(iri, preferred_label(store, iri))
+        return EntityRef(node.value, preferred_label(store, node.value))
     labels = entity_labels(store)
     wanted = normalize(name)
     exact = sorted({e for e, names in labels.items() if any(normalize(n) == wanted for n in names)})
@@ -79,6 +79,17 @@ def _search_fallback(store: Store, name: str) -> EntityRef | None:
 
     found = best_match(store, name)
     return EntityRef(found[0], preferred_label(store, found[0])) if found else None
+
+
+def _as_node(name: str) -> ox.NamedNode | None:
+    """The IRI a name spells (<…>, http(s)://…, urn:…, a known prefix), if it is a valid IRI."""
+    iri = _as_iri(name)
+    if iri is None:
+        return None
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        return None  # not an IRI: looked up as a label, and reported as an unknown name
 
 
 def _as_iri(name: str) -> str | None:

@@ -127,7 +127,7 @@ class Compiler:
         for root in self.roots:
             candidate = root / source.local_copy
             if candidate.is_file():
-                self._texts[source.iri] = SourceText(candidate.read_text(encoding="utf-8"))
+                self._texts[source.iri] = SourceText(candidate.read_bytes().decode("utf-8"))
                 return self._texts[source.iri]
         raise sheet.error(f"the text of source {source.id} ({source.local_copy}) is missing", field_path="source")
 
@@ -455,7 +455,7 @@ def _validate_copy(store: Store, compiled: Compiled, roots: list[Path]) -> None:
             assert source.local_copy is not None
             target = folder / source.local_copy
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            target.write_bytes(text.encode("utf-8"))
         _refuse_violations(store, compiled, [folder, *roots])
 
 
@@ -482,7 +482,7 @@ def sheets_to_trig(store_path: Path | str, paths: list[Path], output: Path, sour
         file = files.get(used.iri)
         if file is None:
             file = _stored_copy(used, roots)
-        text = texts.get(used.iri) or file.read_text(encoding="utf-8")
+        text = texts.get(used.iri) or file.read_bytes().decode("utf-8")
         if file.resolve().is_relative_to(folder):
             relative = os.path.relpath(file.resolve(), folder)
         else:
@@ -492,8 +492,8 @@ def sheets_to_trig(store_path: Path | str, paths: list[Path], output: Path, sour
     try:
         for target, text in copies:
             target.parent.mkdir(parents=True, exist_ok=True)
-            if not target.exists() or target.read_text(encoding="utf-8") != text:
-                target.write_text(text, encoding="utf-8")
+            if not target.exists() or target.read_bytes() != text.encode("utf-8"):
+                target.write_bytes(text.encode("utf-8"))
         prefixes = {k: v for k, v in PREFIXES.items() if k in ("kg", "kgc", "kgr", "kgg", "rdf", "rdfs", "xsd",
                                                                   "skos", "dcterms", "schema")}
         temporary = output.with_name(output.name + ".tmp")

@@ -63,19 +63,28 @@ class Source:
 
 
 def read_text(path: Path) -> str:
-    """The text of a source file (plain text or Markdown, UTF-8), as quotes are matched against it."""
+    """The text of a source file (plain text or Markdown, UTF-8), as quotes are matched against it.
+
+    Read as `kg validate` reads local copies (a regular file under the size limit, decoded as is:
+    offsets count the characters of the file, line ends included).
+    """
+    from kg.errors import InputFileError
+    from kg.limits import Limits, read_regular_file
+
     if path.suffix.lower() not in TEXT_SUFFIXES:
         known = ", ".join(TEXT_SUFFIXES)
         kind = path.suffix or "(none)"
         raise SourceError(f"{path}: unsupported source type {kind!r}; save the text as one of {known}")
+    if not path.exists() and not path.is_symlink():
+        raise SourceError(f"{path}: source file not found")
     try:
-        if not path.is_file():
-            raise SourceError(f"{path}: source file not found" if not path.exists() else f"{path}: not a regular file")
-        return path.read_text(encoding="utf-8")
+        data = read_regular_file(path, Limits().max_source_bytes, "source")
+    except InputFileError as error:
+        raise SourceError(str(error)) from None
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise SourceError(f"{path}: not UTF-8 text (byte {error.start})") from None
-    except OSError as error:
-        raise SourceError(f"{path}: cannot read ({error.strerror})") from None
 
 
 def sha256_text(text: str) -> str:
@@ -220,7 +229,7 @@ def write_copy(generation: Path, source: Source, text: str) -> None:
     target = generation / source.local_copy
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
-        target.write_text(text, encoding="utf-8")
+        target.write_bytes(text.encode("utf-8"))
 
 
 @contextlib.contextmanager

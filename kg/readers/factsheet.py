@@ -77,16 +77,17 @@ def read_sheet(path: Path) -> Sheet:
     suffix = path.suffix.lower()
     if suffix not in YAML_SUFFIXES + CSV_SUFFIXES:
         raise SheetError(str(path), f"unknown fact sheet type {suffix or '(none)'!r} (use .yaml, .yml or .csv)")
+    from kg.errors import InputFileError
+    from kg.limits import read_regular_file
+
+    if not path.exists() and not path.is_symlink():
+        raise SheetError(str(path), "no such file")
     try:
-        if not path.is_file():
-            raise SheetError(str(path), "no such file" if not path.exists() else "not a regular file")
-        if path.stat().st_size > MAX_SHEET_BYTES:
-            raise SheetError(str(path), f"larger than {MAX_SHEET_BYTES // 2**20} MiB")
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_file(path, MAX_SHEET_BYTES, "fact sheet").decode("utf-8")
+    except InputFileError as error:
+        raise SheetError(str(path), error.detail) from None
     except UnicodeDecodeError as error:
         raise SheetError(str(path), f"not UTF-8 text (byte {error.start})") from None
-    except OSError as error:
-        raise SheetError(str(path), f"cannot read ({error.strerror})") from None
     sheet = _read_csv(path, text) if suffix in CSV_SUFFIXES else _read_yaml(path, text)
     _check_schema(sheet)
     return sheet
