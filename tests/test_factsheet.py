@@ -334,3 +334,42 @@ def test_example_sheet_conforms_to_the_schema() -> None:
     sheet = read_sheet(SHEET)
     jsonschema.Draft202012Validator(schema()).validate(sheet.data)
     assert sheet.entries[0]["entities"][3]["date"] == "2024-05-12"  # kept as written, not a datetime
+
+
+# ---------------------------------------------------------------- hostile sheets
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+         "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+         "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+         "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+         "entries: [*h]\n", "YAML anchors and aliases (&name, *name) are not allowed"),
+        ("entries: " + "[" * 5000 + "]" * 5000 + "\n", "maximum nesting depth"),
+        ("!!python/object/apply:os.system ['echo owned']\n", "not valid YAML"),
+        ("- just\n- a list\n", "a fact sheet is a mapping"),
+    ],
+    ids=["alias-bomb", "deep-nesting", "python-tag", "not-a-mapping"],
+)
+def test_hostile_yaml_is_one_line(tmp_path: Path, text: str, message: str) -> None:
+    sheet = tmp_path / "hostile.yaml"
+    sheet.write_text(text, encoding="utf-8")
+    code, output = kg(tmp_path / "store", "add", str(sheet))
+    assert code == 2 and output.count("\n") == 1 and "Traceback" not in output, output
+    assert message in output
+    assert not (tmp_path / "store").exists()
+
+
+def test_fifo_sheet_and_source_are_refused(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "sheet.yaml"
+    os.mkfifo(fifo)
+    code, output = kg(tmp_path / "store", "add", str(fifo))
+    assert code == 2 and "sheet.yaml" in output and output.count("\n") == 1
+    source = tmp_path / "source.txt"
+    os.mkfifo(source)
+    code, output = kg(tmp_path / "store", "source", "add", str(source), "--title", "x")
+    assert code == 2 and "source.txt" in output and output.count("\n") == 1

@@ -118,20 +118,37 @@ def _read_yaml(path: Path, text: str) -> Sheet:
         raise SheetError(str(path), f"not valid YAML: {error.problem or error}", line=line) from None
     except yaml.YAMLError as error:
         raise SheetError(str(path), f"not valid YAML: {error}") from None
+    except RecursionError:
+        raise SheetError(str(path), "nested too deeply") from None
     if not isinstance(data, dict):
         raise SheetError(str(path), "a fact sheet is a mapping with `entries` (and optionally `source`)")
-    return Sheet(path, _plain(data))
+    try:
+        return Sheet(path, _plain(data))
+    except _Alias:
+        raise SheetError(str(path), "YAML anchors and aliases (&name, *name) are not allowed in a fact sheet") from None
+    except RecursionError:
+        raise SheetError(str(path), "nested too deeply") from None
 
 
-def _plain(value: Any) -> Any:
-    """YAML's dates and times as the ISO text the schema expects (`2023-03-16` stays a day)."""
-    if isinstance(value, dict):
-        return {str(k) if isinstance(k, dt.date) else k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
+class _Alias(Exception):
+    """Internal: a YAML alias (the same node twice), refused to keep sheets from expanding."""
+
+
+def _plain(value: Any, seen: set[int] | None = None) -> Any:
+    """A copy of the loaded data with dates as the ISO text the schema expects.
+
+    PyYAML builds an alias (`*name`) as a second reference to the anchored node; a node met twice
+    is refused, so a few lines of aliases cannot expand into billions of entries.
+    """
+    seen = set() if seen is None else seen
+    if isinstance(value, (dict, list)):
+        if id(value) in seen:
+            raise _Alias
+        seen.add(id(value))
+        if isinstance(value, dict):
+            return {str(k) if isinstance(k, dt.date) else k: _plain(v, seen) for k, v in value.items()}
+        return [_plain(v, seen) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value
 
