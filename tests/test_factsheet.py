@@ -362,6 +362,13 @@ def test_hostile_yaml_is_one_line(tmp_path: Path, text: str, message: str) -> No
     assert not (tmp_path / "store").exists()
 
 
+def test_hostile_csv_is_one_line(tmp_path: Path) -> None:
+    sheet = tmp_path / "big.csv"
+    sheet.write_text("entry,quote\nx,\"" + "a" * 200_000 + "\"\n", encoding="utf-8")
+    code, output = kg(tmp_path / "store", "add", str(sheet))
+    assert code == 2 and output.count("\n") == 1 and "not valid CSV" in output, output
+
+
 def test_fifo_sheet_and_source_are_refused(tmp_path: Path) -> None:
     import os
 

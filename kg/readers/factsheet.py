@@ -88,7 +88,13 @@ def read_sheet(path: Path) -> Sheet:
         raise SheetError(str(path), error.detail) from None
     except UnicodeDecodeError as error:
         raise SheetError(str(path), f"not UTF-8 text (byte {error.start})") from None
-    sheet = _read_csv(path, text) if suffix in CSV_SUFFIXES else _read_yaml(path, text)
+    if suffix in CSV_SUFFIXES:
+        try:
+            sheet = _read_csv(path, text)
+        except csv.Error as error:
+            raise SheetError(str(path), f"not valid CSV: {error}") from None
+    else:
+        sheet = _read_yaml(path, text)
     _check_schema(sheet)
     return sheet
 
