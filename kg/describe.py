@@ -77,6 +77,8 @@ def _search_fallback(store: Store, name: str) -> EntityRef | None:
     """No label is `name`: the unique best match of the full-text index (kg.search), if any."""
     from kg.search import best_match
 
+    if any(unicodedata.category(c)[0] == "C" for c in name):
+        return None  # control characters: never a name to guess from
     found = best_match(store, name)
     return EntityRef(found[0], preferred_label(store, found[0])) if found else None
 

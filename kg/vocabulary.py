@@ -73,8 +73,14 @@ def _closed_namespace(iri: str, defined_kg: frozenset[str]) -> tuple[str, frozen
     return None
 
 
-def defined_terms(store: Store) -> frozenset[str]:
-    """The kg: and kgc: IRIs the ontology graph of the store defines."""
+@cache
+def defined_terms() -> frozenset[str]:
+    """The kg: and kgc: IRIs the ontology and concept schemes define (as every build loads them)."""
+    from kg.build import load_all
+    from kg.store import memory_store
+
+    store = memory_store()
+    load_all(store, [])
     rows = store.query(
         f"SELECT DISTINCT ?t WHERE {{ GRAPH <{ONTOLOGY_IRI}> {{ ?t ?p ?o }} FILTER(isIRI(?t)) }}", union=False
     )
@@ -99,7 +105,7 @@ def suggest(iri: str, base: str, names: frozenset[str], role: str) -> tuple[str,
 
 def unknown_terms(store: Store, extra_defined: frozenset[str] = frozenset()) -> list[UnknownTerm]:
     """Classes, properties and kg concepts used in the store that their (closed) namespace lacks."""
-    defined = defined_terms(store) | extra_defined
+    defined = defined_terms() | extra_defined
     used: list[tuple[str, str]] = []
     for row in store.query("SELECT DISTINCT ?c WHERE { ?s a ?c FILTER(isIRI(?c)) }"):
         used.append((row["c"].value, "class"))
