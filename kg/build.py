@@ -15,8 +15,11 @@ import pyoxigraph as ox
 from kg import __version__
 from kg.errors import ValidationFailed
 from kg.namespaces import INFERRED_GRAPH, KG, ONTOLOGY_IRI, OWL, PROVENANCE_GRAPH, RDF, RDFS, shorten
+from kg.readers import expand_inputs, reader_for
+from kg.readers.rdf import load_file
 from kg.resources import bundled_graph_files, ontology_files
-from kg.store import Store, expand_inputs, load_file, memory_store, new_generation
+from kg.storage.embedded import Store, memory_store
+from kg.storage.location import Location, writable
 from kg.terms import from_rdflib, union_graph
 from kg.validate import Violation, validate_store
 
@@ -49,11 +52,11 @@ def load_all(store: Store, files: list[Path]) -> None:
     for path in ontology_files():
         load_file(store, path, graph=ONTOLOGY_IRI)
     for path in files:
-        load_file(store, path)
+        reader_for(path).read_into(store, path)
 
 
 def build(
-    store_path: Path | str,
+    location: Location | Path | str,
     paths: list[Path] | None = None,
     *,
     only: bool = False,
@@ -61,18 +64,16 @@ def build(
     allow_invalid: bool = False,
     validate: bool = True,
 ) -> BuildReport:
-    """Build the store at `store_path` atomically; raise on bad input or (unless allowed) invalid data.
+    """Build the store at `location` atomically; raise on bad input or (unless allowed) invalid data.
 
     On any error the previous store is left exactly as it was.
     """
     started = time.perf_counter()
     files = input_files(paths or [], only)
-    report = BuildReport(store=str(store_path), inputs=[str(p) for p in files], validated=validate)
-    from kg.remote import is_remote, remote_generation
-
+    where = Location.parse(location)
+    report = BuildReport(store=str(where), inputs=[str(p) for p in files], validated=validate)
     # A server: load and validate in memory; only a build that succeeds is uploaded and swapped in.
-    target = remote_generation(str(store_path)) if is_remote(store_path) else new_generation(Path(store_path))
-    with target as (store, generation):
+    with writable(where) as (store, generation):
         load_all(store, files)
         if infer:
             report.inferred, inconsistencies = add_inferences(store)

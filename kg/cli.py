@@ -37,8 +37,8 @@ class KgGroup(click.Group):
 
 def _store_path(ctx: click.Context) -> Path | str:
     """The --store folder, or the SPARQL endpoint URL as given (a Path would mangle its //)."""
-    from kg.remote import is_remote
-    from kg.store import default_store_path
+    from kg.storage.remote import is_remote
+    from kg.storage.embedded import default_store_path
 
     chosen = ctx.obj.get("store") if ctx.obj else None
     if is_remote(chosen):
@@ -49,7 +49,7 @@ def _store_path(ctx: click.Context) -> Path | str:
 
 
 def _open(ctx: click.Context) -> Any:
-    from kg.store import open_store
+    from kg.storage.embedded import open_store
 
     return open_store(_store_path(ctx))
 
@@ -296,7 +296,7 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
 
 def _graph(store: Any, as_of: str | None = None, classes: tuple[str, ...] = ()) -> Any:
     from kg.dates import parse_user_date
-    from kg.project import entity_graph
+    from kg.analysis.project import entity_graph
 
     cut = parse_user_date(as_of, "--as-of") if as_of else None
     return entity_graph(store, as_of=cut, classes=classes)
@@ -331,14 +331,14 @@ def analyze(ctx: click.Context, view_name: str, as_of: str | None, top: int, see
 
     Example: kg analyze --view actors --as-of 2023-03-15 --top 10
     """
-    from kg.analyze import analyze as run_analysis
-    from kg.project import view
+    from kg.analysis.measures import analyze as run_analysis
+    from kg.analysis.project import view
 
     graph = view(_graph(_open(ctx), as_of), view_name)
     result = run_analysis(graph, seed=seed, samples=samples, engine=engine)
     rows, groups, modularity, found = result.rows, result.communities, result.modularity, result.brokers
     if write_back:
-        from kg.analyze import write_back as store_scores
+        from kg.analysis.measures import write_back as store_scores
 
         store_scores(_store_path(ctx), rows, {"view": view_name, "as_of": as_of or "", "seed": seed})
     columns = ["label", "kind", "degree", "betweenness", "pagerank", "eigenvector", "community", "broker", "core"]
@@ -366,7 +366,7 @@ def path(ctx: click.Context, source: str, target: str, k: int, as_of: str | None
     import dataclasses
     import json
 
-    from kg.explore import explain_paths
+    from kg.analysis.explore import explain_paths
 
     found = explain_paths(_open(ctx), source, target, k=k, as_of=as_of, avoid_hubs=not via_hubs)
     if fmt == "json":
@@ -390,7 +390,7 @@ def neighbors(ctx: click.Context, name: str, hops: int, as_of: str | None, fmt: 
 
     Example: kg neighbors Kishida --hops 2
     """
-    from kg.explore import neighbors as find_neighbors
+    from kg.analysis.explore import neighbors as find_neighbors
 
     rows = find_neighbors(_open(ctx), name, hops=hops, as_of=as_of)
     _write_rows(rows, ["distance", "label", "kind", "date", "via"], fmt)
@@ -407,7 +407,7 @@ def timeline(ctx: click.Context, actor: str | None, between: tuple[str, str] | N
 
     Example: kg timeline --actor "Yoon Suk-yeol" --between 2022 2023-04
     """
-    from kg.explore import timeline as build_timeline
+    from kg.analysis.explore import timeline as build_timeline
 
     rows = build_timeline(_open(ctx), actor=actor, between=between or None)
     columns = ["date", "kind", "label", "status", "actors"]
@@ -433,10 +433,10 @@ def render(ctx: click.Context, output: Path, focus_name: str | None, hops: int, 
 
     Example: kg render -o summit.html --focus "Japan-ROK summit of 16 March 2023" --hops 1
     """
-    from kg.analyze import centrality
+    from kg.analysis.measures import centrality
     from kg.errors import ParameterError
-    from kg.project import view
-    from kg.render import focus, network, write_page
+    from kg.analysis.project import view
+    from kg.pages.render import focus, network, write_page
 
     if hops < 0:
         raise ParameterError(f"--hops must be 0 or more, not {hops}")
@@ -471,7 +471,7 @@ def site(ctx: click.Context, outdir: Path, hops: int) -> None:
 
     Example: kg site japan-rok-site && xdg-open japan-rok-site/index.html
     """
-    from kg.site import site_pages
+    from kg.pages.site import site_pages
 
     pages = site_pages(_open(ctx), hops=hops)
     try:

@@ -125,7 +125,7 @@ def _apply_update(store_path: str, operation: str, payload: str, graph: str | No
     try:
         import pyoxigraph as ox
 
-        from kg.store import new_generation
+        from kg.storage.embedded import new_generation
 
         with new_generation(Path(store_path), copy_current=True, keep_previous=True) as (store, _):
             if operation == "update":
@@ -393,8 +393,8 @@ def create_app(config: ServeConfig) -> Any:
 
 
 def _write_site(store_path: Path, target: Path) -> None:
-    from kg.site import site_pages
-    from kg.store import open_store
+    from kg.pages.site import site_pages
+    from kg.storage import open_store
 
     for relative, text in site_pages(open_store(store_path)).items():
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -405,7 +405,7 @@ def serve(config: ServeConfig) -> None:
     """Run the endpoint until interrupted."""
     import uvicorn
 
-    from kg.store import open_store
+    from kg.storage import open_store
 
     if config.allow_update and not config.token:
         raise KgError("--allow-update needs a bearer token: set KG_SERVE_TOKEN or use --token-file")

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 if TYPE_CHECKING:
     import rdflib
 
-    from kg.store import Store
+    from kg.storage.protocol import GraphStore
 
 
 def to_rdflib(term: object) -> rdflib.term.Node:
@@ -42,7 +42,7 @@ def from_rdflib(term: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"unsupported term {term!r}")
 
 
-def union_graph(store: Store) -> rdflib.Graph:
+def union_graph(store: GraphStore) -> rdflib.Graph:
     """The union of all graphs of the store as an rdflib Graph (for pySHACL and owlrl)."""
     import rdflib
 

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from kg.build import build
-from kg.store import Store, open_store
+from kg.storage import open_store
+from kg.storage.embedded import Store
 
 DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini.trig"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kg.errors import ParameterError, UnknownEntityError
-from kg.explore import explain_paths, neighbors, timeline
-from kg.store import Store
+from kg.analysis.explore import explain_paths, neighbors, timeline
+from kg.storage.embedded import Store
 
 RULING = "Supreme Court forced-labour ruling of October 2018"
 SUMMIT = "Japan-ROK summit of 16 March 2023"

@@ -22,9 +22,9 @@ from kg.errors import (
     UnknownEntityError,
     UnknownQueryError,
 )
-from kg.project import entity_graph
-from kg.render import focus, network, page_html
-from kg.store import Store
+from kg.analysis.project import entity_graph
+from kg.pages.render import focus, network, page_html
+from kg.storage.embedded import Store
 
 YOON = "https://w3id.org/kg-diplomacy/resource/yoon-suk-yeol"
 

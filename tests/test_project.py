@@ -5,8 +5,8 @@ from __future__ import annotations
 import networkx as nx
 
 from kg.dates import parse_user_date
-from kg.project import actor_issue_graph, actor_network, contracted, entity_graph
-from kg.store import Store
+from kg.analysis.project import actor_issue_graph, actor_network, contracted, entity_graph
+from kg.storage.embedded import Store
 
 KGR = "https://w3id.org/kg-diplomacy/resource/"
 SUMMIT, RULING = KGR + "summit-2023-03-16", KGR + "ruling-2018-forced-labor"

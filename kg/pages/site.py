@@ -12,13 +12,13 @@ import re
 from typing import Any
 
 from kg.describe import describe
-from kg.explore import timeline
+from kg.analysis.explore import timeline
 from kg.namespaces import KGR
 from kg.output import term_text
-from kg.project import entity_graph
+from kg.analysis.project import entity_graph
 from kg.query import canned_queries, run_canned
-from kg.render import focus, network, page_html, vis_asset
-from kg.store import Store
+from kg.pages.render import focus, network, page_html, vis_asset
+from kg.storage.protocol import GraphStore
 
 
 def slug(iri: str, taken: set[str]) -> str:
@@ -38,9 +38,9 @@ def _environment() -> Any:
     return Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
 
 
-def site_pages(store: Store, *, hops: int = 1) -> dict[str, str]:
+def site_pages(store: GraphStore, *, hops: int = 1) -> dict[str, str]:
     """Every page of the site, by relative path (index.html, entities/…, queries/…, assets/…)."""
-    from kg.analyze import centrality
+    from kg.analysis.measures import centrality
 
     env = _environment()
     graph = entity_graph(store)
@@ -73,7 +73,7 @@ def site_pages(store: Store, *, hops: int = 1) -> dict[str, str]:
     return pages
 
 
-def _entity_page(env: Any, store: Store, graph: Any, node: str, data: dict[str, Any], slugs: dict[str, str],
+def _entity_page(env: Any, store: GraphStore, graph: Any, node: str, data: dict[str, Any], slugs: dict[str, str],
                  sizes: dict[str, float], events: list[dict[str, Any]], hops: int) -> str:
     import networkx as nx
 
@@ -107,7 +107,7 @@ def _expand(value: str) -> str:
     return KGR + value[4:] if value.startswith("kgr:") else value
 
 
-def _query_page(env: Any, store: Store, name: str, slugs: dict[str, str]) -> str:
+def _query_page(env: Any, store: GraphStore, name: str, slugs: dict[str, str]) -> str:
     canned = canned_queries()[name]
     result = run_canned(store, name)
     columns = [v.value for v in result.variables]

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from kg.dates import Period, period
 from kg.describe import find_entity
 from kg.errors import ParameterError, UnknownEntityError
-from kg.project import entity_graph
-from kg.store import Store
+from kg.analysis.project import entity_graph
+from kg.storage.protocol import GraphStore
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -65,7 +65,7 @@ def _require_node(graph: nx.MultiDiGraph, iri: str, name: str, when: str) -> Non
         raise UnknownEntityError(f"{name!r} is not in the graph {when}".rstrip())
 
 
-def _snapshot(store: Store, as_of: str | None) -> tuple[nx.MultiDiGraph, Period | None]:
+def _snapshot(store: GraphStore, as_of: str | None) -> tuple[nx.MultiDiGraph, Period | None]:
     cut = _date(as_of, "--as-of") if as_of else None
     return entity_graph(store, as_of=cut), cut
 
@@ -77,7 +77,7 @@ def _date(text: str, option: str) -> Period:
 
 
 def explain_paths(
-    store: Store, a: str, b: str, *, k: int = 3, as_of: str | None = None, avoid_hubs: bool = True
+    store: GraphStore, a: str, b: str, *, k: int = 3, as_of: str | None = None, avoid_hubs: bool = True
 ) -> list[ExplainedPath]:
     """The k cheapest simple paths between two entities (found by label or alias), explained.
 
@@ -131,7 +131,7 @@ def explain_paths(
     return paths
 
 
-def neighbors(store: Store, name: str, *, hops: int = 1, as_of: str | None = None) -> list[dict[str, Any]]:
+def neighbors(store: GraphStore, name: str, *, hops: int = 1, as_of: str | None = None) -> list[dict[str, Any]]:
     """Entities within `hops` links of one entity, nearest first, with the link that reaches them."""
     import networkx as nx
 
@@ -162,7 +162,7 @@ TIMELINE_KINDS = frozenset({"Event", "Ruling", "Agreement", "Policy", "Claim"})
 
 
 def timeline(
-    store: Store, *, actor: str | None = None, between: tuple[str, str] | None = None
+    store: GraphStore, *, actor: str | None = None, between: tuple[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """Dated events, rulings, agreements, status changes and claims in date order, with evidence.
 

@@ -258,7 +258,7 @@ def spearman(a: list[str], b: list[str]) -> float:
 
 
 
-def write_back(store_path: Any, rows: list[dict[str, Any]], parameters: dict[str, Any]) -> int:
+def write_back(location: Any, rows: list[dict[str, Any]], parameters: dict[str, Any]) -> int:
     """Replace the graph kgg:analysis with these scores, atomically (a new store generation).
 
     Each node gets kg:degreeCentrality, kg:betweenness, kg:pagerank, kg:eigenvectorCentrality,
@@ -270,8 +270,7 @@ def write_back(store_path: Any, rows: list[dict[str, Any]], parameters: dict[str
     import pyoxigraph as ox
 
     from kg.namespaces import ANALYSIS_GRAPH, KG, PROVENANCE_GRAPH, RDF, RDFS, XSD
-    from kg.remote import is_remote, remote_generation
-    from kg.store import new_generation
+    from kg.storage.location import writable
 
     graph = record = ox.NamedNode(ANALYSIS_GRAPH)
     provenance = ox.NamedNode(PROVENANCE_GRAPH)
@@ -297,9 +296,7 @@ def write_back(store_path: Any, rows: list[dict[str, Any]], parameters: dict[str
         ox.Quad(record, ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime"),
                 ox.Literal(now, datatype=ox.NamedNode(XSD + "dateTime")), provenance),
     ]
-    target = (remote_generation(store_path, copy_current=True) if is_remote(store_path)
-              else new_generation(store_path, copy_current=True))
-    with target as (store, _):
+    with writable(location, copy_current=True) as (store, _):
         store.oxigraph.update(f"DROP SILENT GRAPH <{ANALYSIS_GRAPH}>")
         store.oxigraph.update(f"DELETE WHERE {{ GRAPH <{PROVENANCE_GRAPH}> {{ <{ANALYSIS_GRAPH}> ?p ?o }} }}")
         store.oxigraph.extend(quads)
