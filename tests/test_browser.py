@@ -15,8 +15,8 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from kg.build import build
 from kg.analysis.project import entity_graph
+from kg.build import build
 from kg.pages.render import network, write_page
 from kg.pages.site import site_pages
 from kg.storage import open_store

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import kg.notebook as kgnb
+from kg.analysis.project import entity_graph
 from kg.errors import (
     ForbiddenQueryError,
     ParameterError,
@@ -22,7 +23,6 @@ from kg.errors import (
     UnknownEntityError,
     UnknownQueryError,
 )
-from kg.analysis.project import entity_graph
 from kg.pages.render import focus, network, page_html
 from kg.storage.embedded import Store
 
