@@ -260,38 +260,36 @@ def show(
     """
     from pyvis.network import Network
 
-    from kg.pages.render import network, page_html
+    from kg.pages.graph import graph_page
+    from kg.pages.render import page_html
 
     if isinstance(what, str):
         from kg.describe import find_entity
-        from kg.errors import UnknownEntityError
-        from kg.analysis.project import entity_graph
-        from kg.pages.render import focus
+        from kg.snapshot import Snapshot
 
         if hops < 0:
             raise ParameterError(f"hops must be 0 or more, not {hops}")
-        target = _store(store)
-        entity = find_entity(target, what)
-        graph = entity_graph(target)
-        if entity.iri not in graph:
-            raise UnknownEntityError(f"{what!r} is not in the entity graph")
-        net = network(focus(graph, entity.iri, hops), sizes=sizes)
+        snap = Snapshot.of(_store(store))
+        entity = find_entity(snap, what)
         title = title or f"{entity.label}: links within {hops} hop{'s' if hops != 1 else ''}"
+        shown_page = graph_page(snap, focus=entity.iri, hops=hops, size="none", sizes=sizes, title=title, subtitle="")
+        page, nodes, links = shown_page.html(), shown_page.nodes, shown_page.edges
     elif isinstance(what, Network):
-        net = what
+        title = title or "kg graph"
+        page, nodes, links = page_html(what, title=title), len(what.nodes), len(what.edges)
     elif hasattr(what, "is_directed") and hasattr(what, "nodes"):
-        net = network(what, sizes=sizes)
+        title = title or "kg graph"
+        shown_page = graph_page(what, size="none", sizes=sizes, title=title, subtitle="")
+        page, nodes, links = shown_page.html(), shown_page.nodes, shown_page.edges
     else:
         raise TypeError(f"show() takes a networkx graph, a pyvis Network or an entity name, not {type(what).__name__}")
-    title = title or "kg graph"
-    page = page_html(net, title=title)
     frame = (
         f'<div class="kg-graph"><iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
         f'title="{html.escape(title, quote=True)}" '
         f'style="width: 100%; height: {int(height)}px; border: 1px solid #ddd;"></iframe></div>'
     )
     shown = _inline_page_class()(frame)
-    shown.summary = f"<kg graph page {title!r}: {len(net.nodes)} nodes, {len(net.edges)} links>"
+    shown.summary = f"<kg graph page {title!r}: {nodes} nodes, {links} links>"
     if _in_kernel():
         _display(shown)
     return cast("HTML", shown)

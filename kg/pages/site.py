@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kg.describe import describe
 from kg.analysis.explore import timeline
+from kg.analysis.project import entity_graph
+from kg.describe import describe
 from kg.namespaces import KGR
 from kg.output import term_text
-from kg.analysis.project import entity_graph
+from kg.pages.graph import graph_page
+from kg.pages.render import focus, vis_asset
 from kg.query import canned_queries, run_canned
-from kg.pages.render import focus, network, page_html, vis_asset
+from kg.snapshot import Snapshot
 from kg.storage.protocol import GraphStore
 
 
@@ -38,15 +40,19 @@ def _environment() -> Any:
     return Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
 
 
-def site_pages(store: GraphStore, *, hops: int = 1) -> dict[str, str]:
-    """Every page of the site, by relative path (index.html, entities/…, queries/…, assets/…)."""
-    from kg.analysis.measures import centrality
+def site_pages(store: GraphStore, *, hops: int = 1, snapshot: Snapshot | None = None) -> dict[str, str]:
+    """Every page of the site, by relative path (index.html, entities/…, queries/…, assets/…).
+
+    The store is read once (a `Snapshot`, unless one is given) and once per canned query.
+    """
+    from kg.analysis.measures import node_sizes
 
     env = _environment()
-    graph = entity_graph(store)
+    snap = snapshot if snapshot is not None else Snapshot.of(store)
+    graph = entity_graph(snap)
     taken: set[str] = set()
     slugs = {node: slug(node, taken) for node in sorted(graph.nodes)}
-    sizes = {row["node"]: row["pagerank"] for row in centrality(graph)}
+    sizes = node_sizes(graph, "pagerank")
     pages: dict[str, str] = {
         "assets/vis-network.min.js": vis_asset("vis-network.min.js"),
         "assets/vis-network.css": vis_asset("vis-network.css"),
@@ -59,25 +65,26 @@ def site_pages(store: GraphStore, *, hops: int = 1) -> dict[str, str]:
     queries = [{"href": f"queries/{name}.html", "title": q.title, "description": q.description}
                for name, q in canned_queries().items()]
     index_extra = env.get_template("index_details.html").render(entities=entities, queries=queries)
-    pages["index.html"] = page_html(
-        network(graph, sizes=sizes), title="kg: the whole graph",
+    index = graph_page(
+        graph, sizes=sizes, title="kg: the whole graph",
         subtitle=f"{graph.number_of_nodes()} entities, {graph.number_of_edges()} links; "
         "double-click a node to open its page",
-        links={n: f"entities/{s}.html" for n, s in slugs.items()}, asset_prefix="assets/", extra_html=index_extra,
     )
-    events = timeline(store)
+    index.links = {n: f"entities/{s}.html" for n, s in slugs.items()}
+    pages["index.html"] = index.html(asset_prefix="assets/", extra_html=index_extra)
+    events = timeline(snap)
     for node, data in graph.nodes(data=True):
-        pages[f"entities/{slugs[node]}.html"] = _entity_page(env, store, graph, node, data, slugs, sizes, events, hops)
+        pages[f"entities/{slugs[node]}.html"] = _entity_page(env, snap, graph, node, data, slugs, sizes, events, hops)
     for name in canned_queries():
         pages[f"queries/{name}.html"] = _query_page(env, store, name, slugs)
     return pages
 
 
-def _entity_page(env: Any, store: GraphStore, graph: Any, node: str, data: dict[str, Any], slugs: dict[str, str],
+def _entity_page(env: Any, snap: Snapshot, graph: Any, node: str, data: dict[str, Any], slugs: dict[str, str],
                  sizes: dict[str, float], events: list[dict[str, Any]], hops: int) -> str:
     import networkx as nx
 
-    description = describe(store, node)
+    description = describe(snap, node)
     facts = []
     for fact in description.facts:
         target = _expand(fact.value)
@@ -96,11 +103,10 @@ def _entity_page(env: Any, store: GraphStore, graph: Any, node: str, data: dict[
         facts=facts, timeline=own_timeline,
     )
     ego = focus(graph, node, hops)
-    return page_html(
-        network(ego, sizes={n: sizes.get(n, 0.0) for n in ego}), title=str(data["label"]),
-        subtitle=f"{data['kind']} · neighbourhood of {ego.number_of_nodes()} entities",
-        links={n: f"{slugs[n]}.html" for n in ego if n in slugs}, asset_prefix="../assets/", extra_html=extra,
-    )
+    page = graph_page(ego, sizes={n: sizes.get(n, 0.0) for n in ego}, title=str(data["label"]),
+                      subtitle=f"{data['kind']} · neighbourhood of {ego.number_of_nodes()} entities")
+    page.links = {n: f"{slugs[n]}.html" for n in ego if n in slugs}
+    return page.html(asset_prefix="../assets/", extra_html=extra)
 
 
 def _expand(value: str) -> str:
