@@ -92,10 +92,12 @@ def write_result(result: Any, fmt: str, stream: IO[bytes]) -> int:
 def write_triples(triples: Sequence[ox.Triple], fmt: str, stream: IO[bytes]) -> int:
     """Triples in an RDF format of the registry (quad formats put them in the default graph)."""
     syntax = registry.get(fmt, "rdf")
-    items: Sequence[ox.Triple | ox.Quad] = triples
+    prefixes = PREFIXES if syntax.prefixes else None
     if syntax.quads:
-        items = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
-    ox.serialize(items, stream, syntax.rdf, prefixes=PREFIXES if syntax.prefixes else None)
+        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+        ox.serialize(quads, stream, syntax.rdf, prefixes=prefixes)
+    else:
+        ox.serialize(triples, stream, syntax.rdf, prefixes=prefixes)
     return len(triples)
 
 

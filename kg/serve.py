@@ -25,26 +25,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from kg import formats as registry
 from kg.errors import ForbiddenQueryError, KgError
 from kg.sparql_guard import check_query
 from kg.workers import QueryJob, QueryOutcome, QueryPool
 
-RESULT_TYPES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-GRAPH_TYPES = {
-    "turtle": "text/turtle",
-    "ntriples": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-}
-UPLOAD_TYPES = {
-    "text/turtle": "turtle", "application/n-triples": "ntriples", "application/ld+json": "jsonld",
-    "application/rdf+xml": "rdfxml", "application/n-quads": "nquads", "application/trig": "trig",
-}
+RESULT_TYPES = {f.name: f.media_type for f in registry.formats("results")}
+GRAPH_TYPES = {f.name: f.media_type for f in registry.formats("rdf", writable=True, quads=False)}
+UPLOAD_TYPES = {f.media_type: f.name for f in registry.formats("rdf")}
 
 
 @dataclass(frozen=True)
@@ -102,9 +90,9 @@ def negotiate(accept: str, format_param: str | None) -> tuple[str, str, bool]:
 
 def service_description(base: str, allow_update: bool) -> str:
     languages = "sd:SPARQL11Query" + (", sd:SPARQL11Update" if allow_update else "")
-    results = ", ".join(f"<http://www.w3.org/ns/formats/{f}>" for f in
-                        ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                         "Turtle", "N-Triples", "JSON-LD", "RDF_XML"))
+    served = [registry.get(name, "results") for name in RESULT_TYPES]
+    served += [registry.get(name, "rdf") for name in GRAPH_TYPES]
+    results = ", ".join(f"<{registry.W3C_FORMATS}{f.w3c}>" for f in served)
     return f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 
@@ -140,9 +128,7 @@ def _apply_update(store_path: str, operation: str, payload: str, graph: str | No
                     elif operation == "delete":
                         raise LookupError(f"no graph <{graph}> in the store")
                 if operation in ("put", "post"):
-                    formats = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                               "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
-                    store.oxigraph.load(payload.encode("utf-8"), format=formats[fmt or "turtle"],
+                    store.oxigraph.load(payload.encode("utf-8"), format=registry.get(fmt or "turtle", "rdf").rdf,
                                         to_graph=target, base_iri=graph)
         connection.send((204, ""))
     except SyntaxError as error:

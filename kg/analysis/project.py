@@ -91,13 +91,13 @@ def entity_graph(
     for subject, predicate, obj, evidence_graph in facts.edges:
         if subject not in graph or obj not in graph:
             continue
-        quote, source = facts.evidence[evidence_graph]
+        quote, cited = facts.evidence[evidence_graph]
         date = graph.nodes[subject]["date"] or graph.nodes[obj]["date"]
         graph.add_edge(
             subject, obj, key=predicate,
             relation=shorten(predicate),
             label=facts.relation_labels.get(predicate, shorten(predicate)),
-            date=date, quote=quote, source=source, claim=predicate in CLAIM_LINKS,
+            date=date, quote=quote, source=cited, claim=predicate in CLAIM_LINKS,
         )
     _apply_statuses(graph, facts, as_of, between)
     return graph

@@ -31,7 +31,7 @@ class ImportGroup(click.Group):
 
 def _reader_command(reader: Any) -> click.Command:
     @click.pass_context
-    def run(ctx: click.Context, paths: tuple[Path, ...], no_validate: bool, allow_invalid: bool,
+    def run(ctx: click.Context, /, paths: tuple[Path, ...], no_validate: bool, allow_invalid: bool,
             **options: Any) -> None:
         from kg.build import import_files
 

@@ -18,7 +18,7 @@ from kg.errors import ParameterError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class PeriodType(click.ParamType):
+class PeriodType(click.ParamType):  # type: ignore[type-arg]
     """A date of any precision (YYYY, YYYY-MM, YYYY-MM-DD), as the Period of days it may mean."""
 
     name = "DATE"
