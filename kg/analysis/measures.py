@@ -237,11 +237,23 @@ def centrality(
     return sorted(rows, key=lambda r: (-r["pagerank"], r["label"], r["node"]))
 
 
-def node_sizes(graph: Any, name: str) -> dict[str, float]:
-    """A centrality of every node, for sizing nodes on a page (`kg render --size`)."""
+def node_sizes(graph: Any, name: str, *, seed: int = 0, engine: str = "auto") -> dict[str, float]:
+    """One centrality of every node (only that one is computed), for sizing nodes on a page (`--size`)."""
     if name not in CENTRALITIES:
         raise ValueError(f"unknown centrality {name!r}; choose from {', '.join(CENTRALITIES)}")
-    return {row["node"]: row[name] for row in centrality(graph)}
+    item = measure(name)
+    simple = simple_undirected(graph)
+    n = simple.number_of_nodes()
+    if n == 0:
+        return {}
+    samples = DEFAULT_SAMPLES if n > EXACT_BETWEENNESS_LIMIT and n > DEFAULT_SAMPLES else None
+    ctx = Context(seed=seed, samples=samples, engine=engine)
+    if _engine(simple, engine) == "igraph" and item.igraph is not None:
+        ig = _to_igraph(simple)
+        values = dict(zip(ig.names, item.igraph(ig, ctx), strict=True))
+    else:
+        values = item.networkx(simple, ctx)
+    return {node: round(values[node], 6) for node in simple}
 
 
 def _eigenvector(simple: nx.Graph) -> dict[str, float]:

@@ -17,7 +17,7 @@ from kg.describe import describe
 from kg.namespaces import KGR
 from kg.output import term_text
 from kg.pages.graph import graph_page
-from kg.pages.render import focus, vis_asset
+from kg.pages.render import focus, templates, vis_asset
 from kg.query import canned_queries, run_canned
 from kg.snapshot import Snapshot
 from kg.storage.protocol import GraphStore
@@ -34,12 +34,6 @@ def slug(iri: str, taken: set[str]) -> str:
     return name
 
 
-def _environment() -> Any:
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    return Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
-
-
 def site_pages(store: GraphStore, *, hops: int = 1, snapshot: Snapshot | None = None) -> dict[str, str]:
     """Every page of the site, by relative path (index.html, entities/…, queries/…, assets/…).
 
@@ -47,7 +41,7 @@ def site_pages(store: GraphStore, *, hops: int = 1, snapshot: Snapshot | None = 
     """
     from kg.analysis.measures import node_sizes
 
-    env = _environment()
+    env = templates()
     snap = snapshot if snapshot is not None else Snapshot.of(store)
     graph = entity_graph(snap)
     taken: set[str] = set()
@@ -72,16 +66,20 @@ def site_pages(store: GraphStore, *, hops: int = 1, snapshot: Snapshot | None = 
     )
     index.links = {n: f"entities/{s}.html" for n, s in slugs.items()}
     pages["index.html"] = index.html(asset_prefix="assets/", extra_html=index_extra)
-    events = timeline(snap)
+    events: dict[str, list[dict[str, Any]]] = {}
+    for index, entry in enumerate(timeline(snap)):
+        events.setdefault(entry["node"], []).append({**entry, "_index": index})
+    undirected = graph.to_undirected(as_view=True)
     for node, data in graph.nodes(data=True):
-        pages[f"entities/{slugs[node]}.html"] = _entity_page(env, snap, graph, node, data, slugs, sizes, events, hops)
+        pages[f"entities/{slugs[node]}.html"] = _entity_page(env, snap, graph, node, data, slugs, sizes, events, hops,
+                                                            undirected)
     for name in canned_queries():
         pages[f"queries/{name}.html"] = _query_page(env, store, name, slugs)
     return pages
 
 
 def _entity_page(env: Any, snap: Snapshot, graph: Any, node: str, data: dict[str, Any], slugs: dict[str, str],
-                 sizes: dict[str, float], events: list[dict[str, Any]], hops: int) -> str:
+                 sizes: dict[str, float], events: dict[str, list[dict[str, Any]]], hops: int, undirected: Any) -> str:
     import networkx as nx
 
     description = describe(snap, node)
@@ -94,7 +92,7 @@ def _entity_page(env: Any, snap: Snapshot, graph: Any, node: str, data: dict[str
     near = set(nx.all_neighbors(graph, node)) | {node}
     own_timeline = [
         {**entry, "href": f"{slugs[entry['node']]}.html" if entry["node"] in slugs else None}
-        for entry in events if entry["node"] in near
+        for entry in sorted((e for n in near for e in events.get(n, ())), key=lambda e: e["_index"])
     ]
     also = "; ".join(f"{text} ({lang})" if lang else text for text, lang in description.labels
                      if text != description.label)
@@ -102,7 +100,7 @@ def _entity_page(env: Any, snap: Snapshot, graph: Any, node: str, data: dict[str
         home="../index.html", kind=data["kind"], date=data.get("date", ""), also=also,
         facts=facts, timeline=own_timeline,
     )
-    ego = focus(graph, node, hops)
+    ego = focus(graph, node, hops, undirected)
     page = graph_page(ego, sizes={n: sizes.get(n, 0.0) for n in ego}, title=str(data["label"]),
                       subtitle=f"{data['kind']} · neighbourhood of {ego.number_of_nodes()} entities")
     page.links = {n: f"{slugs[n]}.html" for n in ego if n in slugs}
