@@ -3,8 +3,8 @@
 For generated graphs of 1k / 5k / 20k nodes with the attributes kg's projection produces, one run
 measures:
 
-* page generation: ``kg.pages.render.network(g)`` + ``kg.pages.render.page_html(...)`` (including igraph's Fruchterman–Reingold
-  layout above 1000 nodes) against pyvis's defaults (``Network(cdn_resources="in_line")``,
+* page generation: ``kg.pages.render.network(g)`` + ``kg.pages.render.page_html(...)`` (including igraph's
+  Fruchterman–Reingold layout above 1000 nodes) against pyvis's defaults (``Network(cdn_resources="in_line")``,
   ``from_nx(g.copy())``, ``generate_html()``). pyvis runs in a child process with a time budget
   (``from_nx`` is quadratic); past the budget the result is "> budget";
 * time until the graph is drawn and stable in headless Chromium (Debian's, through Playwright),
