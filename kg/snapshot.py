@@ -74,6 +74,11 @@ class Snapshot:
         """Read the whole store once and index it."""
         return _build(store.quads())
 
+    @classmethod
+    def of_quads(cls, quads: list[ox.Quad]) -> Snapshot:
+        """Index statements already read (e.g. to load them into an in-memory store as well)."""
+        return _build(quads)
+
     def label(self, iri: str) -> str:
         """An entity's preferred label: its first English (or untagged) rdfs:label, else its short IRI."""
         return self.plain_or_english.get(iri) or shorten(iri)

@@ -34,15 +34,21 @@ def slug(iri: str, taken: set[str]) -> str:
     return name
 
 
-def site_pages(store: GraphStore, *, hops: int = 1, snapshot: Snapshot | None = None) -> dict[str, str]:
+def site_pages(store: GraphStore, *, hops: int = 1) -> dict[str, str]:
     """Every page of the site, by relative path (index.html, entities/…, queries/…, assets/…).
 
-    The store is read once (a `Snapshot`, unless one is given) and once per canned query.
+    The store is read once: its statements make the `Snapshot` the pages are written from, and an
+    in-memory copy that answers the canned queries.
     """
     from kg.analysis.measures import node_sizes
+    from kg.storage.embedded import memory_store
 
     env = templates()
-    snap = snapshot if snapshot is not None else Snapshot.of(store)
+    quads = store.quads()
+    snap = Snapshot.of_quads(quads)
+    local = memory_store()
+    local.oxigraph.extend(quads)
+    del quads
     graph = entity_graph(snap)
     taken: set[str] = set()
     slugs = {node: slug(node, taken) for node in sorted(graph.nodes)}
@@ -74,7 +80,7 @@ def site_pages(store: GraphStore, *, hops: int = 1, snapshot: Snapshot | None = 
         pages[f"entities/{slugs[node]}.html"] = _entity_page(env, snap, graph, node, data, slugs, sizes, events, hops,
                                                             undirected)
     for name in canned_queries():
-        pages[f"queries/{name}.html"] = _query_page(env, store, name, slugs)
+        pages[f"queries/{name}.html"] = _query_page(env, local, name, slugs)
     return pages
 
 
