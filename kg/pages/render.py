@@ -190,12 +190,12 @@ def page_html(
     env = templates()
     data = {"nodes": net.nodes, "edges": net.edges, "options": net.options, "links": links or {},
             "styles": {k: {"color": c, "shape": s} for k, (c, s) in STYLE.items()}}
-    return env.get_template("graph.html").render(
+    return str(env.get_template("graph.html").render(
         title=title, subtitle=subtitle, data_json=_json_for_script(data),
         vis_js=None if asset_prefix is not None else vis_asset("vis-network.min.js"),
         vis_css=None if asset_prefix is not None else vis_asset("vis-network.css"),
         asset_prefix=asset_prefix, extra_html=extra_html,
-    )
+    ))
 
 
 def write_page(net: Network, path: Path, *, title: str, subtitle: str = "") -> None:

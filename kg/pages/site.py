@@ -73,8 +73,8 @@ def site_pages(store: GraphStore, *, hops: int = 1) -> dict[str, str]:
     index.links = {n: f"entities/{s}.html" for n, s in slugs.items()}
     pages["index.html"] = index.html(asset_prefix="assets/", extra_html=index_extra)
     events: dict[str, list[dict[str, Any]]] = {}
-    for index, entry in enumerate(timeline(snap)):
-        events.setdefault(entry["node"], []).append({**entry, "_index": index})
+    for position, entry in enumerate(timeline(snap)):
+        events.setdefault(entry["node"], []).append({**entry, "_index": position})
     undirected = graph.to_undirected(as_view=True)
     for node, data in graph.nodes(data=True):
         pages[f"entities/{slugs[node]}.html"] = _entity_page(env, snap, graph, node, data, slugs, sizes, events, hops,
