@@ -17,7 +17,14 @@ def _measure_columns() -> list[str]:
     return ["label", "kind", *(m.name for m in MEASURES)]
 
 
-@click.command()
+def _measures_help() -> str:
+    from kg.analysis.measures import MEASURES
+
+    return "\b\nColumns (--write-back stores each as its kg: property):\n" + "\n".join(
+        f"  {m.name}: {m.description} (kg:{m.property})" for m in MEASURES)
+
+
+@click.command(epilog=_measures_help())
 @view()
 @as_of_option()
 @click.option("--top", type=click.IntRange(min=0), default=20, show_default=True, help="Rows to show (0: all).")

@@ -102,3 +102,33 @@ def test_the_circle_check_finds_a_circle(tmp_path: Path) -> None:
             test_no_import_circle_in_kg()
     finally:
         KG = saved
+
+
+def test_every_measure_is_declared_in_the_ontology() -> None:
+    from kg.analysis.measures import MEASURES
+    from kg.namespaces import KG, OWL, RDF
+    from kg.resources import ontology_dir
+
+    ontology = ox.Store()
+    ontology.load(path=str(ontology_dir() / "kg.ttl"), format=ox.RdfFormat.TURTLE)
+    for measure in MEASURES:
+        assert ox.Quad(ox.NamedNode(KG + measure.property), ox.NamedNode(RDF + "type"),
+                       ox.NamedNode(OWL + "DatatypeProperty"), ox.DefaultGraph()) in ontology, measure.name
+
+
+def test_import_kind_adds_files_atomically(mini_store_path: Path, tmp_path: Path) -> None:
+    from kg.storage import open_store
+
+    before = len(open_store(mini_store_path))
+    extra = tmp_path / "extra.ttl"
+    extra.write_text("<urn:kg:test:a> <urn:kg:test:b> <urn:kg:test:c> .\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--store", str(mini_store_path), "import", "rdf", str(extra), "--no-validate"])
+    assert result.exit_code == 0, result.output
+    assert "1 statements added" in result.output and len(open_store(mini_store_path)) == before + 1
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("<urn:kg:test:a> <urn:kg:test:b> .\n", encoding="utf-8")
+    failed = CliRunner().invoke(cli, ["--store", str(mini_store_path), "import", "rdf", str(broken)])
+    assert failed.exit_code == 2 and "broken.ttl:1" in failed.output
+    assert len(open_store(mini_store_path)) == before + 1
+    unknown = CliRunner().invoke(cli, ["--store", str(mini_store_path), "import", "nope", str(extra)])
+    assert unknown.exit_code == 2 and "No such command 'nope'" in unknown.output
