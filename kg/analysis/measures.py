@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import networkx as nx
+
+    from kg.storage.location import Location
 
 ENGINE_THRESHOLD = 2000
 ENGINES = ("auto", "networkx", "igraph")
@@ -381,7 +385,7 @@ def spearman(a: list[str], b: list[str]) -> float:
 
 
 
-def write_back(location: Any, rows: list[dict[str, Any]], parameters: dict[str, Any]) -> int:
+def write_back(location: Location | Path | str, rows: list[dict[str, Any]], parameters: dict[str, Any]) -> int:
     """Replace the graph kgg:analysis with these scores, atomically (a new store generation).
 
     Each node gets the property of every measure of MEASURES (kg:pagerank, kg:community, ...);
