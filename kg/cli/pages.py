@@ -63,10 +63,10 @@ def site(session: Session, outdir: Path, hops: int) -> None:
 
     pages = site_pages(session.open(), hops=hops)
     try:
+        for folder in sorted({(outdir / relative).parent for relative in pages}):
+            folder.mkdir(parents=True, exist_ok=True)
         for relative, text in pages.items():
-            target = outdir / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            (outdir / relative).write_text(text, encoding="utf-8")
     except OSError as error:
         raise InputError(f"{outdir}: cannot write ({error.strerror})") from None
     click.echo(f"Wrote {len(pages)} files to {outdir}; open {outdir / 'index.html'}", err=True)
