@@ -142,3 +142,11 @@ def rdf_suffixes() -> dict[str, Format]:
 def rdf_for_path(path: Path) -> Format | None:
     """The RDF syntax of a file, by its suffix (None if kg does not know it)."""
     return rdf_suffixes().get(path.suffix.lower())
+
+
+def rdf_syntax(name: str) -> ox.RdfFormat:
+    """The pyoxigraph RdfFormat of the RDF format called `name` (KeyError if there is none)."""
+    found = get(name, "rdf").rdf
+    if found is None:
+        raise KeyError(f"{name} has no RDF syntax")
+    return found

@@ -12,21 +12,28 @@ from typing import Any
 import click
 
 from kg.cli import analysis, data, importing, pages, query, server
-from kg.cli.base import EXIT_CHECK_FAILED, CheckFailed, InputError, Session
+from kg.cli.base import EXIT_CHECK_FAILED, CheckFailed, InputError, ServerStartFailed, Session, one_line
 from kg.cli.options import store as store_option
 from kg.errors import KgError
 
-__all__ = ["CheckFailed", "InputError", "cli", "main"]
+__all__ = ["CheckFailed", "InputError", "ServerStartFailed", "cli", "main", "one_line"]
 
 
 class KgGroup(click.Group):
-    """Turns library errors into one-line messages instead of tracebacks."""
+    """Turns library errors into one-line messages instead of tracebacks (the one place for it)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KgError as error:
-            raise (CheckFailed if error.exit_code == EXIT_CHECK_FAILED else InputError)(str(error)) from None
+            raise (CheckFailed if error.exit_code == EXIT_CHECK_FAILED else InputError)(one_line(str(error))) from None
+        except click.ClickException as error:
+            error.message = one_line(error.message)  # type: ignore[misc]  # click marks it Final
+            raise
+        except MemoryError as error:
+            raise InputError(one_line(f"out of memory ({error or 'MemoryError'}); the input is too large")) from None
+        except RecursionError:
+            raise InputError("the input is nested too deeply to process") from None
 
 
 @click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,4 +59,7 @@ for command in (
 
 
 def main() -> None:
+    from kg.sandbox import mark_one_shot
+
+    mark_one_shot()  # this process is the one-shot command: `kg query` may lock it out of the network
     cli(prog_name="kg")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -24,6 +26,45 @@ class CheckFailed(click.ClickException):
     """A check failed (the data does not conform): one line, exit 1."""
 
     exit_code = EXIT_CHECK_FAILED
+
+
+class ServerStartFailed(click.ClickException):
+    """The endpoint could not start (address in use or not available): one line, exit 3."""
+
+    exit_code = 3
+
+
+# Characters that would break an error line or reach the terminal as commands: C0/C1 controls
+# (newlines, ANSI escapes), bidirectional overrides, and the surrogates that stand for bytes of a
+# file name that are not UTF-8.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(char: str) -> str:
+    code = ord(char)
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a non-UTF-8 file name (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters escaped, so an error stays one harmless line."""
+    return _UNPRINTABLE.sub(lambda match: _escape_char(match.group()), text)
+
+
+def read_text(path: Path, what: str) -> str:
+    """A small UTF-8 text file named on the command line; a FIFO, device or folder is refused at once."""
+    from kg.errors import InputFileError
+    from kg.limits import MB, read_regular_file
+
+    data = read_regular_file(path, 16 * MB, what)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputFileError(str(path), f"{what} is not UTF-8 text (byte {error.start})") from None
 
 
 @dataclass

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli.base import EXIT_CHECK_FAILED, InputError, Session, pass_session, stdout
+from kg.cli.base import EXIT_CHECK_FAILED, InputError, Session, one_line, pass_session, stdout
 from kg.cli.options import output_format
 from kg.errors import KgError
 
@@ -40,10 +40,10 @@ def build(
         )
     except KgError as error:
         for violation in getattr(error, "violations", [])[:50]:
-            click.echo(violation.line(), err=True)
+            click.echo(one_line(violation.line()), err=True)
         raise
     for violation in report.violations:
-        click.echo(("warning: " if report.conforms is False else "") + violation.line(), err=True)
+        click.echo(one_line(("warning: " if report.conforms is False else "") + violation.line()), err=True)
     click.echo(
         f"Built {report.store}: {report.quads} statements in {report.graphs} graphs, "
         f"{report.evidence_records} evidence records"
@@ -70,7 +70,7 @@ def validate(session: Session, paths: tuple[Path, ...], only: bool) -> None:
 
     violations = validate_files(list(paths), only) if paths else validate_store(session.open())
     for violation in violations:
-        click.echo(violation.line())
+        click.echo(one_line(violation.line()))
     errors = sum(v.severity == "Violation" for v in violations)
     if errors:
         click.echo(f"{errors} violation(s): the data does not conform", err=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from kg.cli.base import Session, pass_session
+from kg.cli.base import Session, one_line, pass_session
 from kg.errors import KgError
 
 
@@ -41,10 +41,10 @@ def _reader_command(reader: Any) -> click.Command:
                                   validate=not no_validate, allow_invalid=allow_invalid)
         except KgError as error:
             for violation in getattr(error, "violations", [])[:50]:
-                click.echo(violation.line(), err=True)
+                click.echo(one_line(violation.line()), err=True)
             raise
         for violation in report.violations:
-            click.echo("warning: " + violation.line(), err=True)
+            click.echo(one_line("warning: " + violation.line()), err=True)
         note = "" if report.validated else " (not validated)"
         click.echo(f"Imported {len(report.inputs)} file(s) into {report.store}: {report.added} statements added, "
                    f"{report.quads} in all, in {report.seconds:.2f} s{note}")

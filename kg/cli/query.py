@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli.base import Session, pass_session, stdout
+from kg.cli.base import InputError, Session, pass_session, read_text, stdout
 from kg.cli.options import output_format
 
 
@@ -52,8 +52,12 @@ def query(
         raise click.UsageError("give a query or -f FILE.rq, not both")
     bound = _parse_params(params)
     store = session.open()
+    if not session.location.is_remote:  # a local store: this process never needs the network
+        from kg.sandbox import deny_network_if_one_shot
+
+        deny_network_if_one_shot()
     if query_file is not None:
-        result = q.run_query(store, q.read_query_file(query_file), bound)
+        result = q.run_query(store, read_text(query_file, "query file"), bound)
     elif query in q.canned_queries():
         result = q.run_canned(store, query, bound)
     elif query is not None and (len(query.split()) > 1 or "{" in query):
@@ -61,7 +65,12 @@ def query(
     else:
         q.get_canned(query or "")  # a single word is a canned query's name: raises with suggestions
         return
-    write_result(result, fmt, stdout())
+    try:
+        write_result(result, fmt, stdout())
+    except BrokenPipeError:
+        raise
+    except (OSError, RuntimeError) as error:  # raised while the engine evaluates lazily
+        raise InputError(f"query failed: {' '.join(str(error).split())}") from None
 
 
 @click.command()

@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from kg.errors import InputFileError
+from kg.limits import check_regular_file
 from kg.readers.base import Reader, ReaderOption
 
 # One line per reader module (each defines READER).
@@ -66,11 +67,14 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _readable(p))
+            found = sorted(p for p in path.rglob("*") if not p.is_dir() and _readable(p))
             if not found:
                 raise InputFileError(str(path), "folder holds no files kg can read")
+            for file in found:
+                check_regular_file(file)
             files.extend(found)
         elif path.exists():
+            check_regular_file(path)  # a FIFO, device or socket is refused here, before anything is opened
             files.append(path)
         else:
             raise InputFileError(str(path), "no such file or folder")
