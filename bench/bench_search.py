@@ -70,7 +70,7 @@ def percentile(values: list[float], share: float) -> float:
 def search_bench(quads: int, queries: int, seed: int) -> dict[str, Any]:
     from kg.build import build
     from kg.search import INDEX_FILE, search, write_index
-    from kg.store import open_store
+    from kg.storage.location import open_store
 
     data = DATA / f"synthetic-{quads // 1000}k.nq"
     if not data.exists():
@@ -202,7 +202,7 @@ def add_bench(entries: int, seed: int, repeats: int) -> dict[str, Any]:
             shutil.rmtree(store, ignore_errors=True)
         add_times.append(run(["--store", str(folder / "store-add"), "add", str(sheet)]))
         build_times.append(run(["--store", str(folder / "store-build"), "build", str(trig)]))
-    from kg.store import open_store
+    from kg.storage.location import open_store
 
     added, built = len(open_store(folder / "store-add")), len(open_store(folder / "store-build"))
     result = {

@@ -93,3 +93,7 @@ class SheetError(KgError):
 
 class SearchError(KgError):
     """The search index is missing or cannot answer (for example on a remote store)."""
+
+
+class NotInGraphError(UnknownEntityError):
+    """An entity exists but is not in the graph asked for (e.g. not yet as of a date)."""

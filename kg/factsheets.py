@@ -36,7 +36,8 @@ from kg.sources import (
     source_by_sha,
     source_quads,
 )
-from kg.store import Store
+from kg.storage.embedded import Store
+from kg.storage.location import Location
 
 EVIDENCE_BASE = "https://w3id.org/kg-diplomacy/evidence/"
 _DATE_TEXT = re.compile(r"^-?\d{4}(-\d{2}(-\d{2})?)?$")
@@ -395,7 +396,7 @@ def read_sheets(paths: Iterable[Path]) -> list[Sheet]:
     return [read_sheet(p) for p in paths]
 
 
-def add_sheets(store_path: Path | str, paths: list[Path], source: str | None = None) -> AddReport:
+def add_sheets(store_path: Location | Path | str, paths: list[Path], source: str | None = None) -> AddReport:
     """Add every sheet to the store in one new generation, or nothing (SheetError on the first fault)."""
     from kg.sources import updating, write_copy
 
@@ -416,26 +417,27 @@ def _bundled_roots() -> list[Path]:
     return [graph_dir()]
 
 
-def _workspace(store_path: Path | str) -> tuple[Store, list[Path]]:
+def _workspace(store_path: Location | Path | str) -> tuple[Store, list[Path]]:
     """An in-memory copy of the live store (or of the ontology and bundled graphs) to try sheets on."""
     from kg.build import input_files, load_all
-    from kg.remote import is_remote
-    from kg.store import CURRENT, memory_store, open_store
+    from kg.storage.embedded import CURRENT, memory_store
+    from kg.storage.location import Location, open_store
 
+    where = Location.parse(store_path)
     store = memory_store()
     roots: list[Path] = []
-    if is_remote(store_path) or (Path(store_path) / CURRENT).exists():
-        live = open_store(store_path)
+    if where.is_remote or (where.folder / CURRENT).exists():
+        live = open_store(where)
         store.oxigraph.extend(live.quads())
-        if not is_remote(store_path):
-            roots.append((Path(store_path) / CURRENT).resolve())
+        if not where.is_remote:
+            roots.append((where.folder / CURRENT).resolve())
         live.close()
     else:
         load_all(store, input_files([]))
     return store, [*roots, *_bundled_roots()]
 
 
-def try_sheets(store_path: Path | str, paths: list[Path], source: str | None = None) -> AddReport:
+def try_sheets(store_path: Location | Path | str, paths: list[Path], source: str | None = None) -> AddReport:
     """`kg add --dry-run`: everything `add_sheets` checks, on a copy; the store is not touched."""
     sheets = read_sheets(paths)
     store, roots = _workspace(store_path)
@@ -459,7 +461,9 @@ def _validate_copy(store: Store, compiled: Compiled, roots: list[Path]) -> None:
         _refuse_violations(store, compiled, [folder, *roots])
 
 
-def sheets_to_trig(store_path: Path | str, paths: list[Path], output: Path, source: str | None = None) -> AddReport:
+def sheets_to_trig(
+    store_path: Location | Path | str, paths: list[Path], output: Path, source: str | None = None
+) -> AddReport:
     """`kg add --to-trig OUT`: the graphs the sheets make, as a TriG file `kg build OUT` loads.
 
     Sources get a `kg:localCopy` relative to OUT's folder (a copy of the text is put under

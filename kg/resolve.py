@@ -16,7 +16,7 @@ from functools import cache
 
 from kg.describe import normalize
 from kg.namespaces import KG, KGC, ONTOLOGY_IRI, PREFIXES, shorten
-from kg.store import Store
+from kg.storage.protocol import GraphStore
 
 DATE_RANGE = KG + "DateValue"
 CONCEPT_RANGE = PREFIXES["skos"] + "Concept"
@@ -113,7 +113,7 @@ _RESERVED = {"quote", "source", "startOffset", "endOffset", "localCopy", "sha256
              "coreNumber", "broker"}
 
 
-def ontology_terms(store: Store | None = None) -> OntologyTerms:
+def ontology_terms(store: GraphStore | None = None) -> OntologyTerms:
     """The terms of the ontology in `store` (or of the bundled ontology files)."""
     if store is None:
         return _bundled_terms()
@@ -145,7 +145,7 @@ def ontology_terms(store: Store | None = None) -> OntologyTerms:
 @cache
 def _bundled_terms() -> OntologyTerms:
     from kg.build import load_all
-    from kg.store import memory_store
+    from kg.storage.embedded import memory_store
 
     store = memory_store()
     load_all(store, [])
@@ -158,7 +158,7 @@ _ENGLISH_LABELS = 'SELECT ?e ?l WHERE { ?e rdfs:label ?l FILTER(LANGMATCHES(LANG
 class EntityIndex:
     """Every entity's labels and aliases (normalised), plus the entities a sheet declares."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: GraphStore):
         from kg.describe import entity_labels
 
         self.names: dict[str, set[str]] = {}

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from kg.errors import SearchError, UnknownEntityError
 from kg.namespaces import KG, LABEL_PROPERTIES, ONTOLOGY_IRI, PROVENANCE_GRAPH, SKOS, shorten
-from kg.store import CURRENT, Store
+from kg.storage.embedded import CURRENT
+from kg.storage.protocol import GraphStore
 
 INDEX_FILE = "search.sqlite"
 INDEX_VERSION = "3"
@@ -90,7 +91,7 @@ SELECT ?g ?quote WHERE {{ GRAPH <{PROVENANCE_GRAPH}> {{ ?g a kg:Evidence ; kg:qu
 _SUBJECTS = "SELECT DISTINCT ?g ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }"
 
 
-def _closure(store: Store) -> dict[str, set[str]]:
+def _closure(store: GraphStore) -> dict[str, set[str]]:
     parents: dict[str, set[str]] = {}
     for row in store.query(_SUBCLASSES, union=False):
         parents.setdefault(row["c"].value, set()).add(row["s"].value)
@@ -111,7 +112,7 @@ def _closure(store: Store) -> dict[str, set[str]]:
     return closure
 
 
-def _rows(store: Store) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, ...]]]:
+def _rows(store: GraphStore) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, ...]]]:
     closure = _closure(store)
     entity_class = KG + "Entity"
     direct: dict[str, set[str]] = {}
@@ -157,7 +158,7 @@ def _rows(store: Store) -> tuple[list[tuple[str, str, str, str]], list[tuple[str
     return entities, docs
 
 
-def write_index(store: Store, target: Path) -> None:
+def write_index(store: GraphStore, target: Path) -> None:
     """Write the search index of `store` to `target` (atomically: a temporary file, then a rename)."""
     entities, docs = _rows(store)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -176,7 +177,7 @@ def write_index(store: Store, target: Path) -> None:
 
 
 @contextlib.contextmanager
-def open_index(store: Store) -> Iterator[sqlite3.Connection]:
+def open_index(store: GraphStore) -> Iterator[sqlite3.Connection]:
     """The index of the store's live generation, built there first if it is missing or outdated.
 
     A remote store (or a folder that cannot be written) gets a temporary in-memory index.
@@ -234,7 +235,7 @@ def fts_query(text: str, columns: str = "label cls body quote", every: bool = Tr
     return joined
 
 
-def search(store: Store, text: str, *, classes: tuple[str, ...] = (), limit: int = 10) -> list[Hit]:
+def search(store: GraphStore, text: str, *, classes: tuple[str, ...] = (), limit: int = 10) -> list[Hit]:
     """The best `limit` entities for `text`, best first, one hit (its best match) per entity.
 
     Entities whose class the text names ("radar incident": an Incident) come first, then the rest
@@ -276,7 +277,7 @@ def _search(db: sqlite3.Connection, match: str, classes: tuple[str, ...], limit:
     return list(hits.values())[:limit]
 
 
-def best_match(store: Store, name: str) -> tuple[str, str] | None:
+def best_match(store: GraphStore, name: str) -> tuple[str, str] | None:
     """The one entity a short name most likely means, as (IRI, label); None when nothing matches.
 
     "compensation plan" means the entity whose labels (with the name of its class) hold both

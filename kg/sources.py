@@ -25,7 +25,9 @@ import pyoxigraph as ox
 from kg.dates import period
 from kg.errors import SourceError
 from kg.namespaces import KG, KGR, PROVENANCE_GRAPH, RDF, RDFS, XSD, shorten
-from kg.store import CURRENT, Store
+from kg.storage.embedded import CURRENT, Store
+from kg.storage.location import Location
+from kg.storage.protocol import GraphStore
 
 DCTERMS = "http://purl.org/dc/terms/"
 SCHEMA = "https://schema.org/"
@@ -168,7 +170,7 @@ WHERE {{
 }} GROUP BY ?s ORDER BY ?s"""
 
 
-def list_sources(store: Store) -> list[Source]:
+def list_sources(store: GraphStore) -> list[Source]:
     """Every source the store knows, bundled or registered."""
 
     def text(row: object, name: str) -> str | None:
@@ -190,7 +192,7 @@ def list_sources(store: Store) -> list[Source]:
     ]
 
 
-def find_source(store: Store, ident: str) -> Source:
+def find_source(store: GraphStore, ident: str) -> Source:
     """A source by IRI, CURIE, local id, sha256 prefix (8+ characters) or exact title."""
     sources = list_sources(store)
     wanted = ident.strip()
@@ -210,11 +212,11 @@ def find_source(store: Store, ident: str) -> Source:
     raise SourceError(f"--source {ident!r}: no such source (known: {known})")
 
 
-def source_by_sha(store: Store, digest: str) -> Source | None:
+def source_by_sha(store: GraphStore, digest: str) -> Source | None:
     return next((s for s in list_sources(store) if s.sha256 == digest), None)
 
 
-def store_source_roots(store: Store) -> list[Path]:
+def store_source_roots(store: GraphStore) -> list[Path]:
     """Folders where the store's own copies of sources live (its live generation), if any."""
     location = Path(store.location) if "://" not in store.location else None
     if location is None or store.location == ":memory:":
@@ -233,26 +235,25 @@ def write_copy(generation: Path, source: Source, text: str) -> None:
 
 
 @contextlib.contextmanager
-def updating(store_path: Path | str) -> Iterator[tuple[Store, Path]]:
+def updating(store_path: Location | Path | str) -> Iterator[tuple[Store, Path]]:
     """A writable copy of the live store (or, on a fresh store, the ontology and bundled graphs).
 
     The block adds to it; on success the search index is rebuilt and the copy becomes live. Any
     exception discards it and leaves the store exactly as it was.
     """
-    from kg.remote import is_remote, remote_generation
-
-    if is_remote(store_path):
-        # A server: the copy is in memory, validated here, and uploaded only if the block succeeds.
-        with remote_generation(str(store_path), copy_current=True) as (remote_store, scratch):
-            yield remote_store, scratch
-        return
     from kg.build import input_files, load_all
     from kg.search import write_index
-    from kg.store import new_generation
+    from kg.storage.location import writable
 
-    path = Path(store_path)
+    where = Location.parse(store_path)
+    if where.is_remote:
+        # A server: the copy is in memory, validated here, and uploaded only if the block succeeds.
+        with writable(where, copy_current=True) as (remote_store, scratch):
+            yield remote_store, scratch
+        return
+    path = where.folder
     live = (path / CURRENT).resolve() if (path / CURRENT).exists() else None
-    with new_generation(path, copy_current=live is not None) as (store, generation):
+    with writable(where, copy_current=live is not None) as (store, generation):
         if live is None:
             load_all(store, input_files([]))
         elif (live / SOURCES_DIR).is_dir():
@@ -265,7 +266,7 @@ def updating(store_path: Path | str) -> Iterator[tuple[Store, Path]]:
         info_file.write_text(json.dumps(info, indent=2), encoding="utf-8")
 
 
-def add_source(store_path: Path | str, path: Path, info: SourceInfo) -> tuple[Source, bool]:
+def add_source(store_path: Location | Path | str, path: Path, info: SourceInfo) -> tuple[Source, bool]:
     """Register a source file in the store; returns it and whether it was new (same text: reused)."""
     source, text = new_source(path, info)
     with updating(store_path) as (store, generation):
@@ -284,7 +285,7 @@ class _Unchanged(Exception):
         self.source = source
 
 
-def register(store_path: Path | str, path: Path, info: SourceInfo) -> tuple[Source, bool]:
+def register(store_path: Location | Path | str, path: Path, info: SourceInfo) -> tuple[Source, bool]:
     """`kg source add`: the registered source and True, or the already registered one and False."""
     try:
         return add_source(store_path, path, info)

@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from kg.namespaces import KG, KGC, ONTOLOGY_IRI, PREFIXES, shorten
 from kg.namespaces import RDF as RDF_NS
-from kg.store import Store
+from kg.storage.protocol import GraphStore
 
 if TYPE_CHECKING:
     from kg.validate import Violation
@@ -77,7 +77,7 @@ def _closed_namespace(iri: str, defined_kg: frozenset[str]) -> tuple[str, frozen
 def defined_terms() -> frozenset[str]:
     """The kg: and kgc: IRIs the ontology and concept schemes define (as every build loads them)."""
     from kg.build import load_all
-    from kg.store import memory_store
+    from kg.storage.embedded import memory_store
 
     store = memory_store()
     load_all(store, [])
@@ -103,7 +103,7 @@ def suggest(iri: str, base: str, names: frozenset[str], role: str) -> tuple[str,
     return tuple(f"{prefix}:{by_fold[c]}" if prefix else f"<{base}{by_fold[c]}>" for c in close)
 
 
-def unknown_terms(store: Store, extra_defined: frozenset[str] = frozenset()) -> list[UnknownTerm]:
+def unknown_terms(store: GraphStore, extra_defined: frozenset[str] = frozenset()) -> list[UnknownTerm]:
     """Classes, properties and kg concepts used in the store that their (closed) namespace lacks."""
     defined = defined_terms() | extra_defined
     used: list[tuple[str, str]] = []
@@ -128,13 +128,13 @@ def unknown_terms(store: Store, extra_defined: frozenset[str] = frozenset()) -> 
     return sorted(found)
 
 
-def _example(store: Store, iri: str, role: str) -> str:
+def _example(store: GraphStore, iri: str, role: str) -> str:
     pattern = {"class": "?s a ?t", "property": "?s ?t ?o", "concept": "?s ?p ?t"}[role]
     rows = list(store.query(f"SELECT ?s ?t WHERE {{ {pattern} }} LIMIT 1", {ox.Variable("t"): ox.NamedNode(iri)}))
     return rows[0]["s"].value if rows and isinstance(rows[0]["s"], ox.NamedNode) else ""
 
 
-def check_vocabulary(store: Store) -> list[Violation]:
+def check_vocabulary(store: GraphStore) -> list[Violation]:
     """The unknown terms of the store as validation violations (what `kg validate` prints)."""
     from kg.validate import Violation
 

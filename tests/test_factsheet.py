@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from kg.cli import cli
 from kg.quotes import SourceText
-from kg.store import open_store
+from kg.storage.location import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "factsheet"

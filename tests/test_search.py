@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from kg.cli import cli
 from kg.errors import SearchError, UnknownEntityError
 from kg.search import INDEX_FILE, fts_query, search
-from kg.store import Store, open_store
+from kg.storage.embedded import Store
+from kg.storage.location import open_store
 
 KGR = "https://w3id.org/kg-diplomacy/resource/"
 

@@ -1,4 +1,4 @@
-"""`kg source`, `kg add` and `kg search`: bring your own sources and find things in the graph."""
+"""`kg source`, `kg add` and `kg search`: bring your own sources and find things in the graph (issue 11)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from kg.cli import _open, _store_path, cli
+from kg.cli.base import Session, pass_session
 
 
-@cli.group()
+@click.group()
 def source() -> None:
     """Register the texts your quotes come from, and list the sources the store knows.
 
@@ -25,8 +25,8 @@ def source() -> None:
 @click.option("--issued", metavar="DATE", help="When: YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--url", help="Where it was published (http or https).")
 @click.option("--language", default="en", show_default=True, help="Language tag of the text (en, ja, ko, …).")
-@click.pass_context
-def source_add(ctx: click.Context, file: Path, title: str, publisher: str | None, issued: str | None,
+@pass_session
+def source_add(session: Session, file: Path, title: str, publisher: str | None, issued: str | None,
                url: str | None, language: str) -> None:
     """Register a plain-text or Markdown source: its text is copied into the store with its sha256.
 
@@ -34,7 +34,7 @@ def source_add(ctx: click.Context, file: Path, title: str, publisher: str | None
     """
     from kg.sources import SourceInfo, register
 
-    found, new = register(_store_path(ctx), file, SourceInfo(title, publisher, issued, url, language))
+    found, new = register(session.location, file, SourceInfo(title, publisher, issued, url, language))
     verb = "Registered" if new else "Already registered"
     click.echo(f"{verb} {found.id}: {found.title} (sha256 {found.sha256})")
 
@@ -42,8 +42,8 @@ def source_add(ctx: click.Context, file: Path, title: str, publisher: str | None
 @source.command("list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="A table for reading, JSON for scripts.")
-@click.pass_context
-def source_list(ctx: click.Context, fmt: str) -> None:
+@pass_session
+def source_list(session: Session, fmt: str) -> None:
     """List the sources of the store: id, title, publisher, date, local copy.
 
     Example: kg source list
@@ -52,7 +52,7 @@ def source_list(ctx: click.Context, fmt: str) -> None:
 
     from kg.sources import list_sources
 
-    sources = list_sources(_open(ctx))
+    sources = list_sources(session.open())
     if fmt == "json":
         click.echo(json.dumps([{**dataclasses.asdict(s), "id": s.id} for s in sources], ensure_ascii=False, indent=2))
         return
@@ -62,15 +62,15 @@ def source_list(ctx: click.Context, fmt: str) -> None:
         click.echo(f"{s.id}  {s.title}" + (f" ({details})" if details else "") + copy)
 
 
-@cli.command("add")
+@click.command("add")
 @click.argument("sheets", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--source", "source_id", metavar="ID",
               help="The registered source of the quotes (see kg source list).")
 @click.option("--dry-run", is_flag=True, help="Check everything and show what would be added; change nothing.")
 @click.option("--to-trig", "to_trig", type=click.Path(path_type=Path), metavar="OUT.trig",
               help="Write the evidence graphs to a TriG file (for version control and `kg build`) instead.")
-@click.pass_context
-def add(ctx: click.Context, sheets: tuple[Path, ...], source_id: str | None, dry_run: bool,
+@pass_session
+def add(session: Session, sheets: tuple[Path, ...], source_id: str | None, dry_run: bool,
         to_trig: Path | None) -> None:
     """Add fact sheets (YAML or CSV): each quote becomes an evidence graph of the facts it supports.
 
@@ -83,7 +83,7 @@ def add(ctx: click.Context, sheets: tuple[Path, ...], source_id: str | None, dry
 
     if dry_run and to_trig:
         raise click.UsageError("--dry-run and --to-trig do not go together")
-    store = _store_path(ctx)
+    store = session.location
     if to_trig:
         report = sheets_to_trig(store, list(sheets), to_trig, source_id)
     elif dry_run:
@@ -102,15 +102,15 @@ def add(ctx: click.Context, sheets: tuple[Path, ...], source_id: str | None, dry
                f"entities, {report.claims} claims) from {len(report.sheets)} sheet(s){target}")
 
 
-@cli.command("search")
+@click.command("search")
 @click.argument("text")
 @click.option("--class", "classes", multiple=True, metavar="CLASS",
               help="Only entities of this class (Actor, Summit…).")
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True, help="How many entities.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Text for reading, JSON for scripts.")
-@click.pass_context
-def search(ctx: click.Context, text: str, classes: tuple[str, ...], limit: int, fmt: str) -> None:
+@pass_session
+def search(session: Session, text: str, classes: tuple[str, ...], limit: int, fmt: str) -> None:
     """Ranked full-text search over labels and aliases (any language), descriptions, claims and quotes.
 
     Example: kg search "radar incident" --class Event
@@ -119,7 +119,7 @@ def search(ctx: click.Context, text: str, classes: tuple[str, ...], limit: int, 
 
     from kg.search import search as run_search
 
-    hits = run_search(_open(ctx), text, classes=classes, limit=limit)
+    hits = run_search(session.open(), text, classes=classes, limit=limit)
     if fmt == "json":
         click.echo(json.dumps([dataclasses.asdict(h) for h in hits], ensure_ascii=False, indent=2))
         return
