@@ -216,15 +216,6 @@ def source_by_sha(store: GraphStore, digest: str) -> Source | None:
     return next((s for s in list_sources(store) if s.sha256 == digest), None)
 
 
-def store_source_roots(store: GraphStore) -> list[Path]:
-    """Folders where the store's own copies of sources live (its live generation), if any."""
-    location = Path(store.location) if "://" not in store.location else None
-    if location is None or store.location == ":memory:":
-        return []
-    link = location / CURRENT
-    return [link.resolve()] if link.exists() else []
-
-
 def write_copy(generation: Path, source: Source, text: str) -> None:
     """Put the source's text into the generation (beside the database) under its local copy name."""
     assert source.local_copy is not None

@@ -121,17 +121,26 @@ def validation_graph(store: GraphStore) -> rdflib.Graph:
 
 
 def _vocabulary(store: GraphStore) -> list[Violation]:
-    """Closed vocabulary: unknown kg/rdfs/skos/schema.org classes and properties (kg.vocabulary)."""
-    from kg.vocabulary import check_vocabulary
+    """Closed vocabulary: unknown kg/rdfs/skos/schema.org classes, properties and concepts (kg.vocabulary)."""
+    from kg.vocabulary import unknown_terms
 
-    return check_vocabulary(store)
+    return [
+        Violation(
+            focus_label=shorten(term.example) if term.example else shorten(term.term),
+            focus=term.example or term.term,
+            path="rdf:type" if term.role == "class" else shorten(term.term),
+            message=term.message(),
+        )
+        for term in unknown_terms(store)
+    ]
 
 
 def _store_source_roots(store: GraphStore) -> list[Path]:
     """The live generation of a store folder: sources registered with `kg source add` live there."""
-    from kg.sources import store_source_roots
-
-    return store_source_roots(store)
+    if "://" in store.location or store.location == ":memory:":
+        return []
+    link = Path(store.location) / "current"
+    return [link.resolve()] if link.exists() else []
 
 
 def check_quotes(store: GraphStore, roots: Iterable[Path]) -> list[Violation]:

@@ -20,16 +20,12 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from kg.namespaces import KG, KGC, ONTOLOGY_IRI, PREFIXES, shorten
+from kg.namespaces import KG, KGC, PREFIXES, shorten
 from kg.namespaces import RDF as RDF_NS
 from kg.storage.protocol import GraphStore
-
-if TYPE_CHECKING:
-    from kg.validate import Violation
 
 CLOSED_KG = (KG, KGC)
 
@@ -75,16 +71,15 @@ def _closed_namespace(iri: str, defined_kg: frozenset[str]) -> tuple[str, frozen
 
 @cache
 def defined_terms() -> frozenset[str]:
-    """The kg: and kgc: IRIs the ontology and concept schemes define (as every build loads them)."""
-    from kg.build import load_all
-    from kg.storage.embedded import memory_store
+    """The kg: and kgc: IRIs the ontology and concept schemes define (the files every build loads)."""
+    from kg.resources import ontology_files
 
-    store = memory_store()
-    load_all(store, [])
-    rows = store.query(
-        f"SELECT DISTINCT ?t WHERE {{ GRAPH <{ONTOLOGY_IRI}> {{ ?t ?p ?o }} FILTER(isIRI(?t)) }}", union=False
-    )
-    return frozenset(r["t"].value for r in rows if r["t"].value.startswith(CLOSED_KG))
+    subjects: set[str] = set()
+    for path in ontology_files():
+        for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+            if isinstance(triple.subject, ox.NamedNode) and triple.subject.value.startswith(CLOSED_KG):
+                subjects.add(triple.subject.value)
+    return frozenset(subjects)
 
 
 def suggest(iri: str, base: str, names: frozenset[str], role: str) -> tuple[str, ...]:
@@ -132,19 +127,3 @@ def _example(store: GraphStore, iri: str, role: str) -> str:
     pattern = {"class": "?s a ?t", "property": "?s ?t ?o", "concept": "?s ?p ?t"}[role]
     rows = list(store.query(f"SELECT ?s ?t WHERE {{ {pattern} }} LIMIT 1", {ox.Variable("t"): ox.NamedNode(iri)}))
     return rows[0]["s"].value if rows and isinstance(rows[0]["s"], ox.NamedNode) else ""
-
-
-def check_vocabulary(store: GraphStore) -> list[Violation]:
-    """The unknown terms of the store as validation violations (what `kg validate` prints)."""
-    from kg.validate import Violation
-
-    path = {"class": "rdf:type", "property": "-", "concept": "-"}
-    return [
-        Violation(
-            focus_label=shorten(t.example) if t.example else shorten(t.term),
-            focus=t.example or t.term,
-            path=path[t.role] if t.role == "class" else shorten(t.term),
-            message=t.message(),
-        )
-        for t in unknown_terms(store)
-    ]
