@@ -268,27 +268,32 @@ def stats(ctx: click.Context, fmt: str) -> None:
 
 @cli.command()
 @click.option("--format", "fmt", default="turtle", show_default=True,
-              type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld", "graphml", "gexf"]),
-              help="RDF format, or graphml/gexf for Gephi.")
+              type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld", "graphml", "gexf", "nodes-csv",
+                                 "edges-csv"]),
+              help="RDF format; graphml/gexf for Gephi; nodes-csv/edges-csv for spreadsheets, Kumu or Flourish.")
+@click.option("--dynamic", is_flag=True, help="GEXF: a dynamic graph, each dated node with its time spell.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of standard output.")
 @click.pass_context
-def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
-    """Export the store as RDF, or as GraphML/GEXF for Gephi.
+def export(ctx: click.Context, fmt: str, dynamic: bool, output: Path | None) -> None:
+    """Export the store as RDF, as GraphML/GEXF for Gephi, or as CSV node and edge lists.
 
     Turtle, N-Triples and JSON-LD hold the union of all graphs; N-Quads and TriG keep every
-    named graph (evidence and provenance included).
+    named graph (evidence and provenance included). Network formats keep every evidenced link,
+    each with a unique id and a weight (its number of evidence records).
 
     Example: kg export --format graphml -o japan-rok.graphml
     """
     from kg.export import export as run_export
 
+    if dynamic and fmt != "gexf":
+        raise click.UsageError("--dynamic applies to --format gexf only")
     store = _open(ctx)
     if output is None:
-        run_export(store, fmt, _stdout())
+        run_export(store, fmt, _stdout(), dynamic=dynamic)
         return
     try:
         with open(output, "wb") as stream:
-            run_export(store, fmt, stream)
+            run_export(store, fmt, stream, dynamic=dynamic)
     except OSError as error:
         raise InputError(f"{output}: cannot write ({error.strerror})") from None
     click.echo(f"Wrote {output}", err=True)

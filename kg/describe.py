@@ -129,7 +129,7 @@ WHERE {
     GRAPH ?g { ?o ?p ?e }
   }
   FILTER(?p NOT IN (rdf:type, rdfs:label, skos:prefLabel, skos:altLabel))
-  FILTER(?g != kgg:provenance)
+  FILTER(?g NOT IN (kgg:provenance, kgg:inferred))
   OPTIONAL { ?g kg:quote ?quote }
   OPTIONAL { ?p rdfs:label ?plabel FILTER(LANGMATCHES(LANG(?plabel), "en")) }
   OPTIONAL { ?o rdfs:label ?olabel FILTER(LANGMATCHES(LANG(?olabel), "en")) }
@@ -145,7 +145,7 @@ def describe(store: Store, name: str) -> EntityDescription:
     node = {ox.Variable("e"): ox.NamedNode(entity.iri)}
     classes = sorted(
         shorten(r["c"].value)
-        for r in store.query("SELECT DISTINCT ?e ?c WHERE { ?e a ?c }", node)
+        for r in store.query("SELECT DISTINCT ?e ?c WHERE { GRAPH ?g { ?e a ?c } FILTER(?g != kgg:inferred) }", node)
     )
     labels = sorted(
         {

@@ -1,4 +1,5 @@
-"""Export the store as RDF (Turtle, N-Triples, N-Quads, TriG, JSON-LD) or for Gephi (GraphML, GEXF)."""
+"""Export the store as RDF (Turtle, N-Triples, N-Quads, TriG, JSON-LD), for Gephi (GraphML, GEXF)
+or as CSV node and edge lists (kg.network_export)."""
 
 from __future__ import annotations
 
@@ -16,20 +17,24 @@ RDF_EXPORTS = {
     "trig": ox.RdfFormat.TRIG,
     "jsonld": ox.RdfFormat.JSON_LD,
 }
-NETWORK_EXPORTS = ("graphml", "gexf")
+NETWORK_EXPORTS = ("graphml", "gexf", "nodes-csv", "edges-csv")
 EXPORT_FORMATS = [*RDF_EXPORTS, *NETWORK_EXPORTS]
 
 
-def export(store: Store, fmt: str, stream: IO[bytes]) -> None:
-    """Write the store in `fmt`: triple formats get the union of all graphs, quad formats every graph."""
+def export(store: Store, fmt: str, stream: IO[bytes], *, dynamic: bool = False) -> None:
+    """Write the store in `fmt`: triple formats get the union of all graphs, quad formats every graph,
+    network formats the entity graph with every evidenced link (`dynamic`: GEXF with time spells)."""
     if fmt in NETWORK_EXPORTS:
-        import networkx as nx
+        from kg import network_export
+        from kg.project import entity_graph
 
-        from kg.project import to_networkx
-
-        graph = nx.DiGraph(to_networkx(store)) if fmt == "gexf" else to_networkx(store)
-        writer = nx.write_graphml if fmt == "graphml" else nx.write_gexf
-        writer(graph, stream)
+        graph = entity_graph(store)
+        if fmt == "gexf":
+            network_export.write_gexf(graph, stream, dynamic=dynamic)
+        else:
+            writer = {"graphml": network_export.write_graphml, "nodes-csv": network_export.write_nodes_csv,
+                      "edges-csv": network_export.write_edges_csv}[fmt]
+            writer(graph, stream)
         return
     rdf_format = RDF_EXPORTS[fmt]
     if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
