@@ -85,9 +85,12 @@ def cli(ctx: click.Context, store: str | None) -> None:
 @click.option("--infer", is_flag=True, help="Add the OWL 2 RL closure (owlrl) in the graph kgg:inferred.")
 @click.option("--allow-invalid", is_flag=True, help="Load data that fails validation; print violations as warnings.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation (for large imports).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for reading; json (the build report and any violations) for scripts.")
 @click.pass_context
 def build(
-    ctx: click.Context, paths: tuple[Path, ...], only: bool, infer: bool, allow_invalid: bool, no_validate: bool
+    ctx: click.Context, paths: tuple[Path, ...], only: bool, infer: bool, allow_invalid: bool, no_validate: bool,
+    fmt: str,
 ) -> None:
     """Build the store from the ontology, the bundled graphs and any RDF files or folders.
 
@@ -106,9 +109,20 @@ def build(
             allow_invalid=allow_invalid, validate=not no_validate,
         )
     except KgError as error:
-        for violation in getattr(error, "violations", [])[:50]:
-            click.echo(violation.line(), err=True)
+        if fmt == "json":
+            _echo_json({"built": False, "error": str(error),
+                        "violations": [_violation_json(v) for v in getattr(error, "violations", [])]})
+        else:
+            for violation in getattr(error, "violations", [])[:50]:
+                click.echo(violation.line(), err=True)
         raise
+    if fmt == "json":
+        import dataclasses
+
+        payload = {"built": True, **dataclasses.asdict(report), "conforms": report.conforms}
+        payload["violations"] = [_violation_json(v) for v in report.violations]
+        _echo_json(payload)
+        return
     for violation in report.violations:
         click.echo(("warning: " if report.conforms is False else "") + violation.line(), err=True)
     click.echo(
@@ -123,8 +137,10 @@ def build(
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--only", is_flag=True, help="Validate only the given files, without the bundled graphs.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one line per violation; json: {conforms, violations: [...]} for scripts.")
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[Path, ...], only: bool) -> None:
+def validate(ctx: click.Context, paths: tuple[Path, ...], only: bool, fmt: str) -> None:
     """Check data against the SHACL shapes; one line per violation, exit 1 if any.
 
     With no PATHS, validates the built store; with PATHS, validates those files together with
@@ -136,13 +152,30 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], only: bool) -> None:
     from kg.validate import validate_store
 
     violations = validate_files(list(paths), only) if paths else validate_store(_open(ctx))
+    errors = sum(v.severity == "Violation" for v in violations)
+    if fmt == "json":
+        _echo_json({"conforms": not errors, "violations": [_violation_json(v) for v in violations]})
+        if errors:
+            sys.exit(EXIT_CHECK_FAILED)
+        return
     for violation in violations:
         click.echo(violation.line())
-    errors = sum(v.severity == "Violation" for v in violations)
     if errors:
         click.echo(f"{errors} violation(s): the data does not conform", err=True)
         sys.exit(EXIT_CHECK_FAILED)
     click.echo("Conforms" + (f" ({len(violations)} warning(s))" if violations else ""), err=True)
+
+
+def _echo_json(payload: Any) -> None:
+    import json
+
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def _violation_json(violation: Any) -> dict[str, Any]:
+    """A SHACL violation for scripts: the focus node's IRI and label, path, message, severity."""
+    return {"severity": violation.severity, "focus": violation.focus, "focus_label": violation.focus_label,
+            "path": violation.path, "message": violation.message, "value": violation.value or None}
 
 
 def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
@@ -177,7 +210,7 @@ def query(
     Example: kg query cq1-summit-leaders --param date=2023-03-16
     """
     from kg import query as q
-    from kg.output import format_table, write_result
+    from kg.output import format_table, terminal_width, write_result
 
     if list_queries:
         rows = [(c.name, c.description or c.title, q.describe_params(c)) for c in q.canned_queries().values()]
@@ -198,7 +231,7 @@ def query(
     else:
         q.get_canned(query or "")  # a single word is a canned query's name: raises with suggestions
         return
-    write_result(result, fmt, _stdout())
+    write_result(result, fmt, _stdout(), width=terminal_width(sys.stdout) if fmt == "table" else None)
 
 
 @cli.command()
@@ -308,9 +341,9 @@ def _graph(store: Any, as_of: str | None = None, classes: tuple[str, ...] = ()) 
 
 
 def _write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
-    from kg.output import write_rows
+    from kg.output import terminal_width, write_rows
 
-    write_rows(rows, columns, fmt, _stdout())
+    write_rows(rows, columns, fmt, _stdout(), width=terminal_width(sys.stdout) if fmt == "table" else None)
 
 
 VIEW_CHOICE = click.Choice(["full", "contracted", "actors", "bipartite"])
@@ -458,7 +491,7 @@ def render(ctx: click.Context, output: Path, focus_name: str | None, hops: int, 
         title = f"{center.label}: {hops}-hop neighbourhood" + (f" as of {as_of}" if as_of else "")
     graph = view(graph, view_name)
     sizes = {r["node"]: r[size] for r in centrality(graph)} if size != "none" else None
-    net = network(graph, sizes=sizes, title=title)
+    net = network(graph, sizes=sizes, title=title, size_by=size)
     try:
         write_page(net, output, title=title, subtitle=f"{view_name} view")
     except OSError as error:
@@ -543,30 +576,37 @@ DEMO_QUERIES = [
 @cli.command()
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("japan-rok-2023.html"),
               show_default=True, help="Where to write the interactive page of the whole graph.")
+@click.option("--demo-store", type=click.Path(file_okay=False, path_type=Path),
+              help="The demo's own store folder (default: 'demo' in the user's data folder). "
+              "--store and KG_STORE are never used by the demo.")
 @click.pass_context
-def demo(ctx: click.Context, output: Path) -> None:
-    """Build the store from the bundled data, answer the public competency questions and write the
-    interactive page of the graph.
+def demo(ctx: click.Context, output: Path, demo_store: Path | None) -> None:
+    """Build the bundled data into the demo's own store, answer the public competency questions and
+    write the interactive page of the graph. Your own store (--store, KG_STORE) is left alone.
 
     Example: kg demo -o japan-rok-2023.html
     """
     from kg import query as q
     from kg.build import build as run_build
     from kg.output import write_result
+    from kg.store import default_demo_store_path, open_store
 
-    report = run_build(_store_path(ctx))
+    store_path = demo_store or default_demo_store_path()
+    click.echo(f"kg demo uses its own store, {store_path}; your store is not touched.")
+    report = run_build(store_path)
     click.echo(f"Built {report.store}: {report.quads} statements, {report.evidence_records} evidence records "
                f"({report.seconds:.1f} s); the data conforms to the shapes.\n")
-    store = _open(ctx)
+    store = open_store(store_path)
     for name in DEMO_QUERIES:
         canned = q.get_canned(name)
         click.echo(f"== {canned.description or canned.title}")
         write_result(q.run_canned(store, name), "table", _stdout())
         click.echo()
+    ctx.obj = {"store": str(store_path)}
     ctx.invoke(render, output=output, focus_name=None, hops=2, as_of=None, classes=(), view_name="full",
                size="pagerank")
-    click.echo(f"Open {output} in a browser (it works offline). "
-               "Next: kg query --list | kg describe Yoon | kg path Yoon Kishida | kg site SITE_FOLDER")
+    click.echo(f"Open {output} in a browser (it works offline). Next, on the demo store: "
+               f"kg --store {store_path} query --list | describe Yoon | path Yoon Kishida | site SITE_FOLDER")
 
 
 def main() -> None:

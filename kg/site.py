@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kg.describe import describe
+from kg.describe import describe, inverse_labels, relation_text
 from kg.explore import timeline
 from kg.namespaces import KGR
 from kg.output import term_text
@@ -39,7 +39,7 @@ def _environment() -> Any:
 
 
 def site_pages(store: Store, *, hops: int = 1) -> dict[str, str]:
-    """Every page of the site, by relative path (index.html, entities/…, queries/…, assets/…)."""
+    """Every page of the site, by relative path (index.html, entities/…, queries/…, ontology/, assets/…)."""
     from kg.analyze import centrality
 
     env = _environment()
@@ -60,28 +60,33 @@ def site_pages(store: Store, *, hops: int = 1) -> dict[str, str]:
                for name, q in canned_queries().items()]
     index_extra = env.get_template("index_details.html").render(entities=entities, queries=queries)
     pages["index.html"] = page_html(
-        network(graph, sizes=sizes), title="kg: the whole graph",
+        network(graph, sizes=sizes, size_by="pagerank"), title="kg: the whole graph",
         subtitle=f"{graph.number_of_nodes()} entities, {graph.number_of_edges()} links; "
         "double-click a node to open its page",
         links={n: f"entities/{s}.html" for n, s in slugs.items()}, asset_prefix="assets/", extra_html=index_extra,
     )
+    from kg.ontology_docs import ontology_html
+
+    pages["ontology/index.html"] = ontology_html()
     events = timeline(store)
+    inverses = inverse_labels(store)
     for node, data in graph.nodes(data=True):
-        pages[f"entities/{slugs[node]}.html"] = _entity_page(env, store, graph, node, data, slugs, sizes, events, hops)
+        pages[f"entities/{slugs[node]}.html"] = _entity_page(env, store, graph, node, data, slugs, sizes, events, hops,
+                                                             inverses)
     for name in canned_queries():
         pages[f"queries/{name}.html"] = _query_page(env, store, name, slugs)
     return pages
 
 
 def _entity_page(env: Any, store: Store, graph: Any, node: str, data: dict[str, Any], slugs: dict[str, str],
-                 sizes: dict[str, float], events: list[dict[str, Any]], hops: int) -> str:
+                 sizes: dict[str, float], events: list[dict[str, Any]], hops: int, inverses: dict[str, str]) -> str:
     import networkx as nx
 
     description = describe(store, node)
     facts = []
     for fact in description.facts:
         target = _expand(fact.value)
-        relation = fact.predicate_label if fact.direction == "out" else f"{fact.predicate_label} of (inverse)"
+        relation = relation_text(fact, inverses)
         facts.append({"relation": relation, "value": fact.value_label, "quotes": fact.quotes,
                       "href": f"{slugs[target]}.html" if target in slugs else None})
     near = set(nx.all_neighbors(graph, node)) | {node}
@@ -97,7 +102,7 @@ def _entity_page(env: Any, store: Store, graph: Any, node: str, data: dict[str, 
     )
     ego = focus(graph, node, hops)
     return page_html(
-        network(ego, sizes={n: sizes.get(n, 0.0) for n in ego}), title=str(data["label"]),
+        network(ego, sizes={n: sizes.get(n, 0.0) for n in ego}, size_by="pagerank"), title=str(data["label"]),
         subtitle=f"{data['kind']} · neighbourhood of {ego.number_of_nodes()} entities",
         links={n: f"{slugs[n]}.html" for n in ego if n in slugs}, asset_prefix="../assets/", extra_html=extra,
     )

@@ -57,6 +57,11 @@ def default_store_path() -> Path:
     return Path(platformdirs.user_data_dir("kg", appauthor=False)) / "store"
 
 
+def default_demo_store_path() -> Path:
+    """Where `kg demo` builds: its own folder beside the default store, never the user's store."""
+    return default_store_path().parent / "demo"
+
+
 @dataclass
 class Store:
     """An open Oxigraph store; queries see the union of all graphs as their default graph."""
