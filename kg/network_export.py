@@ -22,7 +22,7 @@ from kg.dates import period
 
 GEXF_NS = "http://gexf.net/1.3"
 
-NODE_COLUMNS = ["id", "label", "class", "top_class", "date", "date_precision", "end", "end_precision", "status"]
+NODE_COLUMNS = ["id", "label", "class", "top_class", "date", "date_precision", "end_date", "end_precision", "status"]
 EDGE_COLUMNS = ["id", "source", "target", "relation", "label", "date", "date_precision", "weight", "claim", "quote"]
 
 
@@ -48,7 +48,7 @@ def table(graph: Any) -> NetworkTable:
         nodes.append({
             "id": iri, "label": str(data.get("label", iri)), "class": str(data.get("kind", "")),
             "top_class": str(data.get("top", "")), "date": date, "date_precision": _precision(date),
-            "end": end, "end_precision": _precision(end), "status": str(data.get("status") or ""),
+            "end_date": end, "end_precision": _precision(end), "status": str(data.get("status") or ""),
         })
     edges = []
     ordered = sorted(graph.edges(keys=True, data=True), key=lambda e: (e[0], e[2], e[1]))
@@ -73,9 +73,9 @@ def write_graphml(graph: Any, stream: IO[bytes]) -> None:
     for node in rows.nodes:
         out.add_node(node["id"], **{k: v for k, v in node.items() if k != "id"})
     for edge in rows.edges:
-        attributes = {k: v for k, v in edge.items() if k not in ("source", "target")}
+        attributes = {k: v for k, v in edge.items() if k not in ("id", "source", "target")}
         out.add_edge(edge["source"], edge["target"], key=edge["id"], **attributes)
-    nx.write_graphml(out, stream, edge_id_from_attribute="id", named_key_ids=True)
+    nx.write_graphml(out, stream, named_key_ids=True)  # a multigraph's edge id is its key
 
 
 def _gexf_date(text: str) -> str:
@@ -101,7 +101,7 @@ def write_gexf(graph: Any, stream: IO[bytes], *, dynamic: bool = False) -> None:
         attributes["timeformat"] = "date"
     body = ET.SubElement(root, f"{{{GEXF_NS}}}graph", attributes)
     node_types = [("class", "string"), ("top_class", "string"), ("date", "string"), ("date_precision", "string"),
-                  ("end", "string"), ("end_precision", "string"), ("status", "string")]
+                  ("end_date", "string"), ("end_precision", "string"), ("status", "string")]
     edge_types = [("relation", "string"), ("date", "string"), ("date_precision", "string"), ("claim", "boolean"),
                   ("quote", "string")]
     for cls, types in (("node", node_types), ("edge", edge_types)):
@@ -114,7 +114,7 @@ def write_gexf(graph: Any, stream: IO[bytes], *, dynamic: bool = False) -> None:
         _attvalues(element, "node", node_types, node)
         if dynamic and node["date"]:
             spells = ET.SubElement(element, f"{{{GEXF_NS}}}spells")
-            spell = {"start": _gexf_date(node["date"]), "end": _gexf_end(node["end"] or node["date"])}
+            spell = {"start": _gexf_date(node["date"]), "end": _gexf_end(node["end_date"] or node["date"])}
             ET.SubElement(spells, f"{{{GEXF_NS}}}spell", spell)
     edges_element = ET.SubElement(body, f"{{{GEXF_NS}}}edges")
     for edge in rows.edges:
