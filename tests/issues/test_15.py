@@ -22,7 +22,7 @@ from kg.project import entity_graph
 from kg.render import network, write_page
 from kg.store import Store
 from tests.conftest import tree_digest
-from tests.test_browser import Page, browser  # noqa: F401  (the session's Chromium)
+from tests.test_browser import Page
 
 GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
 GEXF = "{http://gexf.net/1.3}"
@@ -137,7 +137,7 @@ OVERLAPS = """() => {
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Page]:  # noqa: F811
+def page(browser: Any) -> Iterator[Page]:
     opened = Page(browser)
     yield opened
     opened.page.close()
