@@ -1,5 +1,5 @@
-"""Export the store as RDF (Turtle, N-Triples, N-Quads, TriG, JSON-LD), for Gephi (GraphML, GEXF)
-or as CSV node and edge lists (kg.network_export)."""
+"""Export the store in any writable RDF format of the registry, or as a network file for Gephi,
+spreadsheets, Kumu or Flourish (kg.network_export)."""
 
 from __future__ import annotations
 
@@ -7,39 +7,33 @@ from typing import IO
 
 import pyoxigraph as ox
 
+from kg import formats as registry
+from kg.errors import ParameterError
 from kg.namespaces import PREFIXES
-from kg.store import Store
+from kg.storage.protocol import GraphStore
 
-RDF_EXPORTS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-}
-NETWORK_EXPORTS = ("graphml", "gexf", "nodes-csv", "edges-csv")
-EXPORT_FORMATS = [*RDF_EXPORTS, *NETWORK_EXPORTS]
+EXPORT_FORMATS = [*registry.names("rdf", writable=True), *registry.names("network")]
 
 
-def export(store: Store, fmt: str, stream: IO[bytes], *, dynamic: bool = False) -> None:
+def export(store: GraphStore, fmt: str, stream: IO[bytes], *, dynamic: bool = False) -> None:
     """Write the store in `fmt`: triple formats get the union of all graphs, quad formats every graph,
-    network formats the entity graph with every evidenced link (`dynamic`: GEXF with time spells)."""
-    if fmt in NETWORK_EXPORTS:
-        from kg import network_export
-        from kg.project import entity_graph
+    network formats every evidenced link of the entity graph (`dynamic`: GEXF with time spells)."""
+    chosen = registry.find(fmt, "network") or registry.get(fmt, "rdf")
+    if dynamic and chosen.name != "gexf":
+        raise ParameterError("--dynamic applies to the gexf format only")
+    if chosen.network_writer is not None:
+        from kg.analysis.project import to_networkx
 
-        graph = entity_graph(store)
-        if fmt == "gexf":
-            network_export.write_gexf(graph, stream, dynamic=dynamic)
+        if dynamic:
+            from kg.network_export import write_gexf
+
+            write_gexf(to_networkx(store), stream, dynamic=True)
         else:
-            writer = {"graphml": network_export.write_graphml, "nodes-csv": network_export.write_nodes_csv,
-                      "edges-csv": network_export.write_edges_csv}[fmt]
-            writer(graph, stream)
+            chosen.network_writer(to_networkx(store), stream)
         return
-    rdf_format = RDF_EXPORTS[fmt]
-    if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-        quads = sorted(store.quads(), key=str)
-        ox.serialize(quads, stream, rdf_format, prefixes=PREFIXES if fmt == "trig" else None)
+    prefixes = PREFIXES if chosen.prefixes else None
+    if chosen.quads:
+        ox.serialize(sorted(store.quads(), key=str), stream, chosen.rdf, prefixes=prefixes)
     else:
         triples = sorted(store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"), key=str)
-        ox.serialize(triples, stream, rdf_format, prefixes=PREFIXES if fmt == "turtle" else None)
+        ox.serialize(triples, stream, chosen.rdf, prefixes=prefixes)

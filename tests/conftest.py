@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from kg.build import build
-from kg.store import Store, open_store
+from kg.storage import open_store
+from kg.storage.embedded import Store
 
 DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini.trig"
@@ -87,3 +88,19 @@ def browser() -> Iterator[Any]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+BROWSER_MODULES = {"test_browser", "test_notebooks"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark what needs Chromium (`browser`) or a Virtuoso server (`virtuoso`), so that
+    `pytest -m "not browser and not virtuoso"` runs the fast tests alone; CI runs everything."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if getattr(item, "module", None) else ""
+        if module in BROWSER_MODULES or "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        params = set(map(str, callspec.params.values())) if callspec is not None else set()
+        if "server" in getattr(item, "fixturenames", ()) or "virtuoso" in params:
+            item.add_marker(pytest.mark.virtuoso)

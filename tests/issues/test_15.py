@@ -17,10 +17,10 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
+from kg.analysis.project import entity_graph
 from kg.cli import cli
-from kg.project import entity_graph
-from kg.render import network, write_page
-from kg.store import Store
+from kg.pages.render import network, write_page
+from kg.storage.embedded import Store
 from tests.conftest import tree_digest
 from tests.test_browser import Page
 
@@ -255,7 +255,7 @@ def test_every_ontology_term_is_documented() -> None:
 
 
 def test_site_has_the_ontology_page(bundled_store: Store) -> None:
-    from kg.site import site_pages
+    from kg.pages.site import site_pages
 
     pages = site_pages(bundled_store)
     assert "<code>https://w3id.org/kg-diplomacy/ontology#Summit</code>" in pages["ontology/index.html"]
@@ -306,7 +306,7 @@ def test_tables_fit_the_terminal_and_never_cut_piped_output() -> None:
 # 7. The small ones -----------------------------------------------------------------------------
 
 def test_inverse_relations_read_naturally(bundled_store: Store) -> None:
-    from kg.site import site_pages
+    from kg.pages.site import site_pages
 
     page = site_pages(bundled_store)["entities/japan.html"]
     assert "(inverse)" not in page
