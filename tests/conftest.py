@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -71,6 +72,24 @@ def source_text() -> str:
     return (graph_dir() / "sources" / "japan-rok-2023.txt").read_text(encoding="utf-8")
 
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run",
+                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, one per test session (Playwright's sync API allows one)."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is missing: `make test` installs it (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 BROWSER_MODULES = {"test_browser", "test_notebooks"}
 
 
@@ -79,7 +98,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     `pytest -m "not browser and not virtuoso"` runs the fast tests alone; CI runs everything."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if getattr(item, "module", None) else ""
-        if module in BROWSER_MODULES:
+        if module in BROWSER_MODULES or "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
         callspec = getattr(item, "callspec", None)
         params = set(map(str, callspec.params.values())) if callspec is not None else set()

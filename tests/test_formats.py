@@ -37,7 +37,7 @@ def test_names_kinds_and_lookups() -> None:
 def test_every_choice_comes_from_the_registry() -> None:
     writable_rdf = registry.names("rdf", writable=True)
     assert format_choices("query") == ["table", *registry.names("results"), *writable_rdf]
-    assert EXPORT_FORMATS == format_choices("export") == [*writable_rdf, "graphml", "gexf"]
+    assert EXPORT_FORMATS == format_choices("export") == [*writable_rdf, "graphml", "gexf", "nodes-csv", "edges-csv"]
     assert list(RESULT_TYPES) == registry.names("results")
     assert list(GRAPH_TYPES) == registry.names("rdf", writable=True, quads=False)
     assert set(UPLOAD_TYPES.values()) == set(registry.names("rdf"))
