@@ -498,9 +498,15 @@ def site(ctx: click.Context, outdir: Path, hops: int) -> None:
 @click.option("--token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="File holding the bearer token for updates (or set KG_SERVE_TOKEN).")
 @click.option("--no-site", is_flag=True, help="Do not serve the kg site pages at /site.")
+@click.option("--base", metavar="IRI", help="Base IRI of queries and updates (default: the endpoint's URL).")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="Let web pages from ORIGIN (e.g. http://localhost:3000, or *) query; repeatable. Default: none.")
+@click.option("--cors-update-origin", "cors_update_origins", multiple=True, metavar="ORIGIN",
+              help="Let web pages from ORIGIN also update (with the token); repeatable. Default: none.")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, timeout: float, max_result_mb: int,
-          max_request_kb: int, allow_update: bool, token_file: Path | None, no_site: bool) -> None:
+          max_request_kb: int, allow_update: bool, token_file: Path | None, no_site: bool, base: str | None,
+          cors_origins: tuple[str, ...], cors_update_origins: tuple[str, ...]) -> None:
     """Serve the store as a SPARQL 1.1 endpoint at /sparql, with the site at /site and a query page.
 
     Read-only and bound to 127.0.0.1 unless told otherwise; SERVICE, LOAD and foreign FROM are
@@ -522,7 +528,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, timeout: float
     config = ServeConfig(
         store_path=store_path, host=host, port=port, workers=workers, timeout=timeout,
         max_result_bytes=max_result_mb * 1024 * 1024, max_request_bytes=max_request_kb * 1024,
-        allow_update=allow_update, token=token or None, site=not no_site,
+        allow_update=allow_update, token=token or None, site=not no_site, base=base,
+        cors_origins=cors_origins, cors_update_origins=cors_update_origins,
     )
     click.echo(f"kg serve: http://{host}:{port}/sparql (query page http://{host}:{port}/query)"
                + (", updates allowed with the bearer token" if allow_update else ", read-only"), err=True)

@@ -22,6 +22,7 @@ from typing import Any
 
 SLOW_AFTER_SECONDS = 1.0
 SLOW_NICENESS = 15
+DEFAULT_GRAPH_IRI = "urn:kg:default-graph"  # in default-graph-uri: the store's own (unnamed) default graph
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class QueryJob:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     max_bytes: int = 50 * 1024 * 1024
+    dataset: bool = False  # the request names its dataset: the graphs above, possibly none, replace the query's
+    base_iri: str | None = None  # resolves the query's relative IRIs
 
 
 @dataclass(frozen=True)
@@ -90,13 +93,12 @@ def _worker_main(connection: Connection, store_path: str) -> None:
             if opened is None or opened[0] != target:
                 opened = (target, ox.Store.read_only(os.path.join(target, "oxigraph")))
             store = opened[1]
-            options: dict[str, Any] = {"prefixes": PREFIXES}
-            if job.default_graphs:
-                options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+            options: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": job.base_iri}
+            if job.dataset or job.default_graphs or job.named_graphs:
+                options["default_graph"] = [_graph_name(g) for g in job.default_graphs]
+                options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
             else:
                 options["use_default_graph_as_union"] = True
-            if job.named_graphs:
-                options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
             result = store.query(job.query, **options)
             output: Any = _LimitedBuffer(job.max_bytes)
             if isinstance(result, ox.QueryTriples):
@@ -123,6 +125,13 @@ def _worker_main(connection: Connection, store_path: str) -> None:
             connection.send(outcome)
         except (BrokenPipeError, OSError):
             return
+
+
+def _graph_name(iri: str) -> Any:
+    """DEFAULT_GRAPH_IRI names the store's own default graph in a dataset; any other IRI a named graph."""
+    import pyoxigraph as ox
+
+    return ox.DefaultGraph() if iri == DEFAULT_GRAPH_IRI else ox.NamedNode(iri)
 
 
 def _syntax_message(error: SyntaxError, query: str) -> str:
