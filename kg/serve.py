@@ -187,6 +187,17 @@ class Server:
         return PlainTextResponse(f"{message}; the store is unchanged\n", status_code=status)
 
 
+def _page(name: str, **context: Any) -> Any:
+    """A page of kg/templates with the predeclared prefixes (for shortening IRIs in the browser)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+    from starlette.responses import HTMLResponse
+
+    from kg.namespaces import PREFIXES
+
+    env = Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
+    return HTMLResponse(env.get_template(name).render(prefixes=PREFIXES, **context))
+
+
 def _html_results(query: str, outcome: QueryOutcome) -> Any:
     import json
 
@@ -212,6 +223,8 @@ def _html_results(query: str, outcome: QueryOutcome) -> Any:
 
 def create_app(config: ServeConfig) -> Any:
     """The Starlette application (uvicorn runs it; tests can too)."""
+    from importlib.resources import files
+
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import PlainTextResponse, RedirectResponse, Response
@@ -350,11 +363,12 @@ def create_app(config: ServeConfig) -> Any:
         return response
 
     async def query_page(request: Request) -> Response:
-        from importlib.resources import files
+        page: Response = _page("query.html", site=config.site)
+        return page
 
-        from starlette.responses import HTMLResponse
-
-        return HTMLResponse((files("kg") / "templates" / "query.html").read_text(encoding="utf-8"))
+    async def yasgui_page(request: Request) -> Response:
+        page: Response = _page("yasgui.html")
+        return page
 
     async def home(request: Request) -> Response:
         return RedirectResponse("/site/index.html" if config.site else "/query", status_code=303)
@@ -365,6 +379,8 @@ def create_app(config: ServeConfig) -> Any:
         Route("/rdf-graphs", graph_store, methods=["GET", "HEAD", "PUT", "POST", "DELETE"]),
         Route("/rdf-graphs/{path:path}", graph_store, methods=["GET", "HEAD", "PUT", "POST", "DELETE"]),
         Route("/query", query_page),
+        Route("/yasgui", yasgui_page),
+        Mount("/static", app=StaticFiles(directory=str(files("kg") / "static"))),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     return CorsMiddleware(app, CorsPolicy(config.cors_origins, config.cors_update_origins))

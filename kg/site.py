@@ -8,6 +8,7 @@ every string from the data is escaped by Jinja's autoescape or put in place with
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -65,6 +66,7 @@ def site_pages(store: Store, *, hops: int = 1) -> dict[str, str]:
         "double-click a node to open its page",
         links={n: f"entities/{s}.html" for n, s in slugs.items()}, asset_prefix="assets/", extra_html=index_extra,
     )
+    pages["entities.json"] = json.dumps({n: f"entities/{s}.html" for n, s in sorted(slugs.items())}, indent=0)
     events = timeline(store)
     for node, data in graph.nodes(data=True):
         pages[f"entities/{slugs[node]}.html"] = _entity_page(env, store, graph, node, data, slugs, sizes, events, hops)
