@@ -520,6 +520,14 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, timeout: float
     from kg.serve import serve as run_server
 
     token = token_file.read_text(encoding="utf-8").strip() if token_file else os.environ.get("KG_SERVE_TOKEN")
+    if base is not None:
+        from kg.errors import ProtocolError
+        from kg.protocol import check_iri
+
+        try:
+            check_iri(base, "--base")
+        except ProtocolError as error:
+            raise click.UsageError(str(error)) from None
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: binding {host}: the endpoint is reachable from other machines", err=True)
     store_path = _store_path(ctx)

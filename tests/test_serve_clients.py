@@ -33,7 +33,8 @@ from SPARQLWrapper import (
 
 from tests.test_serve import TOKEN, Endpoint
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:SPARQLWrapper", "ignore:Sending Accept header:RuntimeWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:SPARQLWrapper",
+                                        "ignore:Sending Accept header:RuntimeWarning")
 
 SELECT = "SELECT ?label WHERE { kgr:yoon-suk-yeol rdfs:label ?label FILTER(LANG(?label) = 'ko') }"
 ASK = "ASK { kgr:yoon-suk-yeol a ?type }"
@@ -66,7 +67,8 @@ def results_rows(fmt: str, converted: Any) -> list[str]:
         return [b["label"]["value"] for b in converted["results"]["bindings"]]
     if fmt == XML:
         assert isinstance(converted, Document)
-        return [node.firstChild.data for node in converted.getElementsByTagName("literal")]
+        return [node.firstChild.nodeValue or "" for node in converted.getElementsByTagName("literal")
+                if node.firstChild is not None]
     text = converted.decode("utf-8")
     rows = list(csv.reader(io.StringIO(text), delimiter="," if fmt == CSV else "\t"))
     return [row[0].split("@")[0].strip('"') for row in rows[1:]]
@@ -130,7 +132,7 @@ def test_rdflib_sparqlstore_select(live: Endpoint, return_format: str, method: s
     rows = list(graph.query(
         "PREFIX kg: <https://w3id.org/kg-diplomacy/ontology#> "
         "SELECT ?summit WHERE { ?summit a kg:Summit ; kg:date ?d FILTER(STR(?d) = '2023-03-16') }"))
-    assert [str(r[0]) for r in rows] == ["https://w3id.org/kg-diplomacy/resource/summit-2023-03-16"]
+    assert [str(r[0]) for r in rows] == ["https://w3id.org/kg-diplomacy/resource/summit-2023-03-16"]  # type: ignore[index]
     if return_format != "csv":  # CSV has no boolean form
         assert graph.query("ASK { ?s a <https://w3id.org/kg-diplomacy/ontology#Summit> }").askAnswer is True
 

@@ -179,7 +179,8 @@ def test_graph_store_created_round_trip_multipart_direct_and_post(server: Endpoi
 
 def test_format_parameter_accepts_media_types_and_short_names(server: Endpoint) -> None:
     select = "SELECT ?n WHERE { VALUES ?n { 1 } }"
-    for value, media in (("text/tab-separated-values", "text/tab-separated-values"), ("tsv", "text/tab-separated-values"),
+    tsv = "text/tab-separated-values"
+    for value, media in ((tsv, tsv), ("tsv", tsv),
                          ("application/sparql-results+xml", "application/sparql-results+xml"), ("csv", "text/csv")):
         response = httpx.get(server.url + "/sparql", params={"query": select, "format": value})
         assert response.headers["content-type"].split(";")[0] == media
@@ -245,7 +246,8 @@ def test_cors_preflight_and_headers(server: Endpoint) -> None:
 def test_form_post_without_query_is_400(server: Endpoint) -> None:
     response = httpx.post(server.url + "/sparql", data={"default-graph-uri": D1})
     assert response.status_code == 400 and "no query" in response.text
-    empty = httpx.post(server.url + "/sparql", content=b"", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    empty = httpx.post(server.url + "/sparql", content=b"",
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert empty.status_code == 400
 
 
