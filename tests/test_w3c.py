@@ -12,8 +12,7 @@ Paths starting /sparql/ go to kg's /sparql, /gsp to kg's Graph Store /rdf-graphs
   must get 403 (the entry stops there, as what follows depends on the write), every other
   request must get what the manifest says.
 
-Entries kg fails on purpose are listed in EXPECTED_FAILURES (and in the README) with the reason;
-there are none at present.
+No entry is skipped or expected to fail: kg passes every one (README, "W3C test suites").
 """
 
 from __future__ import annotations
@@ -54,7 +53,6 @@ RESULT_MEDIA = {"application/sparql-results+json", "application/sparql-results+x
                 "text/tab-separated-values"}
 RDF_MEDIA = {"application/rdf+xml": "xml", "text/turtle": "turtle", "application/n-triples": "nt",
              "application/xhtml+xml": "rdfa", "text/html": "rdfa"}
-EXPECTED_FAILURES: dict[str, str] = {}
 
 
 @dataclass
@@ -312,8 +310,6 @@ def w3c_endpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 @pytest.mark.parametrize("entry", ENTRIES, ids=[f"{e.suite}:{e.name}" for e in ENTRIES])
 def test_w3c(w3c_endpoint: tuple[Endpoint, bool], entry: Entry) -> None:
     endpoint, writable = w3c_endpoint
-    if f"{entry.suite}:{entry.name}" in EXPECTED_FAILURES:
-        pytest.xfail(EXPECTED_FAILURES[f"{entry.suite}:{entry.name}"])
     if entry.suite == "service-description":
         run_service_description(endpoint, entry, writable)
     else:
