@@ -154,6 +154,13 @@ def test_graph_store_created_round_trip_multipart_direct_and_post(server: Endpoi
     got = httpx.get(url + "?default", headers={"Accept": "text/turtle"})
     assert isomorphic(rdflib.Graph().parse(data=got.text, format="turtle"),
                       rdflib.Graph().parse(data=turtle, format="turtle"))
+    # queries reach the same graph as default-graph-uri=urn:kg:default-graph; their usual default is the union
+    own = httpx.get(server.url + "/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }",
+                                                   "default-graph-uri": "urn:kg:default-graph"},
+                    headers={"Accept": "text/turtle"})
+    assert isomorphic(rdflib.Graph().parse(data=own.text, format="turtle"),
+                      rdflib.Graph().parse(data=turtle, format="turtle"))
+    assert ask(server, f"ASK {{ <{D1}> a <http://example.org/Doc> . ?p <http://xmlns.com/foaf/0.1/name> 'Alice' }}")
     # multipart/form-data POST merges every part
     boundary = "kgboundary"
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"a\"; filename=\"a.ttl\"\r\n"
