@@ -187,15 +187,14 @@ class Server:
         return PlainTextResponse(f"{message}; the store is unchanged\n", status_code=status)
 
 
-def _page(name: str, **context: Any) -> Any:
+def _page(name: str, **context: Any) -> str:
     """A page of kg/templates with the predeclared prefixes (for shortening IRIs in the browser)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
-    from starlette.responses import HTMLResponse
 
     from kg.namespaces import PREFIXES
 
     env = Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
-    return HTMLResponse(env.get_template(name).render(prefixes=PREFIXES, **context))
+    return env.get_template(name).render(prefixes=PREFIXES, **context)
 
 
 def _html_results(query: str, outcome: QueryOutcome) -> Any:
@@ -227,7 +226,7 @@ def create_app(config: ServeConfig) -> Any:
 
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import PlainTextResponse, RedirectResponse, Response
+    from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
@@ -362,13 +361,13 @@ def create_app(config: ServeConfig) -> Any:
                 k: v for k, v in response.headers.items() if k.lower() != "content-length"})
         return response
 
+    pages = {"query": _page("query.html", site=config.site), "yasgui": _page("yasgui.html")}  # rendered once
+
     async def query_page(request: Request) -> Response:
-        page: Response = _page("query.html", site=config.site)
-        return page
+        return HTMLResponse(pages["query"])
 
     async def yasgui_page(request: Request) -> Response:
-        page: Response = _page("yasgui.html")
-        return page
+        return HTMLResponse(pages["yasgui"])
 
     async def home(request: Request) -> Response:
         return RedirectResponse("/site/index.html" if config.site else "/query", status_code=303)
