@@ -2,13 +2,23 @@
 
 * Binds 127.0.0.1 unless told otherwise; read-only unless started with --allow-update and a
   bearer token (from KG_SERVE_TOKEN or a token file, never the command line).
-* SERVICE, LOAD and FROM/FROM NAMED of graphs not in the store are refused before a query runs.
-* Queries run in a pool of worker processes (kg.workers): bounded concurrency, a per-query time
-  limit enforced by killing the worker, and a result-size limit. Requests have a size limit.
+* SERVICE, LOAD and FROM/FROM NAMED of graphs not in the store are refused on the parsed query
+  (kg.sparql_guard), in the worker that would run it; query and update processes cannot open
+  network sockets at all (kg.sandbox). Length and nesting limits are checked first (400).
+* Queries run in a pool of worker processes (kg.workers): bounded concurrency with a worker kept
+  for short queries, a per-query time limit enforced by killing the worker, and a result-size
+  limit; HTML result pages are rendered there too. Requests have a size limit.
+* Connections that stall before their headers are complete, or while sending a body, are closed
+  after `read_timeout` seconds (slowloris); stalled connections never make other requests 503.
+* Only requests whose Host is a loopback name (or a --public-host) are answered, so a page that
+  rebinds its own name to 127.0.0.1 cannot read the endpoint (DNS rebinding).
 * Updates (SPARQL Update, Graph Store Protocol) run in a separate process under the same time
   limit, into a copy of the live store generation that is swapped in only on success.
-* GET /sparql without a query returns the service description; / serves the `kg site` pages and
-  /query a small offline query page.
+* The protocol rules live in kg.protocol (one operation per request, datasets, content
+  negotiation, service description), kg.graph_store (graph identification, uploads) and kg.cors
+  (cross-origin policy); this module wires them to HTTP.
+* GET /sparql without a query returns the service description; / serves the `kg site` pages,
+  /query a small offline query page and /yasgui the bundled YASGUI.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ import asyncio
 import hmac
 import multiprocessing
 import os
+import socket
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.cors import CorsMiddleware, CorsPolicy
-from kg.errors import ForbiddenQueryError, KgError, ProtocolError
+from kg.errors import InputFileError, KgError, ProtocolError, QueryLimitError, ServeError
 from kg.graph_store import identify, read_upload
 from kg.protocol import (
     HTML,
@@ -39,8 +50,10 @@ from kg.protocol import (
     query_form,
     service_description,
 )
-from kg.sparql_guard import check_query
-from kg.workers import DEFAULT_GRAPH_IRI, QueryJob, QueryOutcome, QueryPool
+from kg.sparql_guard import check_limits
+from kg.workers import DEFAULT_GRAPH_IRI, QueryJob, QueryPool
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 @dataclass(frozen=True)
@@ -58,22 +71,48 @@ class ServeConfig:
     base: str | None = None  # base IRI of queries and updates; default: the endpoint's own URL
     cors_origins: tuple[str, ...] = ()  # origins (or "*") whose pages may query
     cors_update_origins: tuple[str, ...] = ()  # origins whose pages may also update
+    public_hosts: tuple[str, ...] = ()
+    read_timeout: float = 10.0
+
+    def allowed_hosts(self) -> list[str]:
+        """Host header names answered: the loopback names, the bound address and --public-host names."""
+        hosts = list(LOOPBACK_HOSTS)
+        if self.host not in ("0.0.0.0", "::", ""):
+            hosts.append(f"[{self.host}]" if ":" in self.host else self.host)
+        return hosts + [h.lower() for h in self.public_hosts]
 
 
 def _apply_update(store_path: str, operation: str, payload: Any, graph: str | None, base: str | None,
-                  connection: Any) -> None:
+                  connection: Any, max_bytes: int = 1024 * 1024) -> None:
     """In a child process: copy the live generation, apply one change, swap it in on success.
 
     operation: "update" (payload: the SPARQL Update), "put"/"post" (payload: [(format, text)]) or
     "delete"; graph None is the store's own default graph. Sends (status, message): 201 when a
     Graph Store write created the graph, 204 otherwise, or the error status.
     """
+    from kg.sandbox import deny_network
+
+    deny_network()
     try:
         import pyoxigraph as ox
 
+        from kg.errors import ForbiddenQueryError
+        from kg.limits import Limits
         from kg.namespaces import PREFIXES
+        from kg.safe_rdf import load_rdf
+        from kg.sparql_guard import check_update
         from kg.store import new_generation
 
+        if operation == "update":
+            try:
+                current = ox.Store.read_only(os.path.join(os.path.realpath(Path(store_path) / "current"),
+                                                          "oxigraph"))
+                graphs = {g.value for g in current.named_graphs() if isinstance(g, ox.NamedNode)}
+                del current
+                check_update(payload, graphs.__contains__)
+            except ForbiddenQueryError as error:
+                connection.send((403, str(error)))
+                return
         created = False
         with new_generation(Path(store_path), copy_current=True, keep_previous=True) as (store, _):
             if operation == "update":
@@ -94,10 +133,13 @@ def _apply_update(store_path: str, operation: str, payload: Any, graph: str | No
                     if isinstance(target, ox.NamedNode):
                         store.oxigraph.add_graph(target)
                     for fmt, text in payload:
-                        store.oxigraph.load(text.encode("utf-8"), format=formats[fmt], to_graph=target,
-                                            base_iri=graph or base)
+                        # the checked loader: entity expansion, literal size and nesting bounded by the request limit
+                        load_rdf(store.oxigraph, text.encode("utf-8"), formats[fmt], "request body",
+                                 limits=Limits(max_input_bytes=max_bytes), to_graph=target, base_iri=graph or base)
                     created = not exists
         connection.send((201 if created else 204, ""))
+    except InputFileError as error:
+        connection.send((400, " ".join(str(error).split())))
     except SyntaxError as error:
         connection.send((400, " ".join(str(error).split())))
     except LookupError as error:
@@ -128,14 +170,14 @@ class Server:
         return self._graphs[1]
 
     async def query(self, request: SparqlRequest, accept: str | None, base: str) -> Any:
-        """Run a checked query request; 403 refused, 406 no acceptable format, else the worker's outcome."""
-        from starlette.responses import PlainTextResponse, Response
+        """Run a checked query request; 406 no acceptable format, else the worker's outcome."""
+        from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
         text = request.query or ""
         try:
-            check_query(text, lambda iri: iri in self.named_graphs())
-        except ForbiddenQueryError as error:
-            return PlainTextResponse(f"{error}\n", status_code=403)
+            check_limits(text)  # cheap; the parsed-query checks run in the worker, under its limits
+        except QueryLimitError as error:
+            return PlainTextResponse(f"{error}\n", status_code=400)
         kind = query_form(text)
         chosen = {k: negotiate(k, accept, request.formats) for k in ("results", "graph")}
         if kind is not None and chosen[kind] is None:
@@ -148,13 +190,13 @@ class Server:
         outcome = await self.pool.run(QueryJob(
             text, results_format=results_format, graph_format=graph_format,
             default_graphs=request.default_graphs, named_graphs=request.named_graphs, dataset=request.has_dataset,
-            max_bytes=self.config.max_result_bytes, base_iri=base,
+            max_bytes=self.config.max_result_bytes, base_iri=base, html=html,
         ))
         if outcome.status != 200:
             headers = {"Retry-After": "1"} if outcome.status == 503 else None
             return PlainTextResponse(outcome.message + "\n", status_code=outcome.status, headers=headers)
-        if html:
-            return _html_results(text, outcome)
+        if outcome.kind == "html":
+            return HTMLResponse(outcome.body)
         return Response(outcome.body, headers={"Content-Type": content_type(
             "graph" if outcome.kind == "graph" else "results", outcome.format)})
 
@@ -166,7 +208,8 @@ class Server:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         process = context.Process(target=_apply_update,
-                                  args=(str(self.config.store_path), operation, payload, graph, base, child),
+                                  args=(str(self.config.store_path), operation, payload, graph, base, child,
+                                        self.config.max_request_bytes),
                                   daemon=True)
         async with self.update_lock:
             process.start()
@@ -197,34 +240,13 @@ def _page(name: str, **context: Any) -> str:
     return env.get_template(name).render(prefixes=PREFIXES, **context)
 
 
-def _html_results(query: str, outcome: QueryOutcome) -> Any:
-    import json
-
-    from jinja2 import Environment, PackageLoader, select_autoescape
-    from starlette.responses import HTMLResponse
-
-    env = Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
-    columns: list[str] = []
-    rows: list[list[str]] = []
-    text = ""
-    if outcome.kind == "graph":
-        text = outcome.body.decode("utf-8")
-    else:
-        data = json.loads(outcome.body)
-        if "boolean" in data:
-            columns, rows = ["answer"], [["true" if data["boolean"] else "false"]]
-        else:
-            columns = data["head"]["vars"]
-            rows = [[b.get(c, {}).get("value", "") for c in columns] for b in data["results"]["bindings"]]
-    page = env.get_template("results.html").render(query=query, columns=columns, rows=rows, text=text)
-    return HTMLResponse(page)
-
-
 def create_app(config: ServeConfig) -> Any:
     """The Starlette application (uvicorn runs it; tests can too)."""
     from importlib.resources import files
 
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
     from starlette.routing import Mount, Route
@@ -250,7 +272,17 @@ def create_app(config: ServeConfig) -> Any:
             return PlainTextResponse(f"request larger than the limit of {config.max_request_bytes} bytes\n",
                                      status_code=413)
         body = bytearray()
-        async for chunk in request.stream():
+        chunks = request.stream().__aiter__()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + config.read_timeout
+        while True:
+            try:
+                chunk = await asyncio.wait_for(chunks.__anext__(), timeout=max(deadline - loop.time(), 0.001))
+            except StopAsyncIteration:
+                break
+            except TimeoutError:
+                return PlainTextResponse(f"the request body did not arrive within {config.read_timeout:g} s\n",
+                                         status_code=408, headers={"Connection": "close"})
             body.extend(chunk)
             if len(body) > config.max_request_bytes:
                 return PlainTextResponse(f"request larger than the limit of {config.max_request_bytes} bytes\n",
@@ -290,14 +322,14 @@ def create_app(config: ServeConfig) -> Any:
                 denied = authorised(request)
                 if denied is not None:
                     return denied
-                check_query(operation.update, lambda iri: iri in server.named_graphs())
+                check_limits(operation.update, "update")  # SERVICE and LOAD are refused in the update's process
                 update = apply_using(operation.update, operation.using_graphs, operation.using_named_graphs)
                 response: Response = await server.change("update", update, base=config.base or own_url(request))
                 return response
         except ProtocolError as error:
             return PlainTextResponse(f"{error}\n", status_code=error.status)
-        except ForbiddenQueryError as error:
-            return PlainTextResponse(f"{error}\n", status_code=403)
+        except QueryLimitError as error:
+            return PlainTextResponse(f"{error}\n", status_code=400)
         if operation.query is None:
             if request.method == "POST" or request.query_params:
                 return PlainTextResponse("no query: send query= (GET or form POST), or POST "
@@ -381,7 +413,8 @@ def create_app(config: ServeConfig) -> Any:
         Route("/yasgui", yasgui_page),
         Mount("/static", app=StaticFiles(directory=str(files("kg") / "static"))),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=config.allowed_hosts())]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     return CorsMiddleware(app, CorsPolicy(config.cors_origins, config.cors_update_origins))
 
 
@@ -394,14 +427,74 @@ def _write_site(store_path: Path, target: Path) -> None:
         (target / relative).write_text(text, encoding="utf-8")
 
 
-def serve(config: ServeConfig) -> None:
-    """Run the endpoint until interrupted."""
-    import uvicorn
-
+def listen(config: ServeConfig) -> socket.socket:
+    """Bind the endpoint's socket, or raise ServeError with one line (port in use, no such address)."""
     from kg.store import open_store
 
     if config.allow_update and not config.token:
         raise KgError("--allow-update needs a bearer token: set KG_SERVE_TOKEN or use --token-file")
     open_store(config.store_path).close()  # fail early, with kg's message, if there is no store
-    uvicorn.run(create_app(config), host=config.host, port=config.port, log_level="warning",
-                limit_concurrency=256, timeout_keep_alive=5)
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((config.host, config.port))
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        reason = (error.strerror or str(error)).lower()
+        hint = "; is another server using it? choose another --port" if error.errno == 98 else ""
+        raise ServeError(f"cannot listen on {config.host}:{config.port}: {reason}{hint}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _guarded_protocol(read_timeout: float) -> type[Any]:
+    """uvicorn's HTTP/1.1 protocol, closing connections whose request headers stall (slowloris)."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class GuardedH11Protocol(H11Protocol):
+        _header_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def _arm(self) -> None:
+            if self._header_timer is None:
+                self._header_timer = self.loop.call_later(read_timeout, self._headers_stalled)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_stalled(self) -> None:
+            self._header_timer = None
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.close()  # headers still incomplete: drop the connection
+
+        def data_received(self, data: bytes) -> None:
+            if self.conn.their_state is h11.IDLE:
+                self._arm()  # the first bytes of a request: its headers must be complete in time
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE:
+                self._disarm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return GuardedH11Protocol
+
+
+def serve(config: ServeConfig, sock: socket.socket | None = None) -> None:
+    """Run the endpoint until interrupted (on `sock` from listen(), or a socket bound here)."""
+    import uvicorn
+
+    sock = sock or listen(config)
+    server = uvicorn.Server(uvicorn.Config(
+        create_app(config), log_level="warning", http=_guarded_protocol(config.read_timeout),
+        limit_concurrency=None, timeout_keep_alive=5))
+    server.run(sockets=[sock])
