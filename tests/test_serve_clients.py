@@ -23,6 +23,7 @@ from SPARQLWrapper import (
     N3,
     POST,
     POSTDIRECTLY,
+    RDF,
     RDFXML,
     TSV,
     TURTLE,
@@ -94,7 +95,7 @@ def test_sparqlwrapper_ask(live: Endpoint, fmt: str, transport: tuple[str, str])
 @pytest.mark.parametrize("transport", TRANSPORTS, ids=["GET", "POST-form", "POST-direct"])
 @pytest.mark.parametrize("fmt, media", [
     (TURTLE, "text/turtle"), (N3, "text/turtle"), (XML, "application/rdf+xml"), (RDFXML, "application/rdf+xml"),
-    (JSONLD, "application/ld+json"), (JSON, "application/ld+json"),
+    (JSONLD, "application/ld+json"), (JSON, "application/ld+json"), (RDF, "application/rdf+xml"),
 ])
 @pytest.mark.parametrize("query", [CONSTRUCT, DESCRIBE], ids=["CONSTRUCT", "DESCRIBE"])
 def test_sparqlwrapper_graph_forms(live: Endpoint, query: str, fmt: str, media: str,
