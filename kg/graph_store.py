@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kg.errors import ProtocolError
-from kg.protocol import UPLOAD_FORMATS, check_iri, decode_utf8, media_type
+from kg.sparql_protocol import UPLOAD_FORMATS, check_iri, decode_utf8, media_type
 
 
 @dataclass(frozen=True)

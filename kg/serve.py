@@ -14,7 +14,7 @@
   rebinds its own name to 127.0.0.1 cannot read the endpoint (DNS rebinding).
 * Updates (SPARQL Update, Graph Store Protocol) run in a separate process under the same time
   limit, into a copy of the live store generation that is swapped in only on success.
-* The protocol rules live in kg.protocol (one operation per request, datasets, content
+* The protocol rules live in kg.sparql_protocol (one operation per request, datasets, content
   negotiation, service description), kg.graph_store (graph identification, uploads) and kg.cors
   (cross-origin policy); this module wires them to HTTP.
 * GET /sparql without a query returns the service description; / serves the `kg site` pages,
@@ -38,7 +38,8 @@ from typing import Any
 from kg.cors import CorsMiddleware, CorsPolicy
 from kg.errors import InputFileError, KgError, ProtocolError, QueryLimitError, ServeError
 from kg.graph_store import identify, read_upload
-from kg.protocol import (
+from kg.sparql_guard import check_limits
+from kg.sparql_protocol import (
     HTML,
     SparqlRequest,
     acceptable_list,
@@ -50,7 +51,6 @@ from kg.protocol import (
     query_form,
     service_description,
 )
-from kg.sparql_guard import check_limits
 from kg.workers import DEFAULT_GRAPH_IRI, QueryJob, QueryPool
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
@@ -96,12 +96,13 @@ def _apply_update(store_path: str, operation: str, payload: Any, graph: str | No
     try:
         import pyoxigraph as ox
 
+        from kg import formats as registry
         from kg.errors import ForbiddenQueryError
         from kg.limits import Limits
         from kg.namespaces import PREFIXES
         from kg.safe_rdf import load_rdf
         from kg.sparql_guard import check_update
-        from kg.store import new_generation
+        from kg.storage.embedded import new_generation
 
         if operation == "update":
             try:
@@ -128,13 +129,11 @@ def _apply_update(store_path: str, operation: str, payload: Any, graph: str | No
                     elif exists:
                         store.oxigraph.remove_graph(target)
                 if operation in ("put", "post"):
-                    formats = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                               "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
                     if isinstance(target, ox.NamedNode):
                         store.oxigraph.add_graph(target)
                     for fmt, text in payload:
                         # the checked loader: entity expansion, literal size and nesting bounded by the request limit
-                        load_rdf(store.oxigraph, text.encode("utf-8"), formats[fmt], "request body",
+                        load_rdf(store.oxigraph, text.encode("utf-8"), registry.rdf_syntax(fmt), "request body",
                                  limits=Limits(max_input_bytes=max_bytes), to_graph=target, base_iri=graph or base)
                     created = not exists
         connection.send((201 if created else 204, ""))
@@ -419,8 +418,8 @@ def create_app(config: ServeConfig) -> Any:
 
 
 def _write_site(store_path: Path, target: Path) -> None:
-    from kg.site import site_pages
-    from kg.store import open_store
+    from kg.pages.site import site_pages
+    from kg.storage import open_store
 
     for relative, text in site_pages(open_store(store_path)).items():
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -429,7 +428,7 @@ def _write_site(store_path: Path, target: Path) -> None:
 
 def listen(config: ServeConfig) -> socket.socket:
     """Bind the endpoint's socket, or raise ServeError with one line (port in use, no such address)."""
-    from kg.store import open_store
+    from kg.storage import open_store
 
     if config.allow_update and not config.token:
         raise KgError("--allow-update needs a bearer token: set KG_SERVE_TOKEN or use --token-file")

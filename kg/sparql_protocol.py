@@ -17,8 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import parse_qsl
 
+from kg import formats as registry
 from kg.errors import ProtocolError
 from kg.sparql_guard import Token, position, tokens
 
@@ -26,29 +28,30 @@ QUERY_MEDIA = "application/sparql-query"
 UPDATE_MEDIA = "application/sparql-update"
 FORM_MEDIA = "application/x-www-form-urlencoded"
 
-# Formats by name: the media type sent, the media types (and short names) that ask for it.
-RESULT_FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "json": ("application/sparql-results+json", ("application/sparql-results+json", "application/json",
-                                                 "text/javascript", "json", "srj")),
-    "xml": ("application/sparql-results+xml", ("application/sparql-results+xml", "application/xml", "text/xml",
-                                               "xml", "srx")),
-    "csv": ("text/csv", ("text/csv", "csv")),
-    "tsv": ("text/tab-separated-values", ("text/tab-separated-values", "tsv")),
+# What the endpoint accepts beyond the format registry's media types and names (kg.formats): the
+# generic XML and JSON types, N3 types for Turtle (Turtle is N3), and the names clients send.
+_EXTRA_ALIASES = {
+    "json": ("text/javascript", "srj"),
+    "xml": ("application/xml", "text/xml", "srx"),
+    "turtle": ("application/turtle", "text/n3", "text/rdf+n3", "application/n3", "n3"),
+    "ntriples": ("n-triples",),
+    "jsonld": ("application/x-json+ld", "application/json", "json"),
+    "rdfxml": ("application/xml", "text/xml", "rdf+xml", "rdf/xml", "xml"),
 }
-GRAPH_FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "turtle": ("text/turtle", ("text/turtle", "application/turtle", "application/x-turtle", "text/n3",
-                               "text/rdf+n3", "application/n3", "turtle", "ttl", "n3")),
-    "ntriples": ("application/n-triples", ("application/n-triples", "ntriples", "n-triples", "nt")),
-    "jsonld": ("application/ld+json", ("application/ld+json", "application/x-json+ld", "application/json",
-                                       "jsonld", "json-ld", "json")),
-    "rdfxml": ("application/rdf+xml", ("application/rdf+xml", "application/xml", "text/xml", "rdfxml",
-                                       "rdf+xml", "rdf/xml", "rdf", "xml")),
-}
+
+
+def _table(kind: Literal["results", "rdf"]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Format name → (media type sent, media types and names that ask for it), in registry order."""
+    found = registry.formats(kind, writable=True, quads=False) if kind == "rdf" else registry.formats(kind)
+    return {f.name: (f.media_type, (*f.media_types, f.name, *f.aliases, *_EXTRA_ALIASES.get(f.name, ())))
+            for f in found}
+
+
+RESULT_FORMATS = _table("results")
+GRAPH_FORMATS = _table("rdf")
 # Graph formats accepted in Graph Store uploads (and multipart parts), by media type.
-UPLOAD_FORMATS = {
-    "text/turtle": "turtle", "application/x-turtle": "turtle", "application/turtle": "turtle",
-    "application/n-triples": "ntriples", "application/ld+json": "jsonld", "application/rdf+xml": "rdfxml",
-}
+UPLOAD_FORMATS = {**{media: f.name for f in registry.formats("rdf", quads=False) for media in f.media_types},
+                  "application/turtle": "turtle"}
 HTML = "html"
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
 
@@ -306,11 +309,12 @@ def service_description(endpoint: str, graph_store: str, allow_update: bool, fmt
     add(service, "supportedLanguage", ox.NamedNode(sd + "SPARQL11Query"))
     if allow_update:
         add(service, "supportedLanguage", ox.NamedNode(sd + "SPARQL11Update"))
-        for name in ("Turtle", "N-Triples", "RDF_XML", "JSON-LD"):
-            add(service, "inputFormat", ox.NamedNode(formats + name))
-    for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                 "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
-        add(service, "resultFormat", ox.NamedNode(formats + name))
+        for name in sorted(set(UPLOAD_FORMATS.values())):
+            add(service, "inputFormat", ox.NamedNode(formats + registry.get(name, "rdf").w3c))
+    for table in (RESULT_FORMATS, GRAPH_FORMATS):
+        for name in table:
+            add(service, "resultFormat", ox.NamedNode(formats + registry.get(name, "results" if table is
+                                                                               RESULT_FORMATS else "rdf").w3c))
     add(service, "feature", ox.NamedNode(sd + "UnionDefaultGraph"))
     add(service, "feature", ox.NamedNode(sd + "EmptyGraphs"))
     add(service, "defaultDataset", dataset)
