@@ -71,7 +71,7 @@ def source_text() -> str:
     return (graph_dir() / "sources" / "japan-rok-2023.txt").read_text(encoding="utf-8")
 
 
-BROWSER_MODULES = {"test_browser", "test_notebooks"}
+BROWSER_MODULES = {"test_browser", "test_notebooks", "test_serve_browser"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
