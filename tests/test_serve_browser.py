@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.test_browser import browser  # noqa: F401  (fixture)
 from tests.test_serve import TOKEN, Endpoint
 
 ASK = "ASK { ?s a kg:Summit }"
@@ -83,7 +82,7 @@ def open_endpoint(cors_store: Path, sites: tuple[StaticSite, StaticSite]) -> Ite
     server.stop()
 
 
-def page_at(browser: Any, origin: str) -> Any:  # noqa: F811
+def page_at(browser: Any, origin: str) -> Any:
     page = browser.new_page()
     page.goto(origin + "/index.html")
     return page
@@ -108,7 +107,7 @@ def query_requests(endpoint: Endpoint) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def test_cors_is_off_by_default(browser: Any, closed: Endpoint, sites: tuple[StaticSite, StaticSite]) -> None:  # noqa: F811
+def test_cors_is_off_by_default(browser: Any, closed: Endpoint, sites: tuple[StaticSite, StaticSite]) -> None:
     page = page_at(browser, sites[0].origin())
     for url, init in query_requests(closed):
         assert fetch(page, url, **init)["status"] == 0  # the browser blocks it: no Access-Control-Allow-Origin
@@ -120,7 +119,7 @@ def test_cors_is_off_by_default(browser: Any, closed: Endpoint, sites: tuple[Sta
     page.close()
 
 
-def test_listed_origin_queries_every_way(browser: Any, open_endpoint: Endpoint,  # noqa: F811
+def test_listed_origin_queries_every_way(browser: Any, open_endpoint: Endpoint,
                                          sites: tuple[StaticSite, StaticSite]) -> None:
     page = page_at(browser, sites[0].origin())
     for url, init in query_requests(open_endpoint):
@@ -132,7 +131,7 @@ def test_listed_origin_queries_every_way(browser: Any, open_endpoint: Endpoint, 
     page.close()
 
 
-def test_unlisted_origin_is_refused(browser: Any, open_endpoint: Endpoint,  # noqa: F811
+def test_unlisted_origin_is_refused(browser: Any, open_endpoint: Endpoint,
                                     sites: tuple[StaticSite, StaticSite]) -> None:
     page = page_at(browser, sites[0].origin("localhost"))  # same port, other origin: not listed
     for url, init in query_requests(open_endpoint):
@@ -140,7 +139,7 @@ def test_unlisted_origin_is_refused(browser: Any, open_endpoint: Endpoint,  # no
     page.close()
 
 
-def test_updates_only_from_update_origins(browser: Any, open_endpoint: Endpoint,  # noqa: F811
+def test_updates_only_from_update_origins(browser: Any, open_endpoint: Endpoint,
                                           sites: tuple[StaticSite, StaticSite]) -> None:
     graph = "http://example.org/cors-test"
     update = {"method": "POST", "body": f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:b> <urn:c> }} }}",
@@ -178,7 +177,7 @@ def test_star_lets_any_origin_query_but_not_update(cors_store: Path) -> None:
         server.stop()
 
 
-def test_yasgui_queries_kg_from_another_origin(browser: Any, open_endpoint: Endpoint,  # noqa: F811
+def test_yasgui_queries_kg_from_another_origin(browser: Any, open_endpoint: Endpoint,
                                                sites: tuple[StaticSite, StaticSite], tmp_path: Path) -> None:
     """YASGUI's bundled assets (kg/static/yasgui) on a page of another origin, pointed at kg."""
     page = browser.new_page()
@@ -211,7 +210,7 @@ def test_yasgui_queries_kg_from_another_origin(browser: Any, open_endpoint: Endp
     other.close()
 
 
-def test_query_page_shows_prefixed_links_literals_count_and_time(browser: Any, open_endpoint: Endpoint) -> None:  # noqa: F811
+def test_query_page_shows_prefixed_links_literals_count_and_time(browser: Any, open_endpoint: Endpoint) -> None:
     page = browser.new_page()
     page.goto(open_endpoint.url + "/query")
     page.wait_for_timeout(500)  # the entity index loads
