@@ -8,6 +8,7 @@ every string from the data is escaped by Jinja's autoescape or put in place with
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -75,6 +76,7 @@ def site_pages(store: GraphStore, *, hops: int = 1) -> dict[str, str]:
     from kg.ontology_docs import ontology_html
 
     pages["ontology/index.html"] = ontology_html()
+    pages["entities.json"] = json.dumps({n: f"entities/{s}.html" for n, s in sorted(slugs.items())}, indent=0)
     events: dict[str, list[dict[str, Any]]] = {}
     for position, entry in enumerate(timeline(snap)):
         events.setdefault(entry["node"], []).append({**entry, "_index": position})
