@@ -60,3 +60,7 @@ class ValidationFailed(KgError):
     def __init__(self, message: str, violations: list[object] | None = None):
         self.violations = violations or []
         super().__init__(message)
+
+
+class ShapeNotCompiled(KgError):
+    """A SHACL shape uses a feature the SPARQL validation engine does not compile."""

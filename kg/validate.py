@@ -85,8 +85,38 @@ SELECT ?e ?quote ?start ?end ?copy WHERE {{
 }}"""
 
 
-def validate_store(store: Store, source_roots: Iterable[Path] = ()) -> list[Violation]:
-    """All violations in the store, sorted; an empty list means the data conforms."""
+ENGINES = ("sparql", "pyshacl")
+DEFAULT_ENGINE = "sparql"
+
+
+def validate_store(
+    store: Store, source_roots: Iterable[Path] = (), engine: str = DEFAULT_ENGINE
+) -> list[Violation]:
+    """All violations in the store, sorted; an empty list means the data conforms.
+
+    `engine` "sparql" (default) compiles the shapes to SPARQL run by Oxigraph (kg.shacl_sparql);
+    "pyshacl" runs pySHACL over an rdflib copy of the data (the reference, far slower).
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown validation engine {engine!r} (known: {', '.join(ENGINES)})")
+    violations = None
+    if engine == "sparql":
+        from kg.errors import ShapeNotCompiled
+        from kg.shacl_sparql import validate_oxigraph
+
+        try:
+            violations = validate_oxigraph(store, derived_statements(store))
+        except ShapeNotCompiled as error:
+            import logging
+
+            logging.getLogger("kg").warning("validating with pySHACL: %s", error)
+    if violations is None:
+        violations = _pyshacl_violations(store)
+    violations += check_quotes(store, [*source_roots, graph_dir()])
+    return sorted(set(violations))
+
+
+def _pyshacl_violations(store: Store) -> list[Violation]:
     import pyshacl
     import rdflib
 
@@ -99,9 +129,17 @@ def validate_store(store: Store, source_roots: Iterable[Path] = ()) -> list[Viol
         inference="none",
         allow_warnings=True,
     )
-    violations = _read_report(report, data)
-    violations += check_quotes(store, [*source_roots, graph_dir()])
-    return sorted(set(violations))
+    return _read_report(report, data)
+
+
+def derived_statements(store: Store) -> list[tuple[object, str, object]]:
+    """The derived kgsh:supportedBy / kgsh:unsupportedProperty links, as pyoxigraph terms."""
+    derived: list[tuple[object, str, object]] = []
+    for row in store.query(_SUPPORTED):
+        derived.append((row["s"], KGSH + "supportedBy", row["g"]))
+    for row in store.query(_UNSUPPORTED, union=False):
+        derived.append((row["s"], KGSH + "unsupportedProperty", row["p"]))
+    return derived
 
 
 def validation_graph(store: Store) -> rdflib.Graph:
@@ -109,12 +147,8 @@ def validation_graph(store: Store) -> rdflib.Graph:
     import rdflib
 
     graph = union_graph(store)
-    supported = rdflib.URIRef(KGSH + "supportedBy")
-    for row in store.query(_SUPPORTED):
-        graph.add((to_rdflib(row["s"]), supported, to_rdflib(row["g"])))
-    unsupported = rdflib.URIRef(KGSH + "unsupportedProperty")
-    for row in store.query(_UNSUPPORTED, union=False):
-        graph.add((to_rdflib(row["s"]), unsupported, to_rdflib(row["p"])))
+    for subject, predicate, obj in derived_statements(store):
+        graph.add((to_rdflib(subject), rdflib.URIRef(predicate), to_rdflib(obj)))
     return graph
 
 
@@ -160,7 +194,9 @@ def _read_report(report: rdflib.Graph, data: rdflib.Graph) -> list[Violation]:
     from rdflib.namespace import SH
 
     violations = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
+    # Only the report's own results: pySHACL also nests the results of sh:node/sh:or members
+    # under sh:detail, which are explanations, not further violations.
+    for result in report.objects(None, SH.result):
         focus = report.value(result, SH.focusNode)
         path = report.value(result, SH.resultPath)
         message = report.value(result, SH.resultMessage)
@@ -195,12 +231,35 @@ def _read_report(report: rdflib.Graph, data: rdflib.Graph) -> list[Violation]:
 
 
 def _path_text(report: rdflib.Graph, path: rdflib.term.Node) -> str:
+    """A SHACL path as text: prefixed names, alternatives joined by ' | ', else SPARQL path syntax."""
     from rdflib.collection import Collection
     from rdflib.namespace import SH
 
     alternatives = report.value(path, SH.alternativePath)
     if alternatives is not None:
-        return " | ".join(shorten(str(p)) for p in Collection(report, alternatives))
+        return " | ".join(_path_syntax(report, p) for p in Collection(report, alternatives))
+    return _path_syntax(report, path)
+
+
+def _path_syntax(report: rdflib.Graph, path: rdflib.term.Node) -> str:
+    from rdflib import RDF, URIRef
+    from rdflib.collection import Collection
+    from rdflib.namespace import SH
+
+    if isinstance(path, URIRef):
+        return shorten(str(path))
+    if report.value(path, RDF.first) is not None:
+        return "(" + "/".join(_path_syntax(report, p) for p in Collection(report, path)) + ")"
+    alternatives = report.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(_path_syntax(report, p) for p in Collection(report, alternatives)) + ")"
+    for predicate, template in (
+        (SH.inversePath, "(^{})"), (SH.zeroOrMorePath, "({}*)"),
+        (SH.oneOrMorePath, "({}+)"), (SH.zeroOrOnePath, "({}?)"),
+    ):
+        inner = report.value(path, predicate)
+        if inner is not None:
+            return template.format(_path_syntax(report, inner))
     return str(path)
 
 
