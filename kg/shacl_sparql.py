@@ -54,6 +54,8 @@ _NODE_KINDS = {
 }
 # Datatypes whose lexical form Oxigraph can check with a cast (an ill-formed literal fails).
 _CASTABLE = {XSD + t for t in ("integer", "decimal", "double", "float", "boolean", "date", "dateTime", "time")}
+_ONLY_NOT_EXISTS = re.compile(r"\s*FILTER\s+NOT\s+EXISTS\s*\{(.*)\}\s*\}(\s*)$", re.IGNORECASE | re.DOTALL)
+_CLASS_MARK = "\0class"  # ends the default message of sh:class conditions (checked by MINUS)
 _COMPARISONS = {"minInclusive": ">=", "maxInclusive": "<=", "minExclusive": ">", "maxExclusive": "<"}
 
 
@@ -77,6 +79,9 @@ class Check:
     message: str
     severity: str
     value_is_focus: bool = False
+    # (variable, message): the query binds each variable to whether one condition holds; a row
+    # gives a result for each condition that does not (several conditions, one pass).
+    flags: tuple[tuple[str, str], ...] = ()
 
 
 class _ShapesGraph:
@@ -115,9 +120,20 @@ def term(node: Any) -> str:
 class Compiler:
     """Compiles every active shape with a target into Checks."""
 
-    def __init__(self, shapes: _ShapesGraph) -> None:
+    def __init__(self, shapes: _ShapesGraph, virtual: dict[str, str] | None = None) -> None:
         self.g = shapes
         self._names = count()
+        # Predicates defined by a graph pattern rather than stored: IRI -> template with {s}, {o}
+        # and {u} (a suffix that keeps the template's own variables apart).
+        self.virtual = {f"<{iri}>": template for iri, template in (virtual or {}).items()}
+
+    def tp(self, s: str, path: str, o: str) -> str:
+        """The triple pattern `s path o .`, with a virtual predicate replaced by its definition."""
+        if path in self.virtual:
+            return self.virtual[path].format(s=s, o=o, u=next(self._names))
+        if any(iri in path for iri in self.virtual):
+            raise ShapeNotCompiled(f"a derived property inside the path {path}")
+        return f"{s} {path} {o} ."
 
     def _var(self) -> str:
         return f"?_v{next(self._names)}"
@@ -163,8 +179,8 @@ class Compiler:
         nodes = g.values(shape, SH + "targetNode")
         if nodes:
             parts.append("VALUES ?this { " + " ".join(term(n) for n in nodes) + " }")
-        parts += [f"?this {term(p)} [] ." for p in g.values(shape, SH + "targetSubjectsOf")]
-        parts += [f"[] {term(p)} ?this ." for p in g.values(shape, SH + "targetObjectsOf")]
+        parts += [self.tp("?this", term(p), self._var()) for p in g.values(shape, SH + "targetSubjectsOf")]
+        parts += [self.tp(self._var(), term(p), "?this") for p in g.values(shape, SH + "targetObjectsOf")]
         if not parts:
             return None
         return " UNION ".join("{ " + p + " }" for p in parts)
@@ -178,7 +194,7 @@ class Compiler:
         classes = g.values(shape, SH + "class")
         if classes:
             cond = " && ".join(f"EXISTS {{ {v} rdf:type/rdfs:subClassOf* {term(c)} }}" for c in classes)
-            found.append((cond, f"Value does not have class {_show(classes[0])}"))
+            found.append((cond, f"Value does not have class {_show(classes[0])}" + _CLASS_MARK))
         for datatype in g.values(shape, SH + "datatype"):
             cond = f"(isLiteral({v}) && sameTerm(datatype({v}), {term(datatype)}))"
             if datatype.value in _CASTABLE:
@@ -228,10 +244,13 @@ class Compiler:
                 found.append((cond, f"Node {v} must conform to {word} {[_show(m) for m in g.items(value)]}"))
         return found
 
-    def conforms(self, shape: Any, v: str) -> str:
-        """A SPARQL expression: true when the node in `v` conforms to `shape`."""
+    def conforms(self, shape: Any, v: str, top: bool = False) -> str:
+        """A SPARQL expression: true when the node in `v` conforms to `shape`.
+
+        `top`: the shape's own SPARQL constraints are left out (they run as queries of their own).
+        """
         g = self.g
-        if g.values(shape, SH + "sparql"):
+        if g.values(shape, SH + "sparql") and not top:
             raise ShapeNotCompiled("SPARQL constraints inside sh:node/sh:or/sh:qualifiedValueShape")
         path = g.value(shape, SH + "path")
         parts: list[str] = []
@@ -241,7 +260,8 @@ class Compiler:
         else:
             parts += self.property_conditions(shape, v)
         for member in g.values(shape, SH + "property"):
-            parts += self.property_conditions(member, v)
+            if not _deactivated(g, member):
+                parts += self.property_conditions(member, v)
         return " && ".join(f"({p})" for p in parts) or "true"
 
     def property_conditions(self, shape: Any, v: str) -> list[str]:
@@ -254,17 +274,18 @@ class Compiler:
         for maximum in g.values(shape, SH + "maxCount"):
             parts.append("!" + self._at_least(v, path, int(maximum.value) + 1))
         for constant in g.values(shape, SH + "hasValue"):
-            parts.append(f"EXISTS {{ {v} {path} {term(constant)} }}")
+            parts.append(f"EXISTS {{ {self.tp(v, path, term(constant))} }}")
         x = self._var()
-        for cond, _ in self.value_conditions(shape, x):
-            parts.append(f"NOT EXISTS {{ {v} {path} {x} FILTER(!({cond})) }}")
+        conditions = [cond for cond, _ in self.value_conditions(shape, x)]
+        if conditions:  # one look-up of the values for all their conditions
+            parts.append(f"NOT EXISTS {{ {self.tp(v, path, x)} FILTER(!({' && '.join(conditions)})) }}")
         for qualified in g.values(shape, SH + "qualifiedValueShape"):
             for name, negate, extra in (("qualifiedMinCount", "", 0), ("qualifiedMaxCount", "!", 1)):
                 for number in g.values(shape, SH + name):
                     parts.append(negate + self._at_least(v, path, int(number.value) + extra, qualified))
         for member in g.values(shape, SH + "property"):
             y = self._var()
-            parts.append(f"NOT EXISTS {{ {v} {path} {y} FILTER(!({self.conforms(member, y)})) }}")
+            parts.append(f"NOT EXISTS {{ {self.tp(v, path, y)} FILTER(!({self.conforms(member, y)})) }}")
         return parts
 
     def _at_least(self, v: str, path: str, n: int, shape: Any = None) -> str:
@@ -272,7 +293,7 @@ class Compiler:
         if n <= 0:
             return "true"
         names = [self._var() for _ in range(n)]
-        body = " ".join(f"{v} {path} {x} ." for x in names)
+        body = " ".join(self.tp(v, path, x) for x in names)
         conditions = [f"!sameTerm({a}, {b})" for i, a in enumerate(names) for b in names[i + 1:]]
         if shape is not None:
             conditions += [self.conforms(shape, x) for x in names]
@@ -286,6 +307,7 @@ class Compiler:
 
     # --- top-level checks ----------------------------------------------------------------------
     def checks(self) -> list[Check]:
+        """The checks of every active shape with a target."""
         g = self.g
         found: list[Check] = []
         shapes = {s for (s, p) in g.index if p.startswith(SH + "target")}
@@ -306,9 +328,7 @@ class Compiler:
         path_node = g.value(shape, SH + "path")
         found: list[Check] = []
         if path_node is None:
-            for cond, default in self.value_conditions(shape, "?this"):
-                query = f"SELECT DISTINCT ?this WHERE {{ {target} FILTER(!({cond})) }}"
-                found.append(Check(query, "-", message or default, severity, value_is_focus=True))
+            found += self._value_checks(shape, target, "", "-", message, severity)
             for constant in g.values(shape, SH + "hasValue"):
                 query = f"SELECT DISTINCT ?this WHERE {{ {target} FILTER(!sameTerm(?this, {term(constant)})) }}"
                 found.append(Check(query, "-", message or f"Value is not {_show(constant)}", severity, True))
@@ -321,6 +341,38 @@ class Compiler:
                 found += self.shape_checks(member, target)
         return found
 
+    def _value_checks(
+        self, shape: Any, target: str, values: str, path: str, message: str | None, severity: str
+    ) -> list[Check]:
+        """Checks of the value-node conditions; `values` binds ?value from ?this ("" = the focus)."""
+        v = "?value" if values else "?this"
+        found = []
+        flags = []
+        binds = []
+        for cond, default in self.value_conditions(shape, v):
+            if default.endswith(_CLASS_MARK):
+                # Set-based: an anti-join against all instances (a look-up per value node is
+                # several times slower on the on-disk store).
+                classes = self.g.values(shape, SH + "class")
+                minus = " UNION ".join(
+                    f"{{ {{ {target} {values} }} MINUS {{ {v} rdf:type/rdfs:subClassOf* {term(c)} }} }}"
+                    for c in classes
+                )
+                query = f"SELECT DISTINCT ?this {v if values else ''} WHERE {{ {minus} }}"
+                text = message or default.removesuffix(_CLASS_MARK)
+                found.append(Check(query, path, text, severity, not values))
+                continue
+            flag = f"?_ok{len(flags)}"
+            binds.append(f"BIND(COALESCE({cond}, false) AS {flag})")
+            flags.append((flag[1:], message or default))
+        if flags:
+            failing = " || ".join(f"!{flag}" for flag, _ in (("?" + f, m) for f, m in flags))
+            names = " ".join("?" + f for f, _ in flags)
+            query = (f"SELECT DISTINCT ?this {v if values else ''} {names} WHERE {{ {target} {values} "
+                     f"{' '.join(binds)} FILTER({failing}) }}")
+            found.append(Check(query, path, "", severity, not values, tuple(flags)))
+        return found
+
     def _property_checks(self, shape: Any, target: str, message: str | None, severity: str) -> list[Check]:
         g = self.g
         path_node = g.value(shape, SH + "path")
@@ -329,28 +381,32 @@ class Compiler:
         for minimum in g.values(shape, SH + "minCount"):
             n = int(minimum.value)
             if n == 1:
-                query = f"SELECT DISTINCT ?this WHERE {{ {target} FILTER NOT EXISTS {{ ?this {path} ?value }} }}"
+                query = f"SELECT DISTINCT ?this WHERE {{ {{ {target} }} MINUS {{ {self.tp('?this', path, '?value')} }} }}"
             else:
-                query = (f"SELECT ?this WHERE {{ {target} OPTIONAL {{ ?this {path} ?value }} }} "
+                query = (f"SELECT ?this WHERE {{ {target} OPTIONAL {{ {self.tp('?this', path, '?value')} }} }} "
                          f"GROUP BY ?this HAVING(COUNT(DISTINCT ?value) < {n})")
             found.append(Check(query, text, message or f"Less than {n} values on {{this}}->{text}", severity))
         for maximum in g.values(shape, SH + "maxCount"):
             n = int(maximum.value)
-            query = (f"SELECT ?this WHERE {{ {target} ?this {path} ?value }} "
+            query = (f"SELECT ?this WHERE {{ {target} {self.tp('?this', path, '?value')} }} "
                      f"GROUP BY ?this HAVING(COUNT(DISTINCT ?value) > {n})")
             found.append(Check(query, text, message or f"More than {n} values on {{this}}->{text}", severity))
         for constant in g.values(shape, SH + "hasValue"):
-            query = f"SELECT DISTINCT ?this WHERE {{ {target} FILTER NOT EXISTS {{ ?this {path} {term(constant)} }} }}"
+            query = f"SELECT DISTINCT ?this WHERE {{ {{ {target} }} MINUS {{ {self.tp('?this', path, term(constant))} }} }}"
             default = f"Node {{this}}->{text} does not contain a value in the set: ['{_show(constant)}']"
             found.append(Check(query, text, message or default, severity))
-        for cond, default in self.value_conditions(shape, "?value"):
-            query = f"SELECT DISTINCT ?this ?value WHERE {{ {target} ?this {path} ?value FILTER(!({cond})) }}"
-            found.append(Check(query, text, message or default, severity))
+        found += self._value_checks(shape, target, self.tp("?this", path, "?value"), text, message, severity)
         for qualified in g.values(shape, SH + "qualifiedValueShape"):
             for name, negate, extra, word in (("qualifiedMinCount", "!", 0, "less"), ("qualifiedMaxCount", "", 1, "more")):
                 for number in g.values(shape, SH + name):
-                    cond = self._at_least("?this", path, int(number.value) + extra, qualified)
-                    query = f"SELECT DISTINCT ?this WHERE {{ {target} FILTER({negate}{cond}) }}"
+                    n = int(number.value) + extra
+                    if name == "qualifiedMinCount" and n == 1:
+                        x = self._var()
+                        conforming = f"{self.tp('?this', path, x)} FILTER({self.conforms(qualified, x)})"
+                        query = f"SELECT DISTINCT ?this WHERE {{ {{ {target} }} MINUS {{ {conforming} }} }}"
+                    else:
+                        cond = self._at_least("?this", path, n, qualified)
+                        query = f"SELECT DISTINCT ?this WHERE {{ {target} FILTER({negate}{cond}) }}"
                     default = (f"Focus node does not conform to shape {_show(qualified)}: {word} than "
                                f"{number.value} conforming values")
                     found.append(Check(query, text, message or default, severity))
@@ -372,7 +428,15 @@ class Compiler:
         where = re.search(r"\bWHERE\s*\{", text, re.IGNORECASE) or re.search(r"\{", text)
         if where is None:
             raise ShapeNotCompiled("SPARQL constraint without a WHERE clause")
-        query = text[: where.end()] + f" {{ {target} }} " + text[where.end():]
+        body = text[where.end():]
+        negated = _ONLY_NOT_EXISTS.match(body)
+        if negated and _balanced(negated.group(1)) and re.search(r"[$?]this\b", negated.group(1)):
+            # `WHERE { FILTER NOT EXISTS { P } }` with $this in P: the same answers as
+            # `{ target } MINUS { P }`, which Oxigraph runs as one anti-join instead of a look-up
+            # per focus node (15x faster for the event participant check at 100k).
+            query = text[: where.end()] + f" {{ {target} }} MINUS {{ {negated.group(1)} }} }}" + negated.group(2)
+        else:
+            query = text[: where.end()] + f" {{ {target} }} " + body
         prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in self._declared_prefixes(constraint).items())
         own = _message(g, constraint)
         return Check(prefixes + query, path_text, own or message or "SPARQL constraint violated", severity, True)
@@ -393,6 +457,16 @@ _SUPPORTED = {
     "minExclusive", "maxExclusive", "minLength", "maxLength", "pattern", "languageIn", "in",
     "hasValue", "node", "or", "and", "xone", "not", "qualifiedValueShape", "select",
 }
+
+
+def _balanced(text: str) -> bool:
+    """True if the braces of `text` (outside strings and IRIs, roughly) never close more than open."""
+    depth = 0
+    for char in re.sub(r'"[^"]*"|<[^>\s]*>', "", text):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _deactivated(g: _ShapesGraph, node: Any) -> bool:
@@ -419,14 +493,14 @@ def _show(node: Any) -> str:
     return str(node)
 
 
-def compile_shapes(path: Path) -> list[Check]:
-    """Every check of the shapes file at `path`; raises ShapeNotCompiled for what is not supported."""
+def compile_shapes(path: Path, virtual: dict[str, str] | None = None) -> list[Check]:
+    """The checks of the shapes file at `path`; ShapeNotCompiled for what is not supported."""
     triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
-    return Compiler(_ShapesGraph(iter(triples))).checks()
+    return Compiler(_ShapesGraph(iter(triples)), virtual).checks()
 
 
 def run_checks(oxigraph: ox.Store, checks: list[Check]) -> list[Result]:
-    """Run each check on the union of all graphs of `oxigraph`; the results, unsorted."""
+    """Run the checks on the union of all graphs of `oxigraph`; the results, unsorted."""
     results = []
     for check in checks:
         rows = oxigraph.query(check.sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
@@ -442,10 +516,18 @@ def run_checks(oxigraph: ox.Store, checks: list[Check]) -> list[Result]:
                     path = shorten(bound_path.value)
                 if bound_value is not None:
                     value = bound_value
-            message = check.message.replace("{this}", _show(focus))
-            message = re.sub(r"\{[?$](\w+)\}", lambda m: _show(_binding(row, m.group(1))), message)
-            results.append(Result(focus, path, message, check.severity, value))
+            if check.flags:
+                messages = [m for flag, m in check.flags if _binding(row, flag) != _TRUE]
+            else:
+                messages = [check.message]
+            for template in messages:
+                message = template.replace("{this}", _show(focus))
+                message = re.sub(r"\{[?$](\w+)\}", lambda m: _show(_binding(row, m.group(1))), message)
+                results.append(Result(focus, path, message, check.severity, value))
     return results
+
+
+_TRUE = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
 
 
 def _binding(row: Any, name: str) -> Any:
@@ -458,8 +540,12 @@ def _binding(row: Any, name: str) -> Any:
 DERIVED_GRAPH = "https://w3id.org/kg-diplomacy/shapes#derived"
 
 
-def validate_oxigraph(store: Any, derived: list[tuple[Any, str, Any]]) -> list[Any]:
+def validate_oxigraph(
+    store: Any, derived: list[tuple[Any, str, Any]], virtual: dict[str, str] | None = None
+) -> list[Any]:
     """Violations (kg.validate.Violation) of the kg shapes in `store`, plus the `derived` statements.
+
+    `virtual`: derived properties given as a graph pattern (see Compiler.tp) instead of statements.
 
     The derived statements go into a scratch graph of the store for the time of the checks and are
     removed afterwards. A read-only store is validated on a checkpoint copy (hard links, cheap);
@@ -469,7 +555,7 @@ def validate_oxigraph(store: Any, derived: list[tuple[Any, str, Any]]) -> list[A
 
     from kg.resources import shapes_file
 
-    checks = compile_shapes(shapes_file())
+    checks = compile_shapes(shapes_file(), virtual)
     graph = ox.NamedNode(DERIVED_GRAPH)
     quads = [ox.Quad(s, ox.NamedNode(p), o, graph) for s, p, o in derived]
     oxigraph = getattr(store, "oxigraph", None)
