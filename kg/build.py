@@ -18,7 +18,7 @@ from kg.namespaces import INFERRED_GRAPH, KG, ONTOLOGY_IRI, OWL, PROVENANCE_GRAP
 from kg.resources import bundled_graph_files, ontology_files
 from kg.store import Store, expand_inputs, load_file, memory_store, new_generation
 from kg.terms import from_rdflib, union_graph
-from kg.validate import Violation, validate_store
+from kg.validate import DEFAULT_ENGINE, Violation, validate_store
 
 
 @dataclass
@@ -60,6 +60,7 @@ def build(
     infer: bool = False,
     allow_invalid: bool = False,
     validate: bool = True,
+    engine: str = DEFAULT_ENGINE,
 ) -> BuildReport:
     """Build the store at `store_path` atomically; raise on bad input or (unless allowed) invalid data.
 
@@ -78,7 +79,7 @@ def build(
             report.inferred, inconsistencies = add_inferences(store)
             report.violations += inconsistencies
         if validate:
-            report.violations += validate_store(store, {p.parent for p in files})
+            report.violations += validate_store(store, {p.parent for p in files}, engine=engine)
             if not report.conforms and not allow_invalid:
                 errors = sum(v.severity == "Violation" for v in report.violations)
                 raise ValidationFailed(
@@ -107,12 +108,12 @@ def build(
     return report
 
 
-def validate_files(paths: list[Path], only: bool = False) -> list[Violation]:
+def validate_files(paths: list[Path], only: bool = False, engine: str = DEFAULT_ENGINE) -> list[Violation]:
     """Validate files as `kg build` would load them, without touching any store."""
     files = input_files(paths, only)
     store = memory_store()
     load_all(store, files)
-    return validate_store(store, {p.parent for p in files})
+    return validate_store(store, {p.parent for p in files}, engine=engine)
 
 
 def _count(store: Store, report: BuildReport) -> None:

@@ -59,6 +59,15 @@ def _stdout() -> Any:
     return sys.stdout.buffer
 
 
+ENGINE_OPTION = click.option(
+    "--engine",
+    type=click.Choice(["sparql", "pyshacl"]),
+    default="sparql",
+    show_default=True,
+    help="SHACL engine: the shapes compiled to SPARQL on Oxigraph, or pySHACL (the reference; slow on large data).",
+)
+
+
 @click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--store",
@@ -85,9 +94,11 @@ def cli(ctx: click.Context, store: str | None) -> None:
 @click.option("--infer", is_flag=True, help="Add the OWL 2 RL closure (owlrl) in the graph kgg:inferred.")
 @click.option("--allow-invalid", is_flag=True, help="Load data that fails validation; print violations as warnings.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation (for large imports).")
+@ENGINE_OPTION
 @click.pass_context
 def build(
-    ctx: click.Context, paths: tuple[Path, ...], only: bool, infer: bool, allow_invalid: bool, no_validate: bool
+    ctx: click.Context, paths: tuple[Path, ...], only: bool, infer: bool, allow_invalid: bool, no_validate: bool,
+    engine: str,
 ) -> None:
     """Build the store from the ontology, the bundled graphs and any RDF files or folders.
 
@@ -103,7 +114,7 @@ def build(
     try:
         report = run_build(
             _store_path(ctx), list(paths), only=only, infer=infer,
-            allow_invalid=allow_invalid, validate=not no_validate,
+            allow_invalid=allow_invalid, validate=not no_validate, engine=engine,
         )
     except KgError as error:
         for violation in getattr(error, "violations", [])[:50]:
@@ -123,8 +134,9 @@ def build(
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--only", is_flag=True, help="Validate only the given files, without the bundled graphs.")
+@ENGINE_OPTION
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[Path, ...], only: bool) -> None:
+def validate(ctx: click.Context, paths: tuple[Path, ...], only: bool, engine: str) -> None:
     """Check data against the SHACL shapes; one line per violation, exit 1 if any.
 
     With no PATHS, validates the built store; with PATHS, validates those files together with
@@ -135,7 +147,9 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], only: bool) -> None:
     from kg.build import validate_files
     from kg.validate import validate_store
 
-    violations = validate_files(list(paths), only) if paths else validate_store(_open(ctx))
+    violations = (
+        validate_files(list(paths), only, engine=engine) if paths else validate_store(_open(ctx), engine=engine)
+    )
     for violation in violations:
         click.echo(violation.line())
     errors = sum(v.severity == "Violation" for v in violations)

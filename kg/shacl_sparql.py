@@ -541,7 +541,10 @@ DERIVED_GRAPH = "https://w3id.org/kg-diplomacy/shapes#derived"
 
 
 def validate_oxigraph(
-    store: Any, derived: list[tuple[Any, str, Any]], virtual: dict[str, str] | None = None
+    store: Any,
+    derived: list[tuple[Any, str, Any]],
+    virtual: dict[str, str] | None = None,
+    shapes: Path | None = None,
 ) -> list[Any]:
     """Violations (kg.validate.Violation) of the kg shapes in `store`, plus the `derived` statements.
 
@@ -551,31 +554,38 @@ def validate_oxigraph(
     removed afterwards. A read-only store is validated on a checkpoint copy (hard links, cheap);
     a remote store on an in-memory copy.
     """
+    import gc
+    import shutil
     import tempfile
 
     from kg.resources import shapes_file
 
-    checks = compile_shapes(shapes_file(), virtual)
+    checks = compile_shapes(shapes or shapes_file(), virtual)
     graph = ox.NamedNode(DERIVED_GRAPH)
     quads = [ox.Quad(s, ox.NamedNode(p), o, graph) for s, p, o in derived]
     oxigraph = getattr(store, "oxigraph", None)
-    with tempfile.TemporaryDirectory(prefix="kg-validate-") as scratch:
-        if oxigraph is None:  # a remote store: copy it into memory
-            oxigraph = ox.Store()
-            oxigraph.extend(store.quads())
-        memory = getattr(store, "location", None) == ":memory:" or oxigraph is not getattr(store, "oxigraph", None)
-        if not memory:
-            try:  # the fresh generation of a build is writable; a store opened by a command is not
-                oxigraph.bulk_extend(quads)
-            except RuntimeError:
-                oxigraph.backup(str(Path(scratch) / "copy"))
-                oxigraph = ox.Store(str(Path(scratch) / "copy"))
-                oxigraph.bulk_extend(quads)
-        else:
-            oxigraph.extend(quads)
-        try:
-            return _violations(oxigraph, run_checks(oxigraph, checks))
-        finally:
+    scratch = None
+    if oxigraph is None:  # a remote store: copy it into memory
+        oxigraph = ox.Store()
+        oxigraph.extend(store.quads())
+    if getattr(store, "location", None) == ":memory:" or oxigraph is not getattr(store, "oxigraph", None):
+        oxigraph.extend(quads)
+    else:
+        try:  # the fresh generation of a build is writable; a store opened by a command is not
+            oxigraph.bulk_extend(quads)
+        except RuntimeError:
+            scratch = Path(tempfile.mkdtemp(prefix="kg-validate-"))
+            oxigraph.backup(str(scratch / "copy"))
+            oxigraph = ox.Store(str(scratch / "copy"))
+            oxigraph.bulk_extend(quads)
+    try:
+        return _violations(oxigraph, run_checks(oxigraph, checks))
+    finally:
+        if scratch is not None:
+            del oxigraph
+            gc.collect()  # RocksDB closes when the last reference goes
+            shutil.rmtree(scratch, ignore_errors=True)
+        elif quads:
             oxigraph.remove_graph(graph)
 
 
@@ -585,7 +595,7 @@ def _violations(oxigraph: ox.Store, results: list[Result]) -> list[Any]:
     labels = _english_labels(oxigraph, {r.focus for r in results if isinstance(r.focus, ox.NamedNode)})
     violations = []
     for result in results:
-        focus = result.focus.value if not isinstance(result.focus, ox.BlankNode) else f"_:{result.focus.value}"
+        focus = result.focus.value
         value = result.value
         if isinstance(value, ox.NamedNode) and value != result.focus:
             value_text = shorten(value.value)
@@ -595,7 +605,7 @@ def _violations(oxigraph: ox.Store, results: list[Result]) -> list[Any]:
             value_text = ""
         path = "evidence" if result.path == f"<{KGSH_SUPPORTED_BY}>" else result.path
         violations.append(Violation(
-            focus_label=labels.get(result.focus) or (shorten(focus) if isinstance(result.focus, ox.NamedNode) else focus),
+            focus_label=labels.get(result.focus) or shorten(focus),
             focus=focus, path=path, message=result.message, severity=result.severity, value=value_text,
         ))
     return violations

@@ -119,12 +119,12 @@ def validate_store(
     return sorted(set(violations))
 
 
-def _pyshacl_violations(store: Store) -> list[Violation]:
+def _pyshacl_violations(store: Store, shapes_path: Path | None = None) -> list[Violation]:
     import pyshacl
     import rdflib
 
     data = validation_graph(store)
-    shapes = rdflib.Graph().parse(shapes_file(), format="turtle")
+    shapes = rdflib.Graph().parse(shapes_path or shapes_file(), format="turtle")
     _conforms, report, _text = pyshacl.validate(
         data,
         shacl_graph=shapes,
