@@ -21,7 +21,11 @@ class Stats:
 
 
 def stats(store: Store) -> Stats:
-    """What the store holds: instances per class, statements per property, unsupported entities."""
+    """What the store holds: instances per class, statements per property, unsupported entities.
+
+    Entities without evidence are found by an anti-join (MINUS) of all entities against the
+    subjects of evidence graphs; a FILTER NOT EXISTS per entity took over 60 s at 500k quads.
+    """
     classes = [
         (row["c"].value, int(row["n"].value))
         for row in store.query(
@@ -44,7 +48,7 @@ def stats(store: Store) -> Stats:
         for row in store.query(
             """SELECT DISTINCT ?s (SAMPLE(?l) AS ?label) WHERE {
                  ?s a ?c . ?c rdfs:subClassOf* kg:Entity .
-                 FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } ?g kg:quote ?q }
+                 MINUS { ?g kg:quote ?q . GRAPH ?g { ?s ?p ?o } }
                  OPTIONAL { ?s rdfs:label ?l }
                } GROUP BY ?s ORDER BY ?s"""
         )
