@@ -45,11 +45,24 @@ def input_files(paths: list[Path], only: bool = False) -> list[Path]:
 
 
 def load_all(store: Store, files: list[Path]) -> None:
-    """The ontology (into its own graph), then each file."""
+    """The ontology (into its own graph), then each file (a progress bar in bytes on a terminal)."""
+    from kg import progress
+
     for path in ontology_files():
         load_file(store, path, graph=ONTOLOGY_IRI)
-    for path in files:
-        load_file(store, path)
+    sizes = [_size(path) for path in files]
+    with progress.task("Loading", total=sum(sizes), unit="B") as bar:
+        for path, size in zip(files, sizes):
+            bar.describe(path.name)
+            load_file(store, path)
+            bar.advance(size)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # load_file reports the missing file
 
 
 def build(

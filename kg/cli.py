@@ -76,15 +76,20 @@ ENGINE_OPTION = click.option(
     help="Store folder, or the URL of a SPARQL server (docs/remote-stores.md); "
     "default: the user's data folder; env KG_STORE.",
 )
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@click.option("-v", "--verbose", is_flag=True, help="Keep finished progress bars and print details.")
 @click.version_option(package_name="kg-diplomacy", prog_name="kg")
 @click.pass_context
-def cli(ctx: click.Context, store: str | None) -> None:
+def cli(ctx: click.Context, store: str | None, quiet: bool, verbose: bool) -> None:
     """kg: a knowledge graph of diplomatic actors, agreements, disputes and claims.
 
     Every fact points to the sentence of the source that supports it.
 
     Example: kg demo
     """
+    from kg import progress
+
+    progress.configure(quiet=quiet, verbose=verbose)
     ctx.obj = {"store": store}
 
 

@@ -501,29 +501,39 @@ def compile_shapes(path: Path, virtual: dict[str, str] | None = None) -> list[Ch
 
 def run_checks(oxigraph: ox.Store, checks: list[Check]) -> list[Result]:
     """Run the checks on the union of all graphs of `oxigraph`; the results, unsorted."""
+    from kg import progress
+
     results = []
-    for check in checks:
-        rows = oxigraph.query(check.sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
-        for row in rows:
-            focus = row["this"]
-            if focus is None:
-                continue
-            value = focus if check.value_is_focus else _binding(row, "value")
-            path = check.path
-            if check.value_is_focus:
-                bound_path, bound_value = _binding(row, "path"), _binding(row, "value")
-                if isinstance(bound_path, ox.NamedNode):
-                    path = shorten(bound_path.value)
-                if bound_value is not None:
-                    value = bound_value
-            if check.flags:
-                messages = [m for flag, m in check.flags if _binding(row, flag) != _TRUE]
-            else:
-                messages = [check.message]
-            for template in messages:
-                message = template.replace("{this}", _show(focus))
-                message = re.sub(r"\{[?$](\w+)\}", lambda m: _show(_binding(row, m.group(1))), message)
-                results.append(Result(focus, path, message, check.severity, value))
+    with progress.task("Validating", total=len(checks), unit="check") as bar:
+        for check in checks:
+            results += _run_check(oxigraph, check)
+            bar.advance()
+    return results
+
+
+def _run_check(oxigraph: ox.Store, check: Check) -> list[Result]:
+    results = []
+    rows = oxigraph.query(check.sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
+    for row in rows:
+        focus = row["this"]
+        if focus is None:
+            continue
+        value = focus if check.value_is_focus else _binding(row, "value")
+        path = check.path
+        if check.value_is_focus:
+            bound_path, bound_value = _binding(row, "path"), _binding(row, "value")
+            if isinstance(bound_path, ox.NamedNode):
+                path = shorten(bound_path.value)
+            if bound_value is not None:
+                value = bound_value
+        if check.flags:
+            messages = [m for flag, m in check.flags if _binding(row, flag) != _TRUE]
+        else:
+            messages = [check.message]
+        for template in messages:
+            message = template.replace("{this}", _show(focus))
+            message = re.sub(r"\{[?$](\w+)\}", lambda m: _show(_binding(row, m.group(1))), message)
+            results.append(Result(focus, path, message, check.severity, value))
     return results
 
 

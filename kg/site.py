@@ -66,10 +66,15 @@ def site_pages(store: Store, *, hops: int = 1) -> dict[str, str]:
         links={n: f"entities/{s}.html" for n, s in slugs.items()}, asset_prefix="assets/", extra_html=index_extra,
     )
     events = timeline(store)
-    for node, data in graph.nodes(data=True):
-        pages[f"entities/{slugs[node]}.html"] = _entity_page(env, store, graph, node, data, slugs, sizes, events, hops)
-    for name in canned_queries():
-        pages[f"queries/{name}.html"] = _query_page(env, store, name, slugs)
+    from kg import progress
+
+    with progress.task("Writing pages", total=graph.number_of_nodes() + len(canned_queries()), unit="page") as bar:
+        for node, data in graph.nodes(data=True):
+            pages[f"entities/{slugs[node]}.html"] = _entity_page(env, store, graph, node, data, slugs, sizes, events, hops)
+            bar.advance()
+        for name in canned_queries():
+            pages[f"queries/{name}.html"] = _query_page(env, store, name, slugs)
+            bar.advance()
     return pages
 
 
