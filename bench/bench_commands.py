@@ -35,9 +35,19 @@ STATE_1 = "https://example.org/bench/resource/state-1"
 RULING = "Supreme Court forced-labour ruling of October 2018"
 SUMMIT = "Japan-ROK summit of 16 March 2023"
 CANNED = [
-    "agreements", "claims", "cq1-summit-leaders", "cq2-ruling-order", "cq3-compensation-plan",
-    "cq4-export-controls", "cq5-phnom-penh-statement", "cq6-minefields", "cq7-ruling-to-summit",
-    "disputes", "entities-without-evidence", "evidence-of", "timeline",
+    "agreements",
+    "claims",
+    "cq1-summit-leaders",
+    "cq2-ruling-order",
+    "cq3-compensation-plan",
+    "cq4-export-controls",
+    "cq5-phnom-penh-statement",
+    "cq6-minefields",
+    "cq7-ruling-to-summit",
+    "disputes",
+    "entities-without-evidence",
+    "evidence-of",
+    "timeline",
 ]
 
 
@@ -71,15 +81,30 @@ def prepared_store(quads: int, folder: Path) -> Path:
     store = folder / f"store-{label_size(quads)}"
     if not (store / "current").exists():
         log(f"building {store}")
-        subprocess.run([KG, "--store", str(store), "build", "--no-validate", str(data_file(quads))], check=True,
-                       env={**os.environ, "CI": "true"}, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [KG, "--store", str(store), "build", "--no-validate", str(data_file(quads))],
+            check=True,
+            env={**os.environ, "CI": "true"},
+            stdout=subprocess.DEVNULL,
+        )
     return store
 
 
 def _label(store: Path, iri: str) -> str:
-    out = subprocess.run([KG, "--store", str(store), "query", "--format", "json",
-                          f'SELECT ?l WHERE {{ <{iri}> rdfs:label ?l FILTER(lang(?l) = "en") }}'],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [
+            KG,
+            "--store",
+            str(store),
+            "query",
+            "--format",
+            "json",
+            f'SELECT ?l WHERE {{ <{iri}> rdfs:label ?l FILTER(lang(?l) = "en") }}',
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     rows = json.loads(out)
     rows = rows.get("results", {}).get("bindings", rows) if isinstance(rows, dict) else rows
     first = rows[0]
@@ -91,8 +116,9 @@ def run(store: Path, args: list[str], timeout: float) -> dict[str, Any]:
     """Wall and CPU time (user + system, from wait4) of one command; None after `timeout`."""
     started = time.perf_counter()
     with open(os.devnull, "w") as sink:
-        process = subprocess.Popen([KG, "--store", str(store), *args], stdout=sink, stderr=subprocess.PIPE,
-                                   env={**os.environ, "CI": "true"})
+        process = subprocess.Popen(
+            [KG, "--store", str(store), *args], stdout=sink, stderr=subprocess.PIPE, env={**os.environ, "CI": "true"}
+        )
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
@@ -104,8 +130,12 @@ def run(store: Path, args: list[str], timeout: float) -> dict[str, Any]:
             time.sleep(0.01)
     wall = time.perf_counter() - started
     error = process.stderr.read().decode("utf-8", "replace")[-300:] if process.stderr else ""
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "exit": os.waitstatus_to_exitcode(status),
-            "error": error}
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "exit": os.waitstatus_to_exitcode(status),
+        "error": error,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,8 +160,11 @@ def main(argv: list[str] | None = None) -> int:
             reports = [run(store, command, args.timeout) for _ in range(runs)]
             walls = [r["wall"] for r in reports if r["wall"] is not None]
             cpus = [r["cpu"] for r in reports if r["cpu"] is not None]
-            size["commands"][name] = {"wall": median(walls) if walls else None,
-                                      "cpu": median(cpus) if cpus else None, "runs": reports}
+            size["commands"][name] = {
+                "wall": median(walls) if walls else None,
+                "cpu": median(cpus) if cpus else None,
+                "runs": reports,
+            }
             log(f"{label_size(quads)} {name}: {fmt_s(size['commands'][name]['wall']) if walls else 'stopped'}")
         results["sizes"][label_size(quads)] = size
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -142,9 +175,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def markdown(results: dict[str, Any], timeout: float) -> str:
     sizes = list(results["sizes"])
-    lines = [f"Run {results['machine']['date']}, {results['machine']['machine']}; load average at the start of "
-             + ", ".join(f"{s}: {' '.join(results['sizes'][s]['load'])}" for s in sizes), "",
-             "| command (wall, CPU) | " + " | ".join(sizes) + " |", "|---|" + "---|" * len(sizes)]
+    lines = [
+        f"Run {results['machine']['date']}, {results['machine']['machine']}; load average at the start of "
+        + ", ".join(f"{s}: {' '.join(results['sizes'][s]['load'])}" for s in sizes),
+        "",
+        "| command (wall, CPU) | " + " | ".join(sizes) + " |",
+        "|---|" + "---|" * len(sizes),
+    ]
     names = list(next(iter(results["sizes"].values()))["commands"]) if sizes else []
     for name in names:
         cells = []

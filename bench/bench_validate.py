@@ -60,7 +60,18 @@ def _measure(method: str, file: Path, folder: Path, timeout: float) -> dict[str,
     elif method == DEFAULT:
         cmd = [KG, "--store", str(store), "build", "--only", str(file)]
     elif method == PYSHACL:
-        cmd = ["timeout", str(int(timeout)), KG, "--store", str(store), "build", "--only", "--engine", "pyshacl", str(file)]
+        cmd = [
+            "timeout",
+            str(int(timeout)),
+            KG,
+            "--store",
+            str(store),
+            "build",
+            "--only",
+            "--engine",
+            "pyshacl",
+            str(file),
+        ]
     elif method == OX_BULK:
         cmd = [sys.executable, "-c", _OX_SCRIPT, str(file), str(store)]
     else:
@@ -78,7 +89,7 @@ def bench_size(quads: int, args: argparse.Namespace) -> dict[str, Any]:
     file, info = dataset_file(quads, args.seed)
     runs = args.runs if quads < 1_000_000 else args.runs_1m
     methods = [NO_VALIDATE, DEFAULT, OX_BULK]
-    measured: dict[str, list[dict[str, Any]]] = {m: [] for m in methods + [RDFLIB, PYSHACL]}
+    measured: dict[str, list[dict[str, Any]]] = {m: [] for m in [*methods, RDFLIB, PYSHACL]}
     folder = Path(tempfile.mkdtemp(prefix="kg-bench-validate-", dir=args.tmp))
     try:
         load_before = _load()
@@ -112,17 +123,29 @@ def bench_size(quads: int, args: argparse.Namespace) -> dict[str, Any]:
             "quads_per_s": info["quads"] / wall if wall else None,
             "output": reports[-1].get("output", ""),
         }
-    return {"quads": info["quads"], "file": file.name, "load_before": load_before, "load_after": load_after, "rows": rows}
+    return {
+        "quads": info["quads"],
+        "file": file.name,
+        "load_before": load_before,
+        "load_after": load_after,
+        "rows": rows,
+    }
 
 
 def markdown(results: dict[str, Any]) -> str:
-    lines = [f"Run {results['machine']['date']}, {results['machine']['machine']}, Python {results['machine']['python']}, "
-             + ", ".join(f"{k} {v}" for k, v in results["machine"]["versions"].items()), ""]
+    lines = [
+        f"Run {results['machine']['date']}, {results['machine']['machine']}, Python {results['machine']['python']}, "
+        + ", ".join(f"{k} {v}" for k, v in results["machine"]["versions"].items()),
+        "",
+    ]
     for size in results["sizes"]:
-        lines += [f"**{size['quads']:,} quads** ({size['file']}; load average before {size['load_before']}, "
-                  f"after {size['load_after']})", "",
-                  "| method | runs | median wall | CPU | quads/s | × --no-validate (wall) | × (CPU) | peak RSS |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"**{size['quads']:,} quads** ({size['file']}; load average before {size['load_before']}, "
+            f"after {size['load_after']})",
+            "",
+            "| method | runs | median wall | CPU | quads/s | × --no-validate (wall) | × (CPU) | peak RSS |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         base_cpu = size["rows"][NO_VALIDATE]["cpu"]
         for method, row in size["rows"].items():
             wall = fmt_s(row["wall"]) if row["wall"] else f"> {row['timed_out']:.0f} s (stopped)"
@@ -130,8 +153,10 @@ def markdown(results: dict[str, Any]) -> str:
             rate = f"{row['quads_per_s'] / 1000:.0f}k/s" if row["quads_per_s"] else "–"
             ratio = fmt_ratio(row["ratio"]) if row["ratio"] else "–"
             cpu_ratio = fmt_ratio(row["cpu"] / base_cpu) if row["cpu"] and base_cpu else "–"
-            lines.append(f"| {method} | {row['runs']} | {wall} | {cpu} | {rate} | {ratio} | {cpu_ratio} | "
-                         f"{fmt_mb(row['maxrss_kb'])} |")
+            lines.append(
+                f"| {method} | {row['runs']} | {wall} | {cpu} | {rate} | {ratio} | {cpu_ratio} | "
+                f"{fmt_mb(row['maxrss_kb'])} |"
+            )
         lines.append("")
     return "\n".join(lines)
 

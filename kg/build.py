@@ -52,7 +52,7 @@ def load_all(store: Store, files: list[Path]) -> None:
         load_file(store, path, graph=ONTOLOGY_IRI)
     sizes = [_size(path) for path in files]
     with progress.task("Loading", total=sum(sizes), unit="B") as bar:
-        for path, size in zip(files, sizes):
+        for path, size in zip(files, sizes, strict=True):
             bar.describe(path.name)
             load_file(store, path)
             bar.advance(size)

@@ -96,9 +96,18 @@ def task(description: str, total: float | None = None, unit: str = "it") -> Iter
     scale = unit == "B"
     width = shutil.get_terminal_size().columns or 80  # a terminal that reports no size gets 80
     encoding = (getattr(_out(), "encoding", "") or "").lower().replace("-", "")
-    with tqdm(total=total, desc=description, unit=unit, unit_scale=scale, unit_divisor=1024 if scale else 1000,
-              file=_Stream(_out()), leave=_verbosity == VERBOSE, ncols=width, mininterval=0.2,
-              ascii=encoding != "utf8") as bar:  # block characters only where they can be written
+    with tqdm(
+        total=total,
+        desc=description,
+        unit=unit,
+        unit_scale=scale,
+        unit_divisor=1024 if scale else 1000,
+        file=_Stream(_out()),
+        leave=_verbosity == VERBOSE,
+        ncols=width,
+        mininterval=0.2,
+        ascii=encoding != "utf8",
+    ) as bar:  # block characters only where they can be written
         yield _Bar(bar)
 
 

@@ -539,7 +539,7 @@ class RemoteStore:
                     bar.advance(len(item[1]))
             else:
                 with ThreadPoolExecutor(workers) as pool:
-                    for item, _ in zip(uploads, pool.map(upload, uploads)):
+                    for item, _ in zip(uploads, pool.map(upload, uploads), strict=True):
                         bar.advance(len(item[1]))
         if failure:
             raise failure[0]

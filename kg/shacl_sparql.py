@@ -22,6 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -36,13 +37,37 @@ _TYPE = RDF + "type"
 
 # Shapes-graph predicates that describe rather than constrain.
 _DESCRIPTIVE = {
-    _TYPE, RDFS + "label", RDFS + "comment", RDFS + "seeAlso", RDFS + "isDefinedBy",
-    *(SH + name for name in (
-        "message", "severity", "name", "description", "order", "group", "defaultValue", "path",
-        "property", "deactivated", "declare", "prefixes", "targetClass", "targetNode",
-        "targetSubjectsOf", "targetObjectsOf", "qualifiedMinCount", "qualifiedMaxCount",
-        "qualifiedValueShapesDisjoint", "flags", "sparql",
-    )),
+    _TYPE,
+    RDFS + "label",
+    RDFS + "comment",
+    RDFS + "seeAlso",
+    RDFS + "isDefinedBy",
+    *(
+        SH + name
+        for name in (
+            "message",
+            "severity",
+            "name",
+            "description",
+            "order",
+            "group",
+            "defaultValue",
+            "path",
+            "property",
+            "deactivated",
+            "declare",
+            "prefixes",
+            "targetClass",
+            "targetNode",
+            "targetSubjectsOf",
+            "targetObjectsOf",
+            "qualifiedMinCount",
+            "qualifiedMaxCount",
+            "qualifiedValueShapesDisjoint",
+            "flags",
+            "sparql",
+        )
+    ),
 }
 _NODE_KINDS = {
     "IRI": "isIRI({v})",
@@ -147,8 +172,11 @@ class Compiler:
         if g.value(node, RDF + "first") is not None:
             return "(" + "/".join(self.path(p) for p in g.items(node)) + ")"
         for predicate, template in (
-            ("alternativePath", None), ("inversePath", "^{}"), ("zeroOrMorePath", "{}*"),
-            ("oneOrMorePath", "{}+"), ("zeroOrOnePath", "{}?"),
+            ("alternativePath", None),
+            ("inversePath", "^{}"),
+            ("zeroOrMorePath", "{}*"),
+            ("oneOrMorePath", "{}+"),
+            ("zeroOrOnePath", "{}?"),
         ):
             inner = g.value(node, SH + predicate)
             if inner is None:
@@ -173,7 +201,8 @@ class Compiler:
         g = self.g
         parts = [f"?this rdf:type/rdfs:subClassOf* {term(c)} ." for c in g.values(shape, SH + "targetClass")]
         if {t.value for t in g.values(shape, _TYPE) if isinstance(t, ox.NamedNode)} & {
-            RDFS + "Class", "http://www.w3.org/2002/07/owl#Class"
+            RDFS + "Class",
+            "http://www.w3.org/2002/07/owl#Class",
         }:
             parts.append(f"?this rdf:type/rdfs:subClassOf* {term(shape)} .")
         nodes = g.values(shape, SH + "targetNode")
@@ -200,7 +229,7 @@ class Compiler:
             if datatype.value in _CASTABLE:
                 cond = f"({cond} && !isBlank(COALESCE({term(datatype)}(STR({v})), BNODE())))"
             if datatype.value == RDF + "langString":
-                cond = f"(isLiteral({v}) && lang({v}) != \"\")"
+                cond = f'(isLiteral({v}) && lang({v}) != "")'
             found.append((cond, f"Value is not Literal with datatype {_show(datatype)}"))
         for kind in g.values(shape, SH + "nodeKind"):
             local = kind.value.removeprefix(SH)
@@ -218,7 +247,9 @@ class Compiler:
         for pattern in g.values(shape, SH + "pattern"):
             flags = g.value(shape, SH + "flags")
             args = f"{term(ox.Literal(pattern.value))}" + (f", {term(ox.Literal(flags.value))}" if flags else "")
-            found.append((f"(!isBlank({v}) && REGEX(STR({v}), {args}))", f"Value does not match pattern '{pattern.value}'"))
+            found.append(
+                (f"(!isBlank({v}) && REGEX(STR({v}), {args}))", f"Value does not match pattern '{pattern.value}'")
+            )
         for languages in g.values(shape, SH + "languageIn"):
             tags = [t.value for t in g.items(languages)]
             cond = " || ".join(f"langMatches(lang({v}), {term(ox.Literal(t))})" for t in tags) or "false"
@@ -232,14 +263,20 @@ class Compiler:
         for name, combine in (("or", "||"), ("and", "&&"), ("xone", None), ("not", None)):
             for value in g.values(shape, SH + name):
                 if name == "not":
-                    found.append((f"!({self.conforms(value, v)})", f"Node {v} must not conform to shape {_show(value)}"))
+                    found.append(
+                        (f"!({self.conforms(value, v)})", f"Node {v} must not conform to shape {_show(value)}")
+                    )
                     continue
                 members = [self.conforms(m, v) for m in g.items(value)]
                 if combine is None:  # exactly one
                     sums = " + ".join(f"IF({m}, 1, 0)" for m in members) or "0"
                     cond = f"(({sums}) = 1)"
                 else:
-                    cond = "(" + (f" {combine} ".join(f"({m})" for m in members) or ("false" if name == "or" else "true")) + ")"
+                    cond = (
+                        "("
+                        + (f" {combine} ".join(f"({m})" for m in members) or ("false" if name == "or" else "true"))
+                        + ")"
+                    )
                 word = {"or": "one or more shapes in", "and": "all shapes in", "xone": "exactly one shape in"}[name]
                 found.append((cond, f"Node {v} must conform to {word} {[_show(m) for m in g.items(value)]}"))
         return found
@@ -294,7 +331,7 @@ class Compiler:
             return "true"
         names = [self._var() for _ in range(n)]
         body = " ".join(self.tp(v, path, x) for x in names)
-        conditions = [f"!sameTerm({a}, {b})" for i, a in enumerate(names) for b in names[i + 1:]]
+        conditions = [f"!sameTerm({a}, {b})" for i, a in enumerate(names) for b in names[i + 1 :]]
         if shape is not None:
             conditions += [self.conforms(shape, x) for x in names]
         where = f" FILTER({' && '.join(conditions)})" if conditions else ""
@@ -302,7 +339,11 @@ class Compiler:
 
     def _check_known(self, shape: Any) -> None:
         for predicate in self.g.subjects.get(shape, []):
-            if predicate.startswith(SH) and predicate not in _DESCRIPTIVE and predicate.removeprefix(SH) not in _SUPPORTED:
+            if (
+                predicate.startswith(SH)
+                and predicate not in _DESCRIPTIVE
+                and predicate.removeprefix(SH) not in _SUPPORTED
+            ):
                 raise ShapeNotCompiled(f"sh:{predicate.removeprefix(SH)} is not compiled")
 
     # --- top-level checks ----------------------------------------------------------------------
@@ -346,9 +387,9 @@ class Compiler:
     ) -> list[Check]:
         """Checks of the value-node conditions; `values` binds ?value from ?this ("" = the focus)."""
         v = "?value" if values else "?this"
-        found = []
-        flags = []
-        binds = []
+        found: list[Check] = []
+        flags: list[tuple[str, str]] = []
+        binds: list[str] = []
         for cond, default in self.value_conditions(shape, v):
             if default.endswith(_CLASS_MARK):
                 # Set-based: an anti-join against all instances (a look-up per value node is
@@ -368,8 +409,10 @@ class Compiler:
         if flags:
             failing = " || ".join(f"!{flag}" for flag, _ in (("?" + f, m) for f, m in flags))
             names = " ".join("?" + f for f, _ in flags)
-            query = (f"SELECT DISTINCT ?this {v if values else ''} {names} WHERE {{ {target} {values} "
-                     f"{' '.join(binds)} FILTER({failing}) }}")
+            query = (
+                f"SELECT DISTINCT ?this {v if values else ''} {names} WHERE {{ {target} {values} "
+                f"{' '.join(binds)} FILTER({failing}) }}"
+            )
             found.append(Check(query, path, "", severity, not values, tuple(flags)))
         return found
 
@@ -381,23 +424,34 @@ class Compiler:
         for minimum in g.values(shape, SH + "minCount"):
             n = int(minimum.value)
             if n == 1:
-                query = f"SELECT DISTINCT ?this WHERE {{ {{ {target} }} MINUS {{ {self.tp('?this', path, '?value')} }} }}"
+                query = (
+                    f"SELECT DISTINCT ?this WHERE {{ {{ {target} }} MINUS {{ {self.tp('?this', path, '?value')} }} }}"
+                )
             else:
-                query = (f"SELECT ?this WHERE {{ {target} OPTIONAL {{ {self.tp('?this', path, '?value')} }} }} "
-                         f"GROUP BY ?this HAVING(COUNT(DISTINCT ?value) < {n})")
+                query = (
+                    f"SELECT ?this WHERE {{ {target} OPTIONAL {{ {self.tp('?this', path, '?value')} }} }} "
+                    f"GROUP BY ?this HAVING(COUNT(DISTINCT ?value) < {n})"
+                )
             found.append(Check(query, text, message or f"Less than {n} values on {{this}}->{text}", severity))
         for maximum in g.values(shape, SH + "maxCount"):
             n = int(maximum.value)
-            query = (f"SELECT ?this WHERE {{ {target} {self.tp('?this', path, '?value')} }} "
-                     f"GROUP BY ?this HAVING(COUNT(DISTINCT ?value) > {n})")
+            query = (
+                f"SELECT ?this WHERE {{ {target} {self.tp('?this', path, '?value')} }} "
+                f"GROUP BY ?this HAVING(COUNT(DISTINCT ?value) > {n})"
+            )
             found.append(Check(query, text, message or f"More than {n} values on {{this}}->{text}", severity))
         for constant in g.values(shape, SH + "hasValue"):
-            query = f"SELECT DISTINCT ?this WHERE {{ {{ {target} }} MINUS {{ {self.tp('?this', path, term(constant))} }} }}"
+            query = (
+                f"SELECT DISTINCT ?this WHERE {{ {{ {target} }} MINUS {{ {self.tp('?this', path, term(constant))} }} }}"
+            )
             default = f"Node {{this}}->{text} does not contain a value in the set: ['{_show(constant)}']"
             found.append(Check(query, text, message or default, severity))
         found += self._value_checks(shape, target, self.tp("?this", path, "?value"), text, message, severity)
         for qualified in g.values(shape, SH + "qualifiedValueShape"):
-            for name, negate, extra, word in (("qualifiedMinCount", "!", 0, "less"), ("qualifiedMaxCount", "", 1, "more")):
+            for name, negate, extra, word in (
+                ("qualifiedMinCount", "!", 0, "less"),
+                ("qualifiedMaxCount", "", 1, "more"),
+            ):
                 for number in g.values(shape, SH + name):
                     n = int(number.value) + extra
                     if name == "qualifiedMinCount" and n == 1:
@@ -407,8 +461,10 @@ class Compiler:
                     else:
                         cond = self._at_least("?this", path, n, qualified)
                         query = f"SELECT DISTINCT ?this WHERE {{ {target} FILTER({negate}{cond}) }}"
-                    default = (f"Focus node does not conform to shape {_show(qualified)}: {word} than "
-                               f"{number.value} conforming values")
+                    default = (
+                        f"Focus node does not conform to shape {_show(qualified)}: {word} than "
+                        f"{number.value} conforming values"
+                    )
                     found.append(Check(query, text, message or default, severity))
         return found
 
@@ -428,7 +484,7 @@ class Compiler:
         where = re.search(r"\bWHERE\s*\{", text, re.IGNORECASE) or re.search(r"\{", text)
         if where is None:
             raise ShapeNotCompiled("SPARQL constraint without a WHERE clause")
-        body = text[where.end():]
+        body = text[where.end() :]
         negated = _ONLY_NOT_EXISTS.match(body)
         if negated and _balanced(negated.group(1)) and re.search(r"[$?]this\b", negated.group(1)):
             # `WHERE { FILTER NOT EXISTS { P } }` with $this in P: the same answers as
@@ -453,9 +509,28 @@ class Compiler:
 
 
 _SUPPORTED = {
-    "class", "datatype", "nodeKind", "minCount", "maxCount", "minInclusive", "maxInclusive",
-    "minExclusive", "maxExclusive", "minLength", "maxLength", "pattern", "languageIn", "in",
-    "hasValue", "node", "or", "and", "xone", "not", "qualifiedValueShape", "select",
+    "class",
+    "datatype",
+    "nodeKind",
+    "minCount",
+    "maxCount",
+    "minInclusive",
+    "maxInclusive",
+    "minExclusive",
+    "maxExclusive",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "languageIn",
+    "in",
+    "hasValue",
+    "node",
+    "or",
+    "and",
+    "xone",
+    "not",
+    "qualifiedValueShape",
+    "select",
 }
 
 
@@ -482,7 +557,8 @@ def _severity(g: _ShapesGraph, shape: Any) -> str:
 def _message(g: _ShapesGraph, shape: Any) -> str | None:
     messages = g.values(shape, SH + "message")
     english = [m.value for m in messages if getattr(m, "language", None) in (None, "en")]
-    return (english or [m.value for m in messages] or [None])[0]
+    found = english or [m.value for m in messages]
+    return str(found[0]) if found else None
 
 
 def _show(node: Any) -> str:
@@ -513,7 +589,7 @@ def run_checks(oxigraph: ox.Store, checks: list[Check]) -> list[Result]:
 
 def _run_check(oxigraph: ox.Store, check: Check) -> list[Result]:
     results = []
-    rows = oxigraph.query(check.sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
+    rows: Any = oxigraph.query(check.sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
     for row in rows:
         focus = row["this"]
         if focus is None:
@@ -526,15 +602,18 @@ def _run_check(oxigraph: ox.Store, check: Check) -> list[Result]:
                 path = shorten(bound_path.value)
             if bound_value is not None:
                 value = bound_value
-        if check.flags:
-            messages = [m for flag, m in check.flags if _binding(row, flag) != _TRUE]
-        else:
-            messages = [check.message]
+        failed = [m for flag, m in check.flags if _binding(row, flag) != _TRUE]
+        messages = failed if check.flags else [check.message]
         for template in messages:
             message = template.replace("{this}", _show(focus))
-            message = re.sub(r"\{[?$](\w+)\}", lambda m: _show(_binding(row, m.group(1))), message)
+            message = re.sub(r"\{[?$](\w+)\}", partial(_substitute, row), message)
             results.append(Result(focus, path, message, check.severity, value))
     return results
+
+
+def _substitute(row: Any, match: re.Match[str]) -> str:
+    """A {?var} of a message template: the row's value of var."""
+    return _show(_binding(row, match.group(1)))
 
 
 _TRUE = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
@@ -573,12 +652,13 @@ def validate_oxigraph(
     checks = compile_shapes(shapes or shapes_file(), virtual)
     graph = ox.NamedNode(DERIVED_GRAPH)
     quads = [ox.Quad(s, ox.NamedNode(p), o, graph) for s, p, o in derived]
-    oxigraph = getattr(store, "oxigraph", None)
+    own: Any = getattr(store, "oxigraph", None)
     scratch = None
-    if oxigraph is None:  # a remote store: copy it into memory
+    oxigraph: Any = own
+    if own is None:  # a remote store: copy it into memory
         oxigraph = ox.Store()
         oxigraph.extend(store.quads())
-    if getattr(store, "location", None) == ":memory:" or oxigraph is not getattr(store, "oxigraph", None):
+    if getattr(store, "location", None) == ":memory:" or own is None:
         oxigraph.extend(quads)
     else:
         try:  # the fresh generation of a build is writable; a store opened by a command is not
@@ -614,10 +694,16 @@ def _violations(oxigraph: ox.Store, results: list[Result]) -> list[Any]:
         else:
             value_text = ""
         path = "evidence" if result.path == f"<{KGSH_SUPPORTED_BY}>" else result.path
-        violations.append(Violation(
-            focus_label=labels.get(result.focus) or shorten(focus),
-            focus=focus, path=path, message=result.message, severity=result.severity, value=value_text,
-        ))
+        violations.append(
+            Violation(
+                focus_label=labels.get(result.focus) or shorten(focus),
+                focus=focus,
+                path=path,
+                message=result.message,
+                severity=result.severity,
+                value=value_text,
+            )
+        )
     return violations
 
 
@@ -628,8 +714,9 @@ def _english_labels(oxigraph: ox.Store, nodes: set[Any]) -> dict[Any, str]:
     found: dict[Any, list[str]] = defaultdict(list)
     nodes_list = sorted(nodes, key=str)
     for start in range(0, len(nodes_list), 500):
-        values = " ".join(str(n) for n in nodes_list[start:start + 500])
-        query = f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} ?s rdfs:label ?l FILTER(lang(?l) IN (\"en\", \"\")) }}"
-        for row in oxigraph.query(query, use_default_graph_as_union=True, prefixes=PREFIXES):
+        values = " ".join(str(n) for n in nodes_list[start : start + 500])
+        query = f'SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} ?s rdfs:label ?l FILTER(lang(?l) IN ("en", "")) }}'
+        rows: Any = oxigraph.query(query, use_default_graph_as_union=True, prefixes=PREFIXES)
+        for row in rows:
             found[row["s"]].append(row["l"].value)
     return {node: sorted(labels)[0] for node, labels in found.items()}

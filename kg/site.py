@@ -70,7 +70,8 @@ def site_pages(store: Store, *, hops: int = 1) -> dict[str, str]:
 
     with progress.task("Writing pages", total=graph.number_of_nodes() + len(canned_queries()), unit="page") as bar:
         for node, data in graph.nodes(data=True):
-            pages[f"entities/{slugs[node]}.html"] = _entity_page(env, store, graph, node, data, slugs, sizes, events, hops)
+            page = _entity_page(env, store, graph, node, data, slugs, sizes, events, hops)
+            pages[f"entities/{slugs[node]}.html"] = page
             bar.advance()
         for name in canned_queries():
             pages[f"queries/{name}.html"] = _query_page(env, store, name, slugs)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyoxigraph as ox
+
 from kg.namespaces import (
     ANNOTATION_PROPERTIES,
     KG,
@@ -16,8 +18,6 @@ from kg.namespaces import (
     PROVENANCE_GRAPH,
     shorten,
 )
-import pyoxigraph as ox
-
 from kg.resources import graph_dir, shapes_file
 from kg.store import Store
 from kg.terms import to_rdflib, union_graph
@@ -188,7 +188,8 @@ def _unsupported_query(store: Store) -> str:
     for row in store.query(_GRAPH_KINDS):
         kinds.setdefault(row["g"], set()).add(row["kind"].value.rsplit("#", 1)[-1])
     meta = {ONTOLOGY_IRI, PROVENANCE_GRAPH}
-    plain, curated = [], []
+    plain: list[str] = []
+    curated: list[str] = []
     for graph in store.oxigraph.named_graphs() if hasattr(store, "oxigraph") else ():
         if not isinstance(graph, ox.NamedNode):
             return _UNSUPPORTED
@@ -281,7 +282,7 @@ def _read_copy(copy: str, roots: list[Path]) -> str | Violation | None:
 
 
 def _read_report(report: rdflib.Graph, data: rdflib.Graph) -> list[Violation]:
-    from rdflib import RDF, Literal, URIRef
+    from rdflib import Literal, URIRef
     from rdflib.namespace import SH
 
     violations = []

@@ -56,8 +56,13 @@ def test_no_progress_when_quiet_or_in_ci(tmp_path: Path) -> None:
 
 
 def test_no_progress_when_piped(tmp_path: Path) -> None:
-    done = subprocess.run([*KG, "--store", str(tmp_path / "s"), "build", "--only", str(MINI)],
-                          capture_output=True, text=True, env=_env(), timeout=120)
+    done = subprocess.run(
+        [*KG, "--store", str(tmp_path / "s"), "build", "--only", str(MINI)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "Loading" not in done.stderr and "Validating" not in done.stderr and "\r" not in done.stderr
     assert done.stdout.startswith("Built ")
