@@ -74,3 +74,7 @@ class ValidationFailed(KgError):
 
 class ShapeNotCompiled(KgError):
     """A SHACL shape uses a feature the SPARQL validation engine does not compile."""
+
+
+class NotInGraphError(UnknownEntityError):
+    """An entity exists but is not in the graph asked for (e.g. not yet as of a date)."""

@@ -19,7 +19,7 @@ from kg.namespaces import (
     shorten,
 )
 from kg.resources import graph_dir, shapes_file
-from kg.store import Store
+from kg.storage.protocol import GraphStore
 from kg.terms import to_rdflib, union_graph
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ DEFAULT_ENGINE = "sparql"
 
 
 def validate_store(
-    store: Store, source_roots: Iterable[Path] = (), engine: str = DEFAULT_ENGINE
+    store: GraphStore, source_roots: Iterable[Path] = (), engine: str = DEFAULT_ENGINE
 ) -> list[Violation]:
     """All violations in the store, sorted; an empty list means the data conforms.
 
@@ -120,7 +120,7 @@ def validate_store(
     return sorted(set(violations))
 
 
-def _pyshacl_violations(store: Store, shapes_path: Path | None = None) -> list[Violation]:
+def _pyshacl_violations(store: GraphStore, shapes_path: Path | None = None) -> list[Violation]:
     import pyshacl
     import rdflib
 
@@ -146,7 +146,7 @@ DERIVED_PATTERNS = {
 }
 
 
-def derived_statements(store: Store, supported: bool = True) -> list[tuple[object, str, object]]:
+def derived_statements(store: GraphStore, supported: bool = True) -> list[tuple[object, str, object]]:
     """The derived kgsh:supportedBy (unless not `supported`) / kgsh:unsupportedProperty links."""
     derived: list[tuple[object, str, object]] = []
     for row in store.query(_SUPPORTED) if supported else ():
@@ -178,7 +178,7 @@ SELECT DISTINCT ?s ?p WHERE {{
 }}"""
 
 
-def _unsupported_query(store: Store) -> str:
+def _unsupported_query(store: GraphStore) -> str:
     """_UNSUPPORTED, restricted to the graphs that are neither evidence nor metadata.
 
     Sorting the graphs out first (a few thousand look-ups) saves testing every statement of the
@@ -202,7 +202,7 @@ def _unsupported_query(store: Store) -> str:
     return _UNSUPPORTED_IN % {"plain": " ".join(plain), "curated": " ".join(curated)}
 
 
-def validation_graph(store: Store) -> rdflib.Graph:
+def validation_graph(store: GraphStore) -> rdflib.Graph:
     """The union of all graphs plus the derived kgsh:supportedBy / kgsh:unsupportedProperty links."""
     import rdflib
 
@@ -212,7 +212,7 @@ def validation_graph(store: Store) -> rdflib.Graph:
     return graph
 
 
-def check_quotes(store: Store, roots: Iterable[Path]) -> list[Violation]:
+def check_quotes(store: GraphStore, roots: Iterable[Path]) -> list[Violation]:
     """Each quote must be the text at its offsets in the local copy of its source.
 
     A local copy is a relative path read only inside the folder of a data file (or the bundled

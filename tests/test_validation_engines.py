@@ -15,8 +15,10 @@ from click.testing import CliRunner
 from kg.build import build, input_files, load_all
 from kg.cli import cli
 from kg.errors import ShapeNotCompiled
+from kg.readers.rdf import load_file
 from kg.shacl_sparql import DERIVED_GRAPH, compile_shapes, validate_oxigraph
-from kg.store import Store, load_file, memory_store, open_store
+from kg.storage import open_store
+from kg.storage.embedded import Store, memory_store
 from kg.validate import Violation, _pyshacl_violations, validate_store
 from tests.conftest import BROKEN, DATA, MINI
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.build import input_files, load_all
-from kg.store import memory_store
+from kg.storage.embedded import memory_store
 from kg.validate import derived_statements
 
 sys.path.insert(0, ".")

@@ -7,7 +7,7 @@ from pathlib import Path
 from kg.build import build
 from kg.query import get_canned
 from kg.stats import stats
-from kg.store import open_store
+from kg.storage import open_store
 from tests.conftest import BROKEN, MINI
 
 KGR = "https://w3id.org/kg-diplomacy/resource/"
