@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import count
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 
@@ -634,8 +634,9 @@ def validate_oxigraph(
     derived: list[tuple[Any, str, Any]],
     virtual: dict[str, str] | None = None,
     shapes: Path | None = None,
-) -> list[Any]:
-    """Violations (kg.validate.Violation) of the kg shapes in `store`, plus the `derived` statements.
+) -> list[Finding]:
+    """Violations of the kg shapes in `store`, plus the `derived` statements (kg.validate makes them
+    Violations; this module does not import it).
 
     `virtual`: derived properties given as a graph pattern (see Compiler.tp) instead of statements.
 
@@ -679,9 +680,18 @@ def validate_oxigraph(
             oxigraph.remove_graph(graph)
 
 
-def _violations(oxigraph: ox.Store, results: list[Result]) -> list[Any]:
-    from kg.validate import Violation
+class Finding(NamedTuple):
+    """A result as kg.validate.Violation takes it (same fields, same order)."""
 
+    focus_label: str
+    focus: str
+    path: str
+    message: str
+    severity: str
+    value: str
+
+
+def _violations(oxigraph: ox.Store, results: list[Result]) -> list[Finding]:
     labels = _english_labels(oxigraph, {r.focus for r in results if isinstance(r.focus, ox.NamedNode)})
     violations = []
     for result in results:
@@ -695,7 +705,7 @@ def _violations(oxigraph: ox.Store, results: list[Result]) -> list[Any]:
             value_text = ""
         path = "evidence" if result.path == f"<{KGSH_SUPPORTED_BY}>" else result.path
         violations.append(
-            Violation(
+            Finding(
                 focus_label=labels.get(result.focus) or shorten(focus),
                 focus=focus,
                 path=path,

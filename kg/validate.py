@@ -109,7 +109,8 @@ def validate_store(
         from kg.shacl_sparql import validate_oxigraph
 
         try:
-            violations = validate_oxigraph(store, derived_statements(store, supported=False), DERIVED_PATTERNS)
+            found = validate_oxigraph(store, derived_statements(store, supported=False), DERIVED_PATTERNS)
+            violations = [Violation(*finding) for finding in found]
         except ShapeNotCompiled as error:
             import logging
 
