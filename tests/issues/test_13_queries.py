@@ -15,6 +15,7 @@ KGR = "https://w3id.org/kg-diplomacy/resource/"
 _NOT_EXISTS = """
 SELECT DISTINCT ?entity ?class WHERE {
   ?entity a ?class . ?class rdfs:subClassOf* kg:Entity .
+  FILTER NOT EXISTS { GRAPH <https://w3id.org/kg-diplomacy/graph/inferred> { ?entity a ?class } }
   FILTER NOT EXISTS { GRAPH ?g { ?entity ?p ?o } ?g kg:quote ?quote . }
 } ORDER BY ?entity ?class"""
 
