@@ -103,5 +103,9 @@ class SearchError(KgError):
     """The search index is missing or cannot answer (for example on a remote store)."""
 
 
+class ShapeNotCompiled(KgError):
+    """A SHACL shape uses a feature the SPARQL validation engine does not compile."""
+
+
 class NotInGraphError(UnknownEntityError):
     """An entity exists but is not in the graph asked for (e.g. not yet as of a date)."""
