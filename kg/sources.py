@@ -232,7 +232,7 @@ def updating(store_path: Location | Path | str) -> Iterator[tuple[Store, Path]]:
     The block adds to it; on success the search index is rebuilt and the copy becomes live. Any
     exception discards it and leaves the store exactly as it was.
     """
-    from kg.build import input_files, load_all
+    from kg.build import input_files, load_all, materialise_hierarchy
     from kg.search import write_index
     from kg.storage.location import writable
 
@@ -241,6 +241,7 @@ def updating(store_path: Location | Path | str) -> Iterator[tuple[Store, Path]]:
         # A server: the copy is in memory, validated here, and uploaded only if the block succeeds.
         with writable(where, copy_current=True) as (remote_store, scratch):
             yield remote_store, scratch
+            materialise_hierarchy(remote_store)  # new resources get their superclass types, as in a build
         return
     path = where.folder
     live = (path / CURRENT).resolve() if (path / CURRENT).exists() else None
@@ -250,6 +251,7 @@ def updating(store_path: Location | Path | str) -> Iterator[tuple[Store, Path]]:
         elif (live / SOURCES_DIR).is_dir():
             shutil.copytree(live / SOURCES_DIR, generation / SOURCES_DIR)
         yield store, generation
+        materialise_hierarchy(store)  # new resources get their superclass types, as in a build
         write_index(store, generation / "search.sqlite")
         info_file = generation / "build.json"
         info = json.loads(info_file.read_text(encoding="utf-8")) if info_file.exists() else {}

@@ -96,6 +96,12 @@ def test_example_claim_is_kept_apart_from_facts(example_store: Path) -> None:
     assert "half of Sudmark's waters" in rows[0]["content"].value
 
 
+def test_added_entities_get_their_superclass_types_as_in_a_build(example_store: Path) -> None:
+    store = open_store(example_store)
+    assert store.query("ASK { GRAPH kgg:inferred { kgr:port-ellis-accord a kg:Agreement } }")
+    assert store.query("ASK { GRAPH kgg:inferred { kgr:norland a kg:Actor } }")
+
+
 def test_example_dates_keep_their_precision(example_store: Path) -> None:
     store = open_store(example_store)
     start = next(iter(store.query("SELECT ?d WHERE { kgr:grey-banks-fishing-dispute kg:startDate ?d }")))["d"]
