@@ -564,5 +564,8 @@ def demo(ctx: click.Context, output: Path) -> None:
                "Next: kg query --list | kg describe Yoon | kg path Yoon Kishida | kg site SITE_FOLDER")
 
 
+import kg.cli_events  # noqa: E402, F401  (adds `kg import gdelt` and `kg tension`)
+
+
 def main() -> None:
     cli(prog_name="kg")
