@@ -34,6 +34,8 @@ from kg.readers.cameo import ROOT_CODES, actor_description, actor_key, event_cod
 
 SCHEMA = "https://schema.org/"
 GDELT_EVIDENCE = "https://w3id.org/kg-diplomacy/evidence/gdelt/"
+CAMEO_SOURCE = f"<{KGR}source-cameo-codebook>"
+GDELT_SOURCE = f"<{KGR}source-gdelt>"
 
 _ACTOR = [
     "Code", "Name", "CountryCode", "KnownGroupCode", "EthnicCode", "Religion1Code", "Religion2Code",
@@ -439,12 +441,15 @@ class EventMapper:
 
     `known_actors` maps CAMEO actor codes ("JPN", "JPNGOV") to IRIs of entities already in the
     graph (annotated with kg:cameoActorCode); any other actor is created once, with an IRI from its
-    code, and reused by every later event.
+    code, and reused by every later event. Created actors and places are described once per import,
+    each in a machine-coded evidence graph of its own (the CAMEO codebook, GDELT's gazetteer).
     """
 
     def __init__(self, known_actors: dict[str, str] | None = None) -> None:
         self.known = dict(known_actors or {})
-        self._actors: dict[str, tuple[str, str]] = {}
+        self._actors: dict[str, str] = {}
+        self._places: dict[str, str] = {}
+        self._sources_described = False
         codes = event_codes()
         self._code_labels = {code: c.label for code, c in codes.items()}
         p = {name: f"<{KG}{name}>" for name in (
@@ -456,28 +461,78 @@ class EventMapper:
         self._label = f"<{RDFS}label>"
         self._provenance = f"<{PROVENANCE_GRAPH}>"
 
-    def actor(self, actor: tuple[str, str, str, str], graph: str) -> tuple[str, str]:
-        """(IRI, statements to add to the event graph) of an event's actor."""
+    def _record(self, graph: str, source: str) -> str:
+        return (
+            f"{graph} {self._type} <{KG}Evidence> {self._provenance} .\n"
+            f"{graph} {self._type} <{KG}MachineCodedEvidence> {self._provenance} .\n"
+            f"{graph} {self._p['source']} {source} {self._provenance} .\n"
+        )
+
+    def _sources(self) -> str:
+        """The two sources of the descriptions of created actors and places, described once."""
+        if self._sources_described:
+            return ""
+        self._sources_described = True
+        out = []
+        for source, label, url in (
+            (CAMEO_SOURCE, "CAMEO codebook (Event Data project): actor country and type codes",
+             "https://parusanalytics.com/eventdata/data.dir/cameo.html"),
+            (GDELT_SOURCE, "GDELT event database: action geography", "https://www.gdeltproject.org/"),
+        ):
+            out.append(
+                f"{source} {self._type} <{KG}Source> {self._provenance} .\n"
+                f"{source} {self._label} {_literal(label)}@en {self._provenance} .\n"
+                f'{source} <{SCHEMA}url> "{url}"^^<{XSD}anyURI> {self._provenance} .\n'
+            )
+        return "".join(out)
+
+    def actor(self, actor: tuple[str, str, str, str]) -> tuple[str, str]:
+        """(IRI, statements to add the first time) of an event's actor."""
         code, _name, country, type_code = actor
         key = actor_key(country, type_code, code)
-        cached = self._actors.get(key)
-        if cached is not None:
-            return cached[0], cached[1].replace("\x00", graph)
-        iri = self.known.get(key)
+        iri = self._actors.get(key)
         if iri is not None:
-            statements = ""
-        else:
-            iri = f"<{KGR}cameo-actor-{key.lower()}>"
-            label, kind = actor_description(country, type_code, code)
-            statements = (
-                f"{iri} {self._type} <{KG}{kind}> \x00 .\n"
-                f"{iri} {self._label} {_literal(label)}@en \x00 .\n"
-                f"{iri} {self._p['cameoActorCode']} {_literal(key)} \x00 .\n"
+            return iri, ""
+        known = self.known.get(key)
+        if known is not None:
+            self._actors[key] = known
+            return known, ""
+        local = key.lower() if _SAFE.fullmatch(key) else hashlib.sha1(key.encode()).hexdigest()[:16]
+        iri = f"<{KGR}cameo-actor-{local}>"
+        graph = f"<{GDELT_EVIDENCE}actor/{local}>"
+        label, kind = actor_description(country, type_code, code)
+        statements = (
+            f"{iri} {self._type} <{KG}{kind}> {graph} .\n"
+            f"{iri} {self._label} {_literal(label)}@en {graph} .\n"
+            f"{iri} {self._p['cameoActorCode']} {_literal(key)} {graph} .\n"
+        )
+        if country:
+            statements += f"{iri} {self._p['cameoCountry']} {_literal(country)} {graph} .\n"
+        self._actors[key] = iri
+        return iri, self._sources() + statements + self._record(graph, CAMEO_SOURCE)
+
+    def place(self, geo: tuple[str, str, str, str, str, str]) -> tuple[str, str]:
+        """(IRI, statements to add the first time) of an event's action place; ("", "") if none."""
+        kind, name, _country, lat, long, feature = geo
+        if kind in ("", "0") or not (name or feature):
+            return "", ""
+        local = feature if _SAFE.fullmatch(feature) else hashlib.sha1((feature or name).encode()).hexdigest()[:16]
+        iri = self._places.get(local)
+        if iri is not None:
+            return iri, ""
+        iri = f"<{KGR}gdelt-place-{local}>"
+        graph = f"<{GDELT_EVIDENCE}place/{local}>"
+        text = (
+            f"{iri} {self._type} <{KG}Place> {graph} .\n"
+            f"{iri} {self._label} {_literal(name or feature)}@en {graph} .\n"
+        )
+        if _DECIMAL.fullmatch(lat) and _DECIMAL.fullmatch(long):
+            text += (
+                f'{iri} <{SCHEMA}latitude> "{lat}"^^<{XSD}decimal> {graph} .\n'
+                f'{iri} <{SCHEMA}longitude> "{long}"^^<{XSD}decimal> {graph} .\n'
             )
-            if country:
-                statements += f"{iri} {self._p['cameoCountry']} {_literal(country)} \x00 .\n"
-        self._actors[key] = (iri, statements)
-        return iri, statements.replace("\x00", graph)
+        self._places[local] = iri
+        return iri, self._sources() + text + self._record(graph, GDELT_SOURCE)
 
     def nquads(self, event: GdeltEvent) -> str:
         """The N-Quads of one event: its graph of statements and its evidence record."""
@@ -501,44 +556,25 @@ class EventMapper:
         ]
         for actor, role in ((event.actor1, "agent"), (event.actor2, "recipient")):
             if actor[0]:
-                iri, statements = self.actor(actor, graph)
+                iri, statements = self.actor(actor)
                 out.append(f"{e} {p[role]} {iri} {graph} .\n")
                 out.append(statements)
-        out.append(self._place(e, event.geo, graph))
-        out.append(self._evidence(graph, event.url))
-        return "".join(out)
-
-    def _place(self, event_iri: str, geo: tuple[str, str, str, str, str, str], graph: str) -> str:
-        kind, name, _country, lat, long, feature = geo
-        if kind in ("", "0") or not (name or feature):
-            return ""
-        local = feature if _SAFE.fullmatch(feature) else hashlib.sha1((feature or name).encode()).hexdigest()[:16]
-        place = f"<{KGR}gdelt-place-{local}>"
-        text = (
-            f"{event_iri} {self._p['place']} {place} {graph} .\n"
-            f"{place} {self._type} <{KG}Place> {graph} .\n"
-            f"{place} {self._label} {_literal(name or feature)}@en {graph} .\n"
-        )
-        if _DECIMAL.fullmatch(lat) and _DECIMAL.fullmatch(long):
-            text += (
-                f'{place} <{SCHEMA}latitude> "{lat}"^^<{XSD}decimal> {graph} .\n'
-                f'{place} <{SCHEMA}longitude> "{long}"^^<{XSD}decimal> {graph} .\n'
-            )
-        return text
-
-    def _evidence(self, graph: str, url: str) -> str:
-        record = (
+        place, statements = self.place(event.geo)
+        if place:
+            out.append(f"{e} {p['place']} {place} {graph} .\n")
+            out.append(statements)
+        out.append(
             f"{graph} {self._type} <{KG}Evidence> {self._provenance} .\n"
             f"{graph} {self._type} <{KG}MachineCodedEvidence> {self._provenance} .\n"
         )
-        if url:
-            source = f"<{KGR}gdelt-source-{hashlib.sha1(url.encode()).hexdigest()[:20]}>"
-            record += (
-                f"{graph} {self._p['source']} {source} {self._provenance} .\n"
+        if event.url:
+            source = f"<{KGR}gdelt-source-{hashlib.sha1(event.url.encode()).hexdigest()[:20]}>"
+            out.append(
+                f"{graph} {p['source']} {source} {self._provenance} .\n"
                 f"{source} {self._type} <{KG}Source> {self._provenance} .\n"
-                f'{source} <{SCHEMA}url> {_literal(url)}^^<{XSD}anyURI> {self._provenance} .\n'
+                f"{source} <{SCHEMA}url> {_literal(event.url)}^^<{XSD}anyURI> {self._provenance} .\n"
             )
-        return record
+        return "".join(out)
 
 
 def event_quads(event: GdeltEvent, mapper: EventMapper | None = None) -> list[object]:
