@@ -59,6 +59,10 @@ def site_pages(store: Store, *, hops: int = 1) -> dict[str, str]:
     queries = [{"href": f"queries/{name}.html", "title": q.title, "description": q.description}
                for name, q in canned_queries().items()]
     index_extra = env.get_template("index_details.html").render(entities=entities, queries=queries)
+    from kg.site_events import LINK, event_pages
+
+    event_page = event_pages(store, env)
+    index_extra += LINK if event_page else ""
     pages["index.html"] = page_html(
         network(graph, sizes=sizes), title="kg: the whole graph",
         subtitle=f"{graph.number_of_nodes()} entities, {graph.number_of_edges()} links; "
@@ -70,7 +74,7 @@ def site_pages(store: Store, *, hops: int = 1) -> dict[str, str]:
         pages[f"entities/{slugs[node]}.html"] = _entity_page(env, store, graph, node, data, slugs, sizes, events, hops)
     for name in canned_queries():
         pages[f"queries/{name}.html"] = _query_page(env, store, name, slugs)
-    return pages
+    return pages | event_page
 
 
 def _entity_page(env: Any, store: Store, graph: Any, node: str, data: dict[str, Any], slugs: dict[str, str],

@@ -183,6 +183,7 @@ def tension_chart(
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text (escaped) in SVG charts
     import matplotlib.pyplot as plt
 
     a, b = _country(a), _country(b)
@@ -222,3 +223,23 @@ def tension_chart(
     figure.savefig(path)
     plt.close(figure)
     return path
+
+
+_DYADS = """
+SELECT ?c1 ?c2 (COUNT(?e) AS ?n) WHERE {
+  { SELECT DISTINCT ?a1 ?c1 WHERE { ?a1 kg:cameoCountry ?c1 } }
+  { SELECT DISTINCT ?a2 ?c2 WHERE { ?a2 kg:cameoCountry ?c2 } }
+  GRAPH ?g { ?e kg:gdeltEventId ?id ; kg:agent ?a1 ; kg:recipient ?a2 }
+} GROUP BY ?c1 ?c2"""
+
+
+def busiest_dyads(store: Store, n: int = 10, *, same_country: bool = False) -> list[tuple[str, str, int]]:
+    """The country pairs with the most machine-coded events (either direction), busiest first."""
+    counts: dict[tuple[str, str], int] = {}
+    for row in store.query(_DYADS):
+        first, second = sorted((row["c1"].value, row["c2"].value))
+        if first == second and not same_country:
+            continue
+        counts[(first, second)] = counts.get((first, second), 0) + int(row["n"].value)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [(a, b, count) for (a, b), count in ranked[:n]]

@@ -394,3 +394,16 @@ def test_created_actors_and_places_are_described_once_per_import() -> None:
     graphs = {q.graph_name.value for q in store.oxigraph.quads_for_pattern(  # type: ignore[union-attr]
         ox.NamedNode(KGR + "cameo-actor-kormil"), None, None, None)}
     assert graphs == {"https://w3id.org/kg-diplomacy/evidence/gdelt/actor/kormil"}
+
+
+def test_site_shows_the_event_page_only_with_event_data(built: Path, bundled_store_path: Path) -> None:
+    from kg.site import _environment, site_pages
+    from kg.site_events import event_pages
+
+    assert event_pages(open_store(bundled_store_path), _environment()) == {}
+    import_gdelt(built, [EXPORT])
+    pages = site_pages(open_store(built))
+    page = pages["events.html"]
+    assert "<h2>JPN–KOR (9 events)</h2>" in page and 'src="data:image/svg+xml;base64,' in page
+    assert "<td>2023-03</td><td>both</td><td>5</td><td>3.0</td>" in page
+    assert 'href="events.html"' in pages["index.html"]
