@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ["01-getting-started", "02-linkages", "03-time", "04-claims-and-evidence"]
+NAMES = ["01-getting-started", "02-linkages", "03-time", "04-claims-and-evidence", "05-events"]
 CELL_TIMEOUT = 180
 # What a notebook may print on stderr: 01 shows on purpose that a bad query gives one line.
 EXPECTED_STDERR = {"01-getting-started": ["kg: invalid SPARQL: line 3, column 1: "]}
@@ -32,7 +32,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 NBCONVERT_CDN = ("https://cdnjs.cloudflare.com/ajax/libs/require.js/", "https://cdnjs.cloudflare.com/ajax/libs/mathjax/")
 
 
-def test_the_notebooks_are_the_four_stories() -> None:
+def test_the_notebooks_are_the_five_stories() -> None:
     assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == NAMES
     readme = (NOTEBOOKS / "README.md").read_text(encoding="utf-8")
     for name in NAMES:
