@@ -407,3 +407,43 @@ def test_site_shows_the_event_page_only_with_event_data(built: Path, bundled_sto
     assert "<h2>JPN–KOR (9 events)</h2>" in page and 'src="data:image/svg+xml;base64,' in page
     assert "<td>2023-03</td><td>both</td><td>5</td><td>3.0</td>" in page
     assert 'href="events.html"' in pages["index.html"]
+
+
+def test_progress_counts_the_bytes_of_each_file(tmp_path: Path) -> None:
+    from kg.readers.gdelt import Progress, input_size
+
+    archive = tmp_path / "export.CSV.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as handle:
+        handle.write(EXPORT, "export.CSV")
+    for path in (EXPORT, HEADER, archive):
+        steps: list[int] = []
+        progress = Progress(input_size(path), steps.append)
+        assert len(list(read_events([path], progress=progress))) == 13
+        expected = (EXPORT if path == archive else path).stat().st_size  # a .zip counts what it holds
+        assert sum(steps) == progress.total == expected and len(steps) >= 2
+
+
+def test_hostile_rows_get_one_line_and_no_crash(tmp_path: Path) -> None:
+    from kg.errors import InputFileError
+    from kg.readers.gdelt import MAX_LINE
+
+    long_line = tmp_path / "long.CSV"
+    rows = EXPORT.read_text(encoding="utf-8").splitlines(keepends=True)
+    long_line.write_text(rows[0] + "x" * (MAX_LINE * 2 + 5) + "\n" + rows[1], encoding="utf-8")
+    report = ImportReport()
+    assert [e.event_id for e in read_events([long_line], report=report)] == ["900000001", "900000002"]
+    assert [(s.line, s.reason) for s in report.skipped] == [(2, f"line longer than {MAX_LINE} characters")]
+    big_field = tmp_path / "field.csv"
+    header = HEADER.read_text(encoding="utf-8").splitlines(keepends=True)
+    big_field.write_text(header[0] + header[1] + '"' + "y" * 200_000 + '",1\n', encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"field\.csv:3: unreadable CSV row: field larger than field limit"):
+        list(read_events([big_field]))
+    garbage = tmp_path / "garbage.CSV"
+    garbage.write_bytes(b"\xff\xfe\x00\x01binary\n\x00\x00\n")
+    report = ImportReport()
+    assert list(read_events([garbage], report=report)) == []
+    assert [s.line for s in report.skipped] == [1, 2]
+    not_zip = tmp_path / "fake.CSV.zip"
+    not_zip.write_text("plain text", encoding="utf-8")
+    with pytest.raises(InputFileError, match="not a valid .zip file"):
+        list(read_events([not_zip]))

@@ -19,6 +19,7 @@ import csv
 import datetime
 import hashlib
 import io
+import itertools
 import math
 import re
 import zipfile
@@ -265,24 +266,53 @@ def read_rows(
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """(1-based line number, the used columns by name) for each row with the right column count.
 
-    Rows with a wrong column count are added to `report.skipped`; blank lines are ignored.
+    Rows with a wrong column count (or longer than MAX_LINE characters) are added to
+    `report.skipped`; blank lines are ignored. Progress advances by the bytes consumed.
     """
     name = str(path)
-    with _open_text(path) as (text, _raw):
-        first = text.readline()
-        if progress is not None:
-            progress.advance(len(first.encode("utf-8")))
+    with _open_text(path) as (text, raw):
+        lines = _lines(name, text, report)
+        first = next(lines, (0, ""))[1]
         if not first.strip():
             report.forms[name] = "empty"
             return
         if first.lstrip("\ufeff").upper().startswith("GLOBALEVENTID"):
-            yield from _header_rows(name, first, text, report, progress)
+            rows = _header_rows(name, first, lines, report)
         else:
-            yield from _raw_rows(name, first, text, report, progress)
+            rows = _raw_rows(name, first, lines, report)
+        done = 0
+        for count, row in enumerate(rows):
+            if progress is not None and count % 4096 == 0:
+                position = raw.tell()
+                progress.advance(position - done)
+                done = position
+            yield row
+        if progress is not None:
+            progress.advance(input_size(path) - done)
+
+
+MAX_LINE = 1 << 20  # characters; a GDELT row is well under 4,000
+
+
+def _lines(name: str, text: IO[str], report: ImportReport) -> Iterator[tuple[int, str]]:
+    """(line number, line) of the file, never holding more than MAX_LINE characters of one line."""
+    number = 0
+    while True:
+        line = text.readline(MAX_LINE)
+        if not line:
+            return
+        number += 1
+        if len(line) == MAX_LINE and not line.endswith("\n"):
+            while line and not line.endswith("\n"):
+                line = text.readline(MAX_LINE)
+            report.rows_read += 1
+            report.skipped.append(Skipped(name, number, f"line longer than {MAX_LINE} characters"))
+            continue
+        yield number, line
 
 
 def _header_rows(
-    name: str, first: str, text: IO[str], report: ImportReport, progress: Progress | None
+    name: str, first: str, lines: Iterator[tuple[int, str]], report: ImportReport
 ) -> Iterator[tuple[int, dict[str, str]]]:
     delimiter = "\t" if "\t" in first else ","
     header = next(csv.reader([first], delimiter=delimiter))
@@ -294,33 +324,38 @@ def _header_rows(
     positions = [(c, index.get(c.upper())) for c in USED]
     width = len(header)
     report.forms[name] = f"CSV with a header row ({width} columns)"
-    reader = csv.reader(text, delimiter=delimiter)
-    line = 1
-    for fields in reader:
-        start, line = line + 1, reader.line_num + 1
-        if progress is not None:
-            progress.advance(sum(len(f) for f in fields) + len(fields))
+    first_line = [0]  # number of the first line of the record being read
+
+    def feed() -> Iterator[str]:
+        for number, line in lines:
+            if not first_line[0]:
+                first_line[0] = number
+            yield line
+
+    reader = csv.reader(feed(), delimiter=delimiter)
+    while True:
+        first_line[0] = 0
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # a field over csv.field_size_limit(), a NUL byte
+            raise InputFileError(name, f"unreadable CSV row: {error}", first_line[0] or None) from None
         if not fields or fields == [""]:
             continue
-        if len(fields) != width:
-            report.rows_read += 1
-            report.skipped.append(Skipped(name, start, f"wrong column count: {len(fields)}, expected {width}"))
-            continue
         report.rows_read += 1
-        yield start, {c: (fields[i] if i is not None else "") for c, i in positions}
+        if len(fields) != width:
+            report.skipped.append(Skipped(name, first_line[0], f"wrong column count: {len(fields)}, expected {width}"))
+            continue
+        yield first_line[0], {c: (fields[i] if i is not None else "") for c, i in positions}
 
 
 def _raw_rows(
-    name: str, first: str, text: IO[str], report: ImportReport, progress: Progress | None
+    name: str, first: str, lines: Iterator[tuple[int, str]], report: ImportReport
 ) -> Iterator[tuple[int, dict[str, str]]]:
     expected: int | None = None
     positions: list[tuple[str, int | None]] = []
-    chunk = 0
-    for number, raw_line in enumerate(_chain(first, text), start=1):
-        chunk += len(raw_line)
-        if progress is not None and chunk > 1 << 20:
-            progress.advance(chunk)
-            chunk = 0
+    for number, raw_line in itertools.chain([(1, first)], lines):
         line = raw_line.rstrip("\r\n")
         if not line:
             continue
@@ -336,14 +371,7 @@ def _raw_rows(
             report.skipped.append(Skipped(name, number, f"wrong column count: {len(fields)}, expected {wanted}"))
             continue
         yield number, {c: (fields[i] if i is not None else "") for c, i in positions}
-    if progress is not None:
-        progress.advance(chunk)
     report.forms.setdefault(name, "unrecognised (no row has 57, 58 or 61 tab-separated columns)")
-
-
-def _chain(first: str, text: IO[str]) -> Iterator[str]:
-    yield first
-    yield from text
 
 
 _INTEGER = re.compile(r"-?\d+")
