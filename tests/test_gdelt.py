@@ -445,5 +445,5 @@ def test_hostile_rows_get_one_line_and_no_crash(tmp_path: Path) -> None:
     assert [s.line for s in report.skipped] == [1, 2]
     not_zip = tmp_path / "fake.CSV.zip"
     not_zip.write_text("plain text", encoding="utf-8")
-    with pytest.raises(InputFileError, match="not a valid .zip file"):
+    with pytest.raises(InputFileError, match=r"not a valid \.zip file"):
         list(read_events([not_zip]))
