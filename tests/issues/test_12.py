@@ -140,7 +140,7 @@ def test_header_form_raw_form_and_zip_give_the_same_graph(tmp_path: Path, rows: 
         assert report.kept == 3000 and not report.skipped
         graphs.append({str(q) for q in store.oxigraph.quads_for_pattern(None, None, None, None)})
     assert graphs[0] == graphs[1] == graphs[2]
-    assert len(graphs[0]) > 3000 * 20
+    assert len(graphs[0]) > 3000 * 15
 
 
 def test_malformed_rows_are_reported_by_line_number(tmp_path: Path, rows: list[dict[str, str]]) -> None:
