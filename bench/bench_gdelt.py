@@ -8,11 +8,13 @@ three measurements, each in a child process of its own so that its peak RSS is i
              streaming into Oxigraph's bulk loader, the atomic generation swap and the counts;
   * raw:     the same quads, written beforehand as an N-Quads file (not timed), bulk-loaded by
              pyoxigraph into a copy of the same store: the floor any importer has to pay;
-  * pandas:  pandas.read_csv of the same file (all columns as strings), a common way to read GDELT.
+  * pandas:  pandas.read_csv of the same file (all columns as strings), a common way to read GDELT;
+  * map:     kg's reading, checking and mapping alone (the N-Quads text produced and dropped): the
+             importer's own cost and memory, without the store.
 
 Target (issue 12): import ≤ 1.5× raw, peak RSS flat as files grow. Nothing here asserts a time.
 
-    python bench/bench_gdelt.py --sizes 100k,300k          # -> bench/results/gdelt.json
+    python bench/bench_gdelt.py --sizes 100k,300k          # -> bench/results/gdelt-100k-300k.json
     python bench/bench_gdelt.py --sizes 100k,1M --repeat 1
 """
 
@@ -129,6 +131,12 @@ def worker(method: str, events_file: Path, store_path: Path, nquads: Path) -> di
         store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
         store.flush()
         extra = {"quads": len(store) - before}
+    elif method == "map":
+        from kg.readers.gdelt import EventMapper, read_events
+
+        mapper = EventMapper({})
+        size = sum(len(mapper.nquads(event)) for event in read_events([events_file]))
+        extra = {"nquads_mb": size / 2**20}
     elif method == "pandas":
         import pandas as pd
 
@@ -177,7 +185,7 @@ def main() -> None:
             nquads = DATA / f"gdelt-{label}.nq"
             if not nquads.exists():
                 write_nquads(events_file, nquads, template)
-            runs: dict[str, list[dict[str, Any]]] = {"import": [], "raw": [], "pandas": []}
+            runs: dict[str, list[dict[str, Any]]] = {"import": [], "raw": [], "pandas": [], "map": []}
             for _ in range(args.repeat):
                 for method in runs:
                     runs[method].append(run_worker(method, events_file, template, nquads))
@@ -201,9 +209,12 @@ def main() -> None:
                   f"import {imported['seconds']:.2f} s ({summary['events_per_s']:,.0f} events/s, "
                   f"{imported['rss_mb']:.0f} MB) | raw N-Quads bulk load {raw['seconds']:.2f} s "
                   f"({raw['rss_mb']:.0f} MB) → {summary['import_vs_raw']:.2f}× | pandas read_csv "
-                  f"{summary['pandas']['seconds']:.2f} s ({summary['pandas']['rss_mb']:.0f} MB)", flush=True)
+                  f"{summary['pandas']['seconds']:.2f} s ({summary['pandas']['rss_mb']:.0f} MB) | map only "
+                  f"{summary['map']['seconds']:.2f} s ({summary['map']['rss_mb']:.0f} MB)", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "gdelt.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    name = "gdelt-" + args.sizes.replace(",", "-") + ".json"
+    (RESULTS / name).write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(f"results: {RESULTS / name}")
 
 
 if __name__ == "__main__":
