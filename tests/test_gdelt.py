@@ -228,7 +228,7 @@ def test_event_statements_and_machine_coded_evidence(built: Path) -> None:
           GRAPH ?g { kgr:gdelt-event-900000002 a kg:Event ; kg:date ?date ; kg:eventCode ?code ;
                      kg:quadClass ?quad ; kg:goldstein ?gold ; kg:numMentions ?m ; kg:numSources ?s ;
                      kg:numArticles ?a ; kg:avgTone ?tone ; kg:place ?place }
-          ?place rdfs:label ?placeLabel
+          ?place rdfs:label ?placeLabel ; kg:locatedIn kgr:japan
           GRAPH kgg:provenance { ?g a kg:Evidence, kg:MachineCodedEvidence ; kg:source ?src . ?src schema:url ?url }
           FILTER NOT EXISTS { GRAPH kgg:provenance { ?g kg:quote ?q } }
         }""")))
@@ -391,6 +391,9 @@ def test_created_actors_and_places_are_described_once_per_import() -> None:
     assert len(tokyo) == 1
     store = memory_store()
     load_events(store, [EXPORT])
+    located = {q.object.value.rsplit("/", 1)[1] for q in store.oxigraph.quads_for_pattern(
+        None, ox.NamedNode(KG + "locatedIn"), None, None)}
+    assert located == {f"cameo-actor-{c}" for c in ("jpn", "kor", "usa", "chn", "fra")}  # no curated actors here
     graphs = {q.graph_name.value for q in store.oxigraph.quads_for_pattern(  # type: ignore[union-attr]
         ox.NamedNode(KGR + "cameo-actor-kormil"), None, None, None)}
     assert graphs == {"https://w3id.org/kg-diplomacy/evidence/gdelt/actor/kormil"}

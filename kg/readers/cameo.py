@@ -131,3 +131,34 @@ def actor_description(country: str, type_code: str, code: str) -> tuple[str, str
     if type_code:
         return f"{type_label.capitalize()}, country not coded (CAMEO {type_code})", kind
     return f"CAMEO actor {code}", "Group"
+
+
+# GDELT gazetteer country names pycountry does not know (country name -> CAMEO / ISO 3166 alpha-3).
+COUNTRY_ALIASES = {
+    "russia": "RUS", "turkey": "TUR", "brunei": "BRN", "bosnia-herzegovina": "BIH", "kosovo": "KSV",
+    "vatican city": "VAT", "vietnam, republic of": "VNM", "bahamas, the": "BHS", "gambia, the": "GMB",
+    "burma": "MMR", "ivory coast": "CIV", "cote d'ivoire": "CIV", "macedonia": "MKD", "swaziland": "SWZ",
+    "czech republic": "CZE", "east timor": "TLS", "cape verde": "CPV", "west bank": "PSE", "gaza strip": "PSE",
+    "congo, democratic republic of the": "COD", "congo, republic of the": "COG", "korea, north": "PRK",
+    "korea, south": "KOR", "north korea": "PRK", "south korea": "KOR", "iran": "IRN", "syria": "SYR",
+    "laos": "LAO", "moldova": "MDA", "tanzania": "TZA", "venezuela": "VEN", "bolivia": "BOL", "taiwan": "TWN",
+}
+
+
+@functools.cache
+def country_of_place(full_name: str) -> str | None:
+    """The alpha-3 code of the country a GDELT place name ends with ("Tokyo, Tokyo, Japan" -> "JPN")."""
+    import pycountry
+
+    parts = [p.strip() for p in full_name.split(",") if p.strip()]
+    for candidate in (", ".join(parts[-2:]), parts[-1] if parts else ""):
+        if not candidate:
+            continue
+        alias = COUNTRY_ALIASES.get(candidate.lower())
+        if alias:
+            return alias
+        try:
+            return str(pycountry.countries.lookup(candidate).alpha_3)
+        except LookupError:
+            continue
+    return None

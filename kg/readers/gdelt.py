@@ -31,7 +31,7 @@ from typing import IO
 
 from kg.errors import InputFileError
 from kg.namespaces import KG, KGC, KGR, PROVENANCE_GRAPH, RDF, RDFS, XSD
-from kg.readers.cameo import ROOT_CODES, actor_description, actor_key, event_codes
+from kg.readers.cameo import ROOT_CODES, actor_description, actor_key, country_of_place, event_codes
 
 SCHEMA = "https://schema.org/"
 GDELT_EVIDENCE = "https://w3id.org/kg-diplomacy/evidence/gdelt/"
@@ -540,7 +540,11 @@ class EventMapper:
         return iri, self._sources() + statements + self._record(graph, CAMEO_SOURCE)
 
     def place(self, geo: tuple[str, str, str, str, str, str]) -> tuple[str, str]:
-        """(IRI, statements to add the first time) of an event's action place; ("", "") if none."""
+        """(IRI, statements to add the first time) of an event's action place; ("", "") if none.
+
+        The place lies in (kg:locatedIn) the state its name ends with; a place whose country is not
+        recognised is left out rather than left dangling.
+        """
         kind, name, _country, lat, long, feature = geo
         if kind in ("", "0") or not (name or feature):
             return "", ""
@@ -548,11 +552,17 @@ class EventMapper:
         iri = self._places.get(local)
         if iri is not None:
             return iri, ""
+        country = country_of_place(name)
+        if country is None:
+            self._places[local] = ""
+            return "", ""
+        state, state_statements = self.actor((country, "", country, ""))
         iri = f"<{KGR}gdelt-place-{local}>"
         graph = f"<{GDELT_EVIDENCE}place/{local}>"
         text = (
             f"{iri} {self._type} <{KG}Place> {graph} .\n"
             f"{iri} {self._label} {_literal(name or feature)}@en {graph} .\n"
+            f"{iri} <{KG}locatedIn> {state} {graph} .\n"
         )
         if _DECIMAL.fullmatch(lat) and _DECIMAL.fullmatch(long):
             text += (
@@ -560,7 +570,7 @@ class EventMapper:
                 f'{iri} <{SCHEMA}longitude> "{long}"^^<{XSD}decimal> {graph} .\n'
             )
         self._places[local] = iri
-        return iri, self._sources() + text + self._record(graph, GDELT_SOURCE)
+        return iri, state_statements + self._sources() + text + self._record(graph, GDELT_SOURCE)
 
     def nquads(self, event: GdeltEvent) -> str:
         """The N-Quads of one event: its graph of statements and its evidence record."""
