@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from kg.cli import EXIT_CHECK_FAILED, KgGroup, _open, _store_path, _write_rows, cli
+from kg.errors import KgError
 
 MAX_LISTED = 20
 
@@ -29,10 +30,12 @@ def import_group() -> None:
 @click.option("--since", metavar="DATE", help="Keep events on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
 @click.option("--until", metavar="DATE", help="Keep events on or before DATE.")
 @click.option("--root-codes", metavar="CODES", help="Keep these CAMEO root codes (03,04,14).")
+@click.option("--validate", is_flag=True,
+              help="Also validate the whole store with the SHACL shapes; refuse the import on a violation.")
 @click.pass_context
 def import_gdelt(
     ctx: click.Context, files: tuple[Path, ...], actor_country: str | None, dyads: tuple[str, ...],
-    since: str | None, until: str | None, root_codes: str | None,
+    since: str | None, until: str | None, root_codes: str | None, validate: bool,
 ) -> None:
     """Import GDELT events: 2.0 exports (61 columns, .CSV or .CSV.zip), 1.0 daily files (57/58
     columns) or CSV exports with a header row.
@@ -49,12 +52,17 @@ def import_gdelt(
 
     chosen = parse_filter(actor_country, dyads, since, until, root_codes)
     store = _store_path(ctx)
-    if sys.stderr.isatty():
-        total = sum(input_size(f) for f in event_files(list(files)))
-        with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
-            report = run_import(store, list(files), chosen, progress=bar.update)
-    else:
-        report = run_import(store, list(files), chosen)
+    try:
+        if sys.stderr.isatty():
+            total = sum(input_size(f) for f in event_files(list(files)))
+            with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
+                report = run_import(store, list(files), chosen, progress=bar.update, validate=validate)
+        else:
+            report = run_import(store, list(files), chosen, validate=validate)
+    except KgError as error:
+        for violation in getattr(error, "violations", [])[:MAX_LISTED]:
+            click.echo(violation.line(), err=True)
+        raise
     for skipped in report.skipped[:MAX_LISTED]:
         click.echo(f"skipped {skipped.text()}", err=True)
     if len(report.skipped) > MAX_LISTED:

@@ -106,10 +106,14 @@ def import_gdelt(
     paths: list[Path],
     event_filter: EventFilter | None = None,
     progress: Callable[[int], None] | None = None,
+    *,
+    validate: bool = False,
 ) -> ImportReport:
     """Import GDELT event files into the built store at `store_path`, atomically.
 
     The same GLOBALEVENTID always gives the same statements, so importing a file twice adds nothing.
+    The mapping only writes statements the shapes accept (tests check it); `validate` also runs the
+    SHACL validation of the whole store and refuses the import (store unchanged) on a violation.
     """
     from kg.remote import is_remote
 
@@ -120,6 +124,15 @@ def import_gdelt(
     report = ImportReport()
     with new_generation(store_path, copy_current=True) as (store, generation):
         load_events(store, files, event_filter, report, progress)
+        if validate:
+            from kg.errors import ValidationFailed
+            from kg.validate import validate_store
+
+            violations: list[object] = [v for v in validate_store(store) if v.severity == "Violation"]
+            if violations:
+                raise ValidationFailed(
+                    f"import refused: {len(violations)} SHACL violation(s); the store is unchanged", violations
+                )
         _log_import(generation, report)
     return report
 

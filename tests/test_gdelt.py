@@ -450,3 +450,20 @@ def test_hostile_rows_get_one_line_and_no_crash(tmp_path: Path) -> None:
     not_zip.write_text("plain text", encoding="utf-8")
     with pytest.raises(InputFileError, match=r"not a valid \.zip file"):
         list(read_events([not_zip]))
+
+
+def test_import_with_validation(built: Path) -> None:
+    result = CliRunner().invoke(cli, ["--store", str(built), "import", "gdelt", str(EXPORT), "--validate",
+                                      "--dyad", "JPN:KOR"])
+    assert result.exit_code == 0, result.output
+    assert "9 kept, 4 filtered out" in result.output
+
+
+def test_import_with_validation_refuses_an_invalid_store(tmp_path: Path, digest: object) -> None:
+    path = tmp_path / "store"
+    build(path, [Path(__file__).parent / "data" / "broken" / "claim-without-claimant.trig"], allow_invalid=True)
+    before = digest(path)  # type: ignore[operator]
+    result = CliRunner().invoke(cli, ["--store", str(path), "import", "gdelt", str(EXPORT), "--validate"])
+    assert result.exit_code == 1
+    assert "Violation: An orphan claim" in result.output and "Error: import refused: " in result.output
+    assert digest(path) == before  # type: ignore[operator]
