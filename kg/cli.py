@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,14 +26,48 @@ class CheckFailed(click.ClickException):
     exit_code = EXIT_CHECK_FAILED
 
 
+# Characters that would break an error line or reach the terminal as commands: C0/C1 controls
+# (newlines, ANSI escapes), bidirectional overrides, and the surrogates that stand for bytes of a
+# file name that are not UTF-8.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(char: str) -> str:
+    code = ord(char)
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a non-UTF-8 file name (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters escaped, so an error stays one harmless line."""
+    return _UNPRINTABLE.sub(lambda match: _escape_char(match.group()), text)
+
+
+class ServerStartFailed(click.ClickException):
+    """The endpoint could not start (address in use or not available): one line, exit 3."""
+
+    exit_code = 3
+
+
 class KgGroup(click.Group):
-    """Turns library errors into one-line messages instead of tracebacks."""
+    """Turns library errors into one-line messages instead of tracebacks (the one place for it)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KgError as error:
-            raise (CheckFailed if error.exit_code == EXIT_CHECK_FAILED else InputError)(str(error)) from None
+            raise (CheckFailed if error.exit_code == EXIT_CHECK_FAILED else InputError)(one_line(str(error))) from None
+        except click.ClickException as error:
+            error.message = one_line(error.message)  # type: ignore[misc]  # click marks it Final
+            raise
+        except MemoryError as error:
+            raise InputError(one_line(f"out of memory ({error or 'MemoryError'}); the input is too large")) from None
+        except RecursionError:
+            raise InputError("the input is nested too deeply to process") from None
 
 
 def _store_path(ctx: click.Context) -> Path | str:
@@ -107,10 +142,10 @@ def build(
         )
     except KgError as error:
         for violation in getattr(error, "violations", [])[:50]:
-            click.echo(violation.line(), err=True)
+            click.echo(one_line(violation.line()), err=True)
         raise
     for violation in report.violations:
-        click.echo(("warning: " if report.conforms is False else "") + violation.line(), err=True)
+        click.echo(one_line(("warning: " if report.conforms is False else "") + violation.line()), err=True)
     click.echo(
         f"Built {report.store}: {report.quads} statements in {report.graphs} graphs, "
         f"{report.evidence_records} evidence records"
@@ -137,12 +172,24 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], only: bool) -> None:
 
     violations = validate_files(list(paths), only) if paths else validate_store(_open(ctx))
     for violation in violations:
-        click.echo(violation.line())
+        click.echo(one_line(violation.line()))
     errors = sum(v.severity == "Violation" for v in violations)
     if errors:
         click.echo(f"{errors} violation(s): the data does not conform", err=True)
         sys.exit(EXIT_CHECK_FAILED)
     click.echo("Conforms" + (f" ({len(violations)} warning(s))" if violations else ""), err=True)
+
+
+def _read_text(path: Path, what: str) -> str:
+    """A small UTF-8 text file named on the command line; a FIFO, device or folder is refused at once."""
+    from kg.errors import InputFileError
+    from kg.limits import MB, read_regular_file
+
+    data = read_regular_file(path, 16 * MB, what)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputFileError(str(path), f"{what} is not UTF-8 text (byte {error.start})") from None
 
 
 def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
@@ -189,8 +236,12 @@ def query(
         raise click.UsageError("give a query or -f FILE.rq, not both")
     bound = _parse_params(params)
     store = _open(ctx)
+    if not isinstance(_store_path(ctx), str):  # a local store: this process never needs the network
+        from kg.sandbox import deny_network_if_one_shot
+
+        deny_network_if_one_shot()
     if query_file is not None:
-        result = q.run_query(store, q.read_query_file(query_file), bound)
+        result = q.run_query(store, _read_text(query_file, "query file"), bound)
     elif query in q.canned_queries():
         result = q.run_canned(store, query, bound)
     elif query is not None and (len(query.split()) > 1 or "{" in query):
@@ -198,7 +249,12 @@ def query(
     else:
         q.get_canned(query or "")  # a single word is a canned query's name: raises with suggestions
         return
-    write_result(result, fmt, _stdout())
+    try:
+        write_result(result, fmt, _stdout())
+    except BrokenPipeError:
+        raise
+    except (OSError, RuntimeError) as error:  # raised while the engine evaluates lazily
+        raise InputError(f"query failed: {' '.join(str(error).split())}") from None
 
 
 @cli.command()
@@ -487,7 +543,8 @@ def site(ctx: click.Context, outdir: Path, hops: int) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
 @click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True, help="TCP port.")
-@click.option("--workers", type=click.IntRange(min=1), default=3, show_default=True, help="Query processes.")
+@click.option("--workers", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Query processes (one more is kept for short queries).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               help="Time limit per query or update, in seconds (the worker is stopped).")
 @click.option("--max-result-mb", type=click.IntRange(min=1), default=50, show_default=True,
@@ -498,22 +555,29 @@ def site(ctx: click.Context, outdir: Path, hops: int) -> None:
 @click.option("--token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="File holding the bearer token for updates (or set KG_SERVE_TOKEN).")
 @click.option("--no-site", is_flag=True, help="Do not serve the kg site pages at /site.")
+@click.option("--public-host", "public_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests whose Host is NAME (repeatable); by default only loopback names.")
+@click.option("--read-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds a client has to send a request's headers, and its body.")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, timeout: float, max_result_mb: int,
-          max_request_kb: int, allow_update: bool, token_file: Path | None, no_site: bool) -> None:
+          max_request_kb: int, allow_update: bool, token_file: Path | None, no_site: bool,
+          public_hosts: tuple[str, ...], read_timeout: float) -> None:
     """Serve the store as a SPARQL 1.1 endpoint at /sparql, with the site at /site and a query page.
 
     Read-only and bound to 127.0.0.1 unless told otherwise; SERVICE, LOAD and foreign FROM are
-    refused; every query has a time limit.
+    refused; every query has a time limit; only loopback Host names are answered unless
+    --public-host names others. Exit 3 if the address is in use.
 
     Example: kg serve --port 7878 --timeout 5
     """
     import os
 
-    from kg.serve import ServeConfig
+    from kg.errors import ServeError
+    from kg.serve import ServeConfig, listen
     from kg.serve import serve as run_server
 
-    token = token_file.read_text(encoding="utf-8").strip() if token_file else os.environ.get("KG_SERVE_TOKEN")
+    token = _read_text(token_file, "token file").strip() if token_file else os.environ.get("KG_SERVE_TOKEN")
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: binding {host}: the endpoint is reachable from other machines", err=True)
     store_path = _store_path(ctx)
@@ -523,10 +587,17 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, timeout: float
         store_path=store_path, host=host, port=port, workers=workers, timeout=timeout,
         max_result_bytes=max_result_mb * 1024 * 1024, max_request_bytes=max_request_kb * 1024,
         allow_update=allow_update, token=token or None, site=not no_site,
+        public_hosts=public_hosts, read_timeout=read_timeout,
     )
-    click.echo(f"kg serve: http://{host}:{port}/sparql (query page http://{host}:{port}/query)"
+    try:
+        sock = listen(config)
+    except ServeError as error:
+        raise ServerStartFailed(str(error)) from None
+    port = sock.getsockname()[1]  # the port bound (--port 0 picks a free one)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"kg serve: http://{shown}:{port}/sparql (query page http://{shown}:{port}/query)"
                + (", updates allowed with the bearer token" if allow_update else ", read-only"), err=True)
-    run_server(config)
+    run_server(config, sock)
 
 
 DEMO_QUERIES = [
@@ -568,4 +639,7 @@ import kg.cli_events  # noqa: E402, F401  (adds `kg import gdelt` and `kg tensio
 
 
 def main() -> None:
+    from kg.sandbox import mark_one_shot
+
+    mark_one_shot()  # this process is the one-shot command: `kg query` may lock it out of the network
     cli(prog_name="kg")

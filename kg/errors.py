@@ -30,6 +30,10 @@ class ForbiddenQueryError(QueryError):
     """A query asks for something kg never does: SERVICE, LOAD or FROM a graph not in the store."""
 
 
+class QueryLimitError(QueryError):
+    """A query or update is longer, or its brackets nested deeper, than kg accepts."""
+
+
 class ParameterError(KgError):
     """A query parameter is malformed, unknown or of the wrong type."""
 
@@ -50,6 +54,12 @@ class UnknownEntityError(KgError):
 
 class StoreError(KgError):
     """The store is missing, locked or unusable."""
+
+
+class ServeError(KgError):
+    """The endpoint cannot start: its address is in use or cannot be bound; exit code 3."""
+
+    exit_code = 3
 
 
 class ValidationFailed(KgError):
