@@ -101,7 +101,7 @@ def write_nquads(events_file: Path, target: Path, store_path: Path) -> int:
     """The exact N-Quads the import would stream, as a file (the raw baseline's input); returns bytes."""
     from kg.event_import import known_actors
     from kg.readers.gdelt import EventMapper, NQuadsStream, read_events
-    from kg.store import open_store
+    from kg.storage.location import open_store
 
     store = open_store(store_path)
     mapper = EventMapper(known_actors(store))

@@ -5,18 +5,14 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 
 from kg.errors import UnknownEntityError
-from kg.namespaces import PREFIXES, shorten
-from kg.store import Store
-
-_LABELS = """
-SELECT DISTINCT ?entity ?label WHERE {
-  ?entity rdfs:label|skos:prefLabel|skos:altLabel ?label .
-  ?entity a ?class . ?class rdfs:subClassOf* kg:Entity .
-}"""
+from kg.namespaces import LABEL_PROPERTIES, PREFIXES, PROVENANCE_GRAPH, RDF, shorten
+from kg.snapshot import Snapshot, snapshot_of
+from kg.storage.protocol import GraphStore
 
 
 @dataclass(frozen=True)
@@ -31,55 +27,35 @@ def normalize(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
 
 
-def entity_labels(store: Store) -> dict[str, list[str]]:
+def entity_labels(source: GraphStore | Snapshot) -> dict[str, list[str]]:
     """Every label and alias of every entity, by entity IRI."""
-    labels: dict[str, list[str]] = {}
-    for row in store.query(_LABELS):
-        labels.setdefault(row["entity"].value, []).append(row["label"].value)
-    return labels
+    snap = snapshot_of(source)
+    return {entity: [text for text, _ in labels] for entity, labels in snap.labels.items()}
 
 
-def preferred_label(store: Store, iri: str) -> str:
-    rows = list(
-        store.query(
-            "SELECT ?e ?l WHERE { ?e rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), 'en') || LANG(?l) = '') }"
-            " ORDER BY ?l LIMIT 1",
-            {ox.Variable("e"): ox.NamedNode(iri)},
-        )
-    )
-    return rows[0]["l"].value if rows else shorten(iri)
+def preferred_label(source: GraphStore | Snapshot, iri: str) -> str:
+    """An entity's first English (or untagged) rdfs:label, else its short IRI."""
+    return snapshot_of(source).label(iri)
 
 
-def find_entity(store: Store, name: str) -> EntityRef:
+def find_entity(source: GraphStore | Snapshot, name: str) -> EntityRef:
     """The one entity whose label or alias is `name` (case- and accent-insensitive), or an IRI/CURIE.
 
     Raises UnknownEntityError with suggestions when nothing or several entities match.
     """
-    node = _as_node(name)
-    if node is not None and store.query(
-        "ASK { ?e a ?class . ?class rdfs:subClassOf* kg:Entity }", {ox.Variable("e"): node}
-    ):
-        return EntityRef(node.value, preferred_label(store, node.value))
-    labels = entity_labels(store)
+    snap = snapshot_of(source)
+    iri = _as_iri(name)
+    if iri is not None and iri in snap.entities:
+        return EntityRef(iri, snap.label(iri))
+    labels = entity_labels(snap)
     wanted = normalize(name)
     exact = sorted({e for e, names in labels.items() if any(normalize(n) == wanted for n in names)})
     if len(exact) == 1:
-        return EntityRef(exact[0], preferred_label(store, exact[0]))
+        return EntityRef(exact[0], snap.label(exact[0]))
     if len(exact) > 1:
-        options = [f"{preferred_label(store, e)} ({shorten(e)})" for e in exact]
+        options = [f"{snap.label(e)} ({shorten(e)})" for e in exact]
         raise UnknownEntityError(f"{name!r} is ambiguous", options)
-    raise UnknownEntityError(f"no entity is called {name!r}", _suggestions(store, labels, wanted))
-
-
-def _as_node(name: str) -> ox.NamedNode | None:
-    """The IRI a name spells (<…>, http(s)://…, urn:…, a known prefix), if it is a valid IRI."""
-    iri = _as_iri(name)
-    if iri is None:
-        return None
-    try:
-        return ox.NamedNode(iri)
-    except ValueError:
-        return None  # not an IRI: looked up as a label, and reported as an unknown name
+    raise UnknownEntityError(f"no entity is called {name!r}", _suggestions(snap, labels, wanted))
 
 
 def _as_iri(name: str) -> str | None:
@@ -93,7 +69,7 @@ def _as_iri(name: str) -> str | None:
     return None
 
 
-def _suggestions(store: Store, labels: dict[str, list[str]], wanted: str) -> list[str]:
+def _suggestions(snap: Snapshot, labels: dict[str, list[str]], wanted: str) -> list[str]:
     by_name: dict[str, str] = {}
     for entity, names in labels.items():
         for n in names:
@@ -102,7 +78,7 @@ def _suggestions(store: Store, labels: dict[str, list[str]], wanted: str) -> lis
     close = difflib.get_close_matches(wanted, list(by_name), n=5, cutoff=0.6)
     picked: list[str] = []
     for n in sorted(contains, key=len)[:5] + close:
-        label = preferred_label(store, by_name[n])
+        label = snap.label(by_name[n])
         if label not in picked:
             picked.append(label)
     return picked[:5]
@@ -129,63 +105,50 @@ class EntityDescription:
     facts: list[Fact] = field(default_factory=list)
 
 
-_FACTS = """
-SELECT ?e ?dir ?p ?o ?plabel ?olabel (GROUP_CONCAT(DISTINCT ?quote; separator="\\u001f") AS ?quotes)
-WHERE {
-  {
-    BIND("out" AS ?dir)
-    GRAPH ?g { ?e ?p ?o }
-  } UNION {
-    BIND("in" AS ?dir)
-    GRAPH ?g { ?o ?p ?e }
-  }
-  FILTER(?p NOT IN (rdf:type, rdfs:label, skos:prefLabel, skos:altLabel))
-  FILTER(?g != kgg:provenance)
-  OPTIONAL { ?g kg:quote ?quote }
-  OPTIONAL { ?p rdfs:label ?plabel FILTER(LANGMATCHES(LANG(?plabel), "en")) }
-  OPTIONAL { ?o rdfs:label ?olabel FILTER(LANGMATCHES(LANG(?olabel), "en")) }
-}
-GROUP BY ?e ?dir ?p ?o ?plabel ?olabel
-ORDER BY DESC(?dir) ?plabel ?olabel STR(?o)
-"""
-
-
-def describe(store: Store, name: str) -> EntityDescription:
+def describe(source: GraphStore | Snapshot, name: str) -> EntityDescription:
     """Everything the graph says about one entity, each fact with its evidence quotes."""
-    entity = find_entity(store, name)
-    node = {ox.Variable("e"): ox.NamedNode(entity.iri)}
-    classes = sorted(
-        shorten(r["c"].value)
-        for r in store.query("SELECT DISTINCT ?e ?c WHERE { ?e a ?c }", node)
-    )
-    labels = sorted(
-        {
-            (r["l"].value, r["l"].language or "")
-            for r in store.query("SELECT ?e ?l WHERE { ?e rdfs:label|skos:prefLabel|skos:altLabel ?l }", node)
-        },
-        key=lambda item: (item[1] != "en", item[1], item[0]),
-    )
+    snap = snapshot_of(source)
+    entity = find_entity(snap, name)
+    classes = sorted(shorten(c) for c in snap.types.get(entity.iri, ()))
+    labels = sorted(set(snap.labels.get(entity.iri, ())), key=lambda item: (item[1] != "en", item[1], item[0]))
+    grouped: dict[tuple[str, str, Any], set[str]] = {}
+    for statement in snap.statements.get(entity.iri, ()):
+        if statement.graph == PROVENANCE_GRAPH or statement.predicate in _NOT_FACTS:
+            continue
+        key = (statement.direction, statement.predicate, statement.other)
+        grouped.setdefault(key, set()).update(snap.graph_quotes.get(statement.graph, ()))
+
+    def order(item: tuple[tuple[str, str, Any], set[str]]) -> tuple[Any, ...]:
+        (direction, predicate, other), _ = item
+        plabel, olabel = snap.english.get(predicate), _english_label(snap, other)
+        text = other.value if isinstance(other, ox.NamedNode | ox.Literal) else ""
+        return (direction != "out", plabel is not None, plabel or "", olabel is not None, olabel or "", text)
+
     facts = []
     seen: set[tuple[str, str, str]] = set()
-    for row in store.query(_FACTS, node):
-        key = (row["dir"].value, row["p"].value, row["o"].value)
-        if key in seen:  # a predicate or value with labels in several English variants
+    for (direction, predicate, other), quotes in sorted(grouped.items(), key=order):
+        if (direction, predicate, other.value) in seen:
             continue
-        seen.add(key)
-        value = row["o"]
-        value_text = _term_text(value)
-        quotes = tuple(sorted(row["quotes"].value.split("\x1f"))) if row["quotes"] and row["quotes"].value else ()
+        seen.add((direction, predicate, other.value))
+        value_text = _term_text(other)
         facts.append(
             Fact(
-                direction=row["dir"].value,
-                predicate=row["p"].value,
-                predicate_label=row["plabel"].value if row["plabel"] else shorten(row["p"].value),
+                direction=direction,
+                predicate=predicate,
+                predicate_label=snap.english.get(predicate) or shorten(predicate),
                 value=value_text,
-                value_label=row["olabel"].value if row["olabel"] else value_text,
-                quotes=quotes,
+                value_label=_english_label(snap, other) or value_text,
+                quotes=tuple(sorted(quotes)),
             )
         )
     return EntityDescription(entity.iri, entity.label, classes, labels, facts)
+
+
+_NOT_FACTS = frozenset({RDF + "type", *LABEL_PROPERTIES})
+
+
+def _english_label(snap: Snapshot, term: Any) -> str | None:
+    return snap.english.get(term.value) if isinstance(term, ox.NamedNode) else None
 
 
 def _term_text(term: object) -> str:

@@ -70,3 +70,7 @@ class ValidationFailed(KgError):
     def __init__(self, message: str, violations: list[object] | None = None):
         self.violations = violations or []
         super().__init__(message)
+
+
+class NotInGraphError(UnknownEntityError):
+    """An entity exists but is not in the graph asked for (e.g. not yet as of a date)."""

@@ -26,7 +26,8 @@ from kg.readers.gdelt import (
     input_size,
     read_events,
 )
-from kg.store import Store, new_generation
+from kg.storage.embedded import Store
+from kg.storage.location import Location, writable
 
 EVENT_SUFFIXES = (".csv", ".zip", ".tsv", ".txt")
 
@@ -102,7 +103,7 @@ def load_events(
 
 
 def import_gdelt(
-    store_path: Path | str,
+    store_path: Location | Path | str,
     paths: list[Path],
     event_filter: EventFilter | None = None,
     progress: Callable[[int], None] | None = None,
@@ -115,14 +116,9 @@ def import_gdelt(
     The mapping only writes statements the shapes accept (tests check it); `validate` also runs the
     SHACL validation of the whole store and refuses the import (store unchanged) on a violation.
     """
-    from kg.remote import is_remote
-
-    if is_remote(store_path):
-        raise StoreError(f"{store_path}: kg import writes a local store folder, not a SPARQL server")
     files = event_files(paths)
-    store_path = Path(store_path)
     report = ImportReport()
-    with new_generation(store_path, copy_current=True) as (store, generation):
+    with writable(store_path, copy_current=True) as (store, generation):
         load_events(store, files, event_filter, report, progress)
         if validate:
             from kg.errors import ValidationFailed

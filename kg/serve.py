@@ -33,28 +33,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from kg import formats as registry
 from kg.errors import InputFileError, KgError, QueryLimitError, ServeError
 from kg.sparql_guard import check_limits
 from kg.workers import QueryJob, QueryPool
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
-RESULT_TYPES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-GRAPH_TYPES = {
-    "turtle": "text/turtle",
-    "ntriples": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-}
-UPLOAD_TYPES = {
-    "text/turtle": "turtle", "application/n-triples": "ntriples", "application/ld+json": "jsonld",
-    "application/rdf+xml": "rdfxml", "application/n-quads": "nquads", "application/trig": "trig",
-}
+RESULT_TYPES = {f.name: f.media_type for f in registry.formats("results")}
+GRAPH_TYPES = {f.name: f.media_type for f in registry.formats("rdf", writable=True, quads=False)}
+UPLOAD_TYPES = {f.media_type: f.name for f in registry.formats("rdf")}
 
 
 @dataclass(frozen=True)
@@ -121,9 +109,9 @@ def negotiate(accept: str, format_param: str | None) -> tuple[str, str, bool]:
 
 def service_description(base: str, allow_update: bool) -> str:
     languages = "sd:SPARQL11Query" + (", sd:SPARQL11Update" if allow_update else "")
-    results = ", ".join(f"<http://www.w3.org/ns/formats/{f}>" for f in
-                        ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                         "Turtle", "N-Triples", "JSON-LD", "RDF_XML"))
+    served = [registry.get(name, "results") for name in RESULT_TYPES]
+    served += [registry.get(name, "rdf") for name in GRAPH_TYPES]
+    results = ", ".join(f"<{registry.W3C_FORMATS}{f.w3c}>" for f in served)
     return f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 
@@ -151,7 +139,7 @@ def _apply_update(store_path: str, operation: str, payload: str, graph: str | No
         from kg.limits import Limits
         from kg.safe_rdf import load_rdf
         from kg.sparql_guard import check_update
-        from kg.store import new_generation
+        from kg.storage.embedded import new_generation
 
         if operation == "update":
             try:
@@ -176,11 +164,9 @@ def _apply_update(store_path: str, operation: str, payload: str, graph: str | No
                     elif operation == "delete":
                         raise LookupError(f"no graph <{graph}> in the store")
                 if operation in ("put", "post"):
-                    formats = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                               "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
                     # the checked loader: entity expansion, literal size and nesting bounded by the request limit
-                    load_rdf(store.oxigraph, payload.encode("utf-8"), formats[fmt or "turtle"], "request body",
-                             limits=Limits(max_input_bytes=max_bytes), to_graph=target, base_iri=graph)
+                    load_rdf(store.oxigraph, payload.encode("utf-8"), registry.rdf_syntax(fmt or "turtle"),
+                             "request body", limits=Limits(max_input_bytes=max_bytes), to_graph=target, base_iri=graph)
         connection.send((204, ""))
     except InputFileError as error:
         connection.send((400, " ".join(str(error).split())))
@@ -423,8 +409,8 @@ def create_app(config: ServeConfig) -> Any:
 
 
 def _write_site(store_path: Path, target: Path) -> None:
-    from kg.site import site_pages
-    from kg.store import open_store
+    from kg.pages.site import site_pages
+    from kg.storage import open_store
 
     for relative, text in site_pages(open_store(store_path)).items():
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -433,7 +419,7 @@ def _write_site(store_path: Path, target: Path) -> None:
 
 def listen(config: ServeConfig) -> socket.socket:
     """Bind the endpoint's socket, or raise ServeError with one line (port in use, no such address)."""
-    from kg.store import open_store
+    from kg.storage import open_store
 
     if config.allow_update and not config.token:
         raise KgError("--allow-update needs a bearer token: set KG_SERVE_TOKEN or use --token-file")

@@ -17,7 +17,7 @@ from kg.errors import KgError
 from kg.namespaces import KGC
 
 if TYPE_CHECKING:
-    from kg.store import Store
+    from kg.storage.protocol import GraphStore as Store
 
 PERIODS = ("month", "week", "year")
 QUAD_COLUMNS = ("verbal_cooperation", "material_cooperation", "verbal_conflict", "material_conflict")

@@ -81,14 +81,13 @@ def _worker_main(connection: Connection, store_path: str) -> None:
     deny_network()  # before anything else: this process never needs the network
     import pyoxigraph as ox
 
+    from kg import formats as registry
     from kg.errors import ForbiddenQueryError, QueryLimitError
     from kg.namespaces import PREFIXES
     from kg.sparql_guard import check_query
 
-    results_formats = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-                       "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
-    graph_formats = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                     "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+    results_formats = {f.name: f.results for f in registry.formats("results")}
+    graph_formats = {f.name: f.rdf for f in registry.formats("rdf", writable=True)}
     live = Path(store_path) / "current"
     opened: tuple[str, Any, frozenset[str]] | None = None
     while True:
@@ -122,7 +121,7 @@ def _worker_main(connection: Connection, store_path: str) -> None:
             elif isinstance(result, ox.QueryTriples):
                 kind, fmt = "graph", job.graph_format
                 ox.serialize(result, output, graph_formats[fmt],
-                             prefixes=PREFIXES if fmt == "turtle" else None)
+                             prefixes=PREFIXES if registry.get(fmt, "rdf").prefixes else None)
                 body = bytes(output.buffer)
             else:
                 kind = "boolean" if isinstance(result, ox.QueryBoolean) else "results"

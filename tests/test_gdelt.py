@@ -20,7 +20,8 @@ from kg.event_import import import_gdelt, load_events
 from kg.namespaces import KG, KGC, KGR, SKOS
 from kg.readers.cameo import event_codes
 from kg.readers.gdelt import EventFilter, ImportReport, parse_filter, read_events
-from kg.store import memory_store, open_store
+from kg.storage.embedded import memory_store
+from kg.storage.location import open_store
 from kg.tension import curated_markers, tension_df
 from kg.validate import validate_store
 
@@ -400,10 +401,11 @@ def test_created_actors_and_places_are_described_once_per_import() -> None:
 
 
 def test_site_shows_the_event_page_only_with_event_data(built: Path, bundled_store_path: Path) -> None:
-    from kg.site import _environment, site_pages
-    from kg.site_events import event_pages
+    from kg.pages.render import templates
+    from kg.pages.site import site_pages
+    from kg.pages.site_events import event_pages
 
-    assert event_pages(open_store(bundled_store_path), _environment()) == {}
+    assert event_pages(open_store(bundled_store_path), templates()) == {}
     import_gdelt(built, [EXPORT])
     pages = site_pages(open_store(built))
     page = pages["events.html"]

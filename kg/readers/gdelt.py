@@ -24,14 +24,16 @@ import math
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from kg.errors import InputFileError
 from kg.namespaces import KG, KGC, KGR, PROVENANCE_GRAPH, RDF, RDFS, XSD
+from kg.readers.base import Reader, ReaderOption
 from kg.readers.cameo import ROOT_CODES, actor_description, actor_key, country_of_place, event_codes
+from kg.storage.embedded import Store
 
 SCHEMA = "https://schema.org/"
 GDELT_EVIDENCE = "https://w3id.org/kg-diplomacy/evidence/gdelt/"
@@ -656,3 +658,38 @@ class NQuadsStream(io.RawIOBase):
         target[:size] = self._buffer[self._position : self._position + size]
         self._position += size
         return size
+
+
+# ---------------------------------------------------------------------------------------------
+# The registry entry (kg/readers/__init__.py)
+
+
+def _load(store: Store, path: Path, options: Mapping[str, Any]) -> None:
+    """The registry's interface: load one file; it has no report, so a malformed row fails the load
+    (the store stays unchanged). `kg import gdelt` and kg.event_import.import_gdelt skip and report."""
+    from kg.event_import import load_events
+
+    dyads = [d for d in str(options.get("dyad") or "").split(",") if d.strip()]
+    chosen = parse_filter(options.get("actor_country"), dyads, options.get("since"), options.get("until"),
+                          options.get("root_codes"))
+    report = load_events(store, [path], chosen)
+    if report.skipped:
+        first = report.skipped[0]
+        raise InputFileError(first.file, first.reason, first.line)
+
+
+READER = Reader(
+    name="gdelt",
+    summary="GDELT event files: 2.0 exports (61 columns, .CSV or .CSV.zip), 1.0 daily files (57/58 columns) "
+    "or CSV exports with a header row; each event a kg:Event with its CAMEO code.",
+    suffixes=(),  # never picked by `kg build` for a .csv: only `kg import gdelt` reads these
+    load=_load,
+    options=(
+        ReaderOption("actor_country", "Keep events with an actor of these CAMEO countries (JPN,KOR)."),
+        ReaderOption("dyad", "Keep events between A and B, either direction (A:B, comma-separated)."),
+        ReaderOption("since", "Keep events on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        ReaderOption("until", "Keep events on or before DATE."),
+        ReaderOption("root_codes", "Keep these CAMEO root codes (03,04,14)."),
+    ),
+    example="kg import gdelt 20170701234500.export.CSV.zip --dyad JPN:KOR",
+)

@@ -22,7 +22,8 @@ from kg.cli import cli
 from kg.event_import import import_gdelt, load_events
 from kg.readers.cameo import event_codes
 from kg.readers.gdelt import ImportReport, parse_filter
-from kg.store import memory_store, open_store
+from kg.storage.embedded import memory_store
+from kg.storage.location import open_store
 from kg.tension import tension_df
 
 ROOT = Path(__file__).resolve().parents[2]

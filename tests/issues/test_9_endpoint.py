@@ -183,9 +183,11 @@ def test_runaway_queries_do_not_starve_small_ones(endpoint: Endpoint) -> None:
     assert statuses == [504] * 3
 
 
-def test_html_results_are_rendered_in_the_worker(endpoint: Endpoint) -> None:
+def test_html_results_are_rendered_in_the_worker(bundled_store_path: Path) -> None:
     """A big HTML results page was rendered in the event loop, outside --timeout, stalling every
-    other client for seconds; now the worker renders it and the server keeps answering meanwhile."""
+    other client for seconds; now the worker renders it and the server keeps answering meanwhile.
+    (Its own server: runaways left by another test would hold the workers and make this one 503.)"""
+    endpoint = Endpoint(bundled_store_path, "--no-site", "--timeout", "6", "--read-timeout", str(READ_TIMEOUT))
     values = " ".join(str(i) for i in range(20))
     big = f"SELECT * WHERE {{ ?s ?p ?o VALUES ?x {{ {values} }} }}"  # about 44,000 rows
     outcome: list[int] = []
@@ -206,6 +208,7 @@ def test_html_results_are_rendered_in_the_worker(endpoint: Endpoint) -> None:
             time.sleep(0.05)
     finally:
         thread.join(60)
+        endpoint.stop()
     assert outcome in ([200], [504]), outcome  # finished, or stopped at the time limit
     assert latencies and max(latencies) < 1.0, latencies
 

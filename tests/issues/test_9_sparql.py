@@ -123,7 +123,7 @@ def test_queries_that_only_mention_the_words_still_run(mini_store_path: Path) ->
     result = runner.invoke(cli, ["--store", str(mini_store_path), "query", "--format", "csv", text])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "l"
-    from kg.store import open_store
+    from kg.storage import open_store
 
     graph = sorted(open_store(mini_store_path).named_graphs())[0]
     result = runner.invoke(cli, ["--store", str(mini_store_path), "query", "--format", "csv",

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from kg.store import Store
+from kg.storage.embedded import Store
 from kg.tension import COLUMNS, busiest_dyads, curated_markers, tension_chart, tension_df
 
 PAGE = "events.html"

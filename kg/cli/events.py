@@ -1,4 +1,7 @@
-"""`kg import gdelt` and `kg tension`: machine-coded event data (GDELT / CAMEO) in the graph."""
+"""`kg import gdelt` and `kg tension`: machine-coded event data (GDELT / CAMEO) in the graph.
+
+`kg import gdelt` is the gdelt reader's own command (kg.readers.gdelt), added to `kg import`.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +11,13 @@ from typing import Any
 
 import click
 
-from kg.cli import EXIT_CHECK_FAILED, KgGroup, _open, _store_path, _write_rows, cli
+from kg.cli.base import EXIT_CHECK_FAILED, Session, pass_session, write_rows
 from kg.errors import KgError
 
 MAX_LISTED = 20
 
 
-@click.group("import", cls=KgGroup)
-def import_group() -> None:
-    """Import non-RDF data into the store (atomic: a failed import leaves the store as it was).
-
-    Example: kg import gdelt 20170701234500.export.CSV.zip --dyad JPN:KOR
-    """
-
-
-@import_group.command("gdelt")
+@click.command("gdelt")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--actor-country", metavar="CODES", help="Keep events with an actor of these CAMEO countries (JPN,KOR).")
 @click.option("--dyad", "dyads", multiple=True, metavar="A:B",
@@ -32,9 +27,9 @@ def import_group() -> None:
 @click.option("--root-codes", metavar="CODES", help="Keep these CAMEO root codes (03,04,14).")
 @click.option("--validate", is_flag=True,
               help="Also validate the whole store with the SHACL shapes; refuse the import on a violation.")
-@click.pass_context
+@pass_session
 def import_gdelt(
-    ctx: click.Context, files: tuple[Path, ...], actor_country: str | None, dyads: tuple[str, ...],
+    session: Session, files: tuple[Path, ...], actor_country: str | None, dyads: tuple[str, ...],
     since: str | None, until: str | None, root_codes: str | None, validate: bool,
 ) -> None:
     """Import GDELT events: 2.0 exports (61 columns, .CSV or .CSV.zip), 1.0 daily files (57/58
@@ -51,7 +46,7 @@ def import_gdelt(
     from kg.readers.gdelt import input_size, parse_filter
 
     chosen = parse_filter(actor_country, dyads, since, until, root_codes)
-    store = _store_path(ctx)
+    store = session.location
     try:
         if sys.stderr.isatty():
             total = sum(input_size(f) for f in event_files(list(files)))
@@ -87,9 +82,9 @@ def import_gdelt(
               help="Output format.")
 @click.option("--chart", type=click.Path(path_type=Path), metavar="FILE.png|svg",
               help="Also draw the series, with the dyad's curated events and agreements marked.")
-@click.pass_context
+@pass_session
 def tension(
-    ctx: click.Context, dyad: tuple[str, str], by: str, since: str | None, until: str | None, fmt: str,
+    session: Session, dyad: tuple[str, str], by: str, since: str | None, until: str | None, fmt: str,
     chart: Path | None,
 ) -> None:
     """Cooperation–conflict index of a dyad per period: events, Goldstein mean and mention-weighted
@@ -99,16 +94,13 @@ def tension(
     """
     from kg.tension import COLUMNS, curated_markers, tension_chart, tension_df
 
-    store = _open(ctx)
+    store = session.open()
     frame = tension_df(store, dyad[0], dyad[1], by=by, since=since, until=until)
     rows: list[dict[str, Any]] = frame.to_dict(orient="records")
     if frame.empty:
         click.echo(f"no machine-coded events between {dyad[0].upper()} and {dyad[1].upper()}"
                    " (import some with `kg import gdelt`)", err=True)
-    _write_rows(rows, COLUMNS, fmt)
+    write_rows(rows, COLUMNS, fmt)
     if chart is not None:
         tension_chart(frame, chart, by, dyad[0], dyad[1], curated_markers(store, dyad[0], dyad[1]))
         click.echo(f"Chart written to {chart}", err=True)
-
-cli.add_command(import_group)
-cli.add_command(tension)
