@@ -469,3 +469,21 @@ def test_import_with_validation_refuses_an_invalid_store(tmp_path: Path, digest:
     assert result.exit_code == 1
     assert "Violation: An orphan claim" in result.output and "Error: import refused: " in result.output
     assert digest(path) == before  # type: ignore[operator]
+
+
+def test_the_gdelt_reader_is_in_the_registry(built: Path) -> None:
+    from kg.build import import_files
+    from kg.errors import InputFileError
+    from kg.readers import get, reader_for
+
+    reader = get("gdelt")
+    assert reader.name == "gdelt" and not reader.claims(EXPORT)  # `kg build` never takes a .CSV for events
+    with pytest.raises(InputFileError):
+        reader_for(HEADER)
+    report = import_files(built, "gdelt", [EXPORT], {"dyad": "JPN:KOR,USA:CHN"}, validate=False)
+    assert report.added > 0
+    store = open_store(built)
+    assert len(list(store.query("SELECT ?e WHERE { GRAPH ?g { ?e kg:gdeltEventId ?id } }"))) == 9 + 1
+    store.close()
+    with pytest.raises(InputFileError, match=r"malformed\.CSV:2: wrong column count"):
+        import_files(built, "gdelt", [MALFORMED], {}, validate=False)  # the generic path is strict
