@@ -99,8 +99,7 @@ def generate(rows: int, path: Path, seed: int = 12) -> Path:
 
 def write_nquads(events_file: Path, target: Path, store_path: Path) -> int:
     """The exact N-Quads the import would stream, as a file (the raw baseline's input); returns bytes."""
-    from kg.event_import import known_actors
-    from kg.readers.gdelt import EventMapper, NQuadsStream, read_events
+    from kg.readers.gdelt import EventMapper, NQuadsStream, known_actors, read_events
     from kg.storage.location import open_store
 
     store = open_store(store_path)

@@ -12,31 +12,14 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, cast
 
-import pyoxigraph as ox
-
-from kg.errors import InputFileError, StoreError
-from kg.readers.gdelt import (
-    EventFilter,
-    EventMapper,
-    ImportReport,
-    NQuadsStream,
-    Progress,
-    input_size,
-    read_events,
-)
-from kg.storage.embedded import Store
+from kg.errors import InputFileError
+from kg.readers.gdelt import EventFilter, ImportReport, load_events
 from kg.storage.location import Location, writable
 
-EVENT_SUFFIXES = (".csv", ".zip", ".tsv", ".txt")
+__all__ = ["event_files", "import_gdelt", "load_events"]
 
-_KNOWN_ACTORS = """
-SELECT DISTINCT ?entity ?code WHERE {
-  ?entity kg:cameoActorCode ?code .
-  FILTER(!STRSTARTS(STR(?entity), "https://w3id.org/kg-diplomacy/resource/cameo-actor-"))
-}"""
-_EVENT_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?e kg:gdeltEventId ?id } }"
+EVENT_SUFFIXES = (".csv", ".zip", ".tsv", ".txt")
 
 
 def event_files(paths: list[Path]) -> list[Path]:
@@ -55,51 +38,6 @@ def event_files(paths: list[Path]) -> list[Path]:
         else:
             raise InputFileError(str(path), "no such file or folder")
     return files
-
-
-def known_actors(store: Store) -> dict[str, str]:
-    """CAMEO actor codes of curated entities ("JPNGOV" -> <…/government-of-japan>), as N-Quads terms."""
-    found: dict[str, str] = {}
-    for row in store.query(_KNOWN_ACTORS):
-        found.setdefault(row["code"].value, f"<{row['entity'].value}>")
-    return found
-
-
-def event_count(store: Store) -> int:
-    """How many GDELT events the store holds."""
-    return int(next(iter(store.query(_EVENT_COUNT)))["n"].value)
-
-
-def load_events(
-    store: Store,
-    files: list[Path],
-    event_filter: EventFilter | None = None,
-    report: ImportReport | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> ImportReport:
-    """Stream the kept events of `files` into an open, writable store; return the report."""
-    report = report if report is not None else ImportReport()
-    started = time.perf_counter()
-    quads_before, events_before = len(store), event_count(store)
-    counter = Progress(sum(input_size(f) for f in files), progress)
-    events = read_events(files, event_filter, report, counter)
-    stream = NQuadsStream(events, EventMapper(known_actors(store)))
-    reader = cast(IO[bytes], stream)
-    try:
-        if store.location == ":memory:":
-            store.oxigraph.load(input=reader, format=ox.RdfFormat.N_QUADS)
-        else:
-            store.oxigraph.bulk_load(input=reader, format=ox.RdfFormat.N_QUADS)
-    except (OSError, SyntaxError, ValueError) as error:
-        if stream.error is not None:
-            raise stream.error from None
-        raise StoreError(f"{store.location}: loading the events failed: {error}") from None
-    if stream.error is not None:
-        raise stream.error
-    report.quads_added = len(store) - quads_before
-    report.events_added = event_count(store) - events_before
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def import_gdelt(

@@ -111,7 +111,7 @@ def tension_df(
     """
     import importlib
 
-    from kg.readers.gdelt import _user_date
+    from kg.readers.gdelt_rows import _user_date
 
     pd = importlib.import_module("pandas")  # ships no type information
 
