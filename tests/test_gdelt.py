@@ -6,6 +6,7 @@ Fixtures: tests/data/gdelt/ (invented rows in the real layouts; see make_fixture
 
 from __future__ import annotations
 
+import csv
 import json
 import zipfile
 from pathlib import Path
@@ -487,3 +488,19 @@ def test_the_gdelt_reader_is_in_the_registry(built: Path) -> None:
     store.close()
     with pytest.raises(InputFileError, match=r"malformed\.CSV:2: wrong column count"):
         import_files(built, "gdelt", [MALFORMED], {}, validate=False)  # the generic path is strict
+
+
+def test_canned_event_queries_join_curated_and_machine_coded_events(built: Path) -> None:
+    import_gdelt(built, [EXPORT])
+    runner = CliRunner()
+    window = ["--param", "start=2023-03-16", "--param", "end=2023-03-16", "--format", "csv"]
+    result = runner.invoke(cli, ["--store", str(built), "query", "event-types-of-dyad", *window])
+    assert result.exit_code == 0, result.output
+    rows = {(r["code"], r["kind"]): int(r["events"]) for r in csv.DictReader(result.output.splitlines())}
+    assert rows[("043", "machine-coded")] == 1 and rows[("043", "curated")] == 1  # the summit, both ways
+    assert rows[("057", "machine-coded")] == 1 and rows[("036", "curated")] == 3
+    result = runner.invoke(cli, ["--store", str(built), "query", "sources-of-spike", *window])
+    found = list(csv.DictReader(result.output.splitlines()))
+    assert {r["url"] for r in found if r["kind"] == "machine-coded"} == {
+        "https://news.example.org/2023/03/16/summit", "https://news.example.org/2023/03/16/agreement"}
+    assert any(r["quote"].startswith("In the wake of the historic Japan-ROK summit") for r in found)
