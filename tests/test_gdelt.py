@@ -30,6 +30,7 @@ DATA = Path(__file__).parent / "data" / "gdelt"
 EXPORT, HEADER, DAILY = DATA / "export.CSV", DATA / "header.csv", DATA / "daily-v1.CSV"
 DAILY_57 = DATA / "daily-v1-57.CSV"
 MALFORMED, MALFORMED_HEADER = DATA / "malformed.CSV", DATA / "malformed-header.csv"
+INFERRED = "https://w3id.org/kg-diplomacy/graph/inferred"
 ALL_IDS = {f"9000000{n:02d}" for n in range(1, 14)}
 JPN_KOR = {"900000001", "900000002", "900000003", "900000004", "900000005", "900000006", "900000010",
            "900000012", "900000013"}
@@ -218,7 +219,8 @@ def test_import_is_idempotent_and_resolves_actors(built: Path) -> None:
     labels = {r["l"].value for r in store.query(
         "SELECT DISTINCT ?l WHERE { kgr:cameo-actor-kormil a kg:MilitaryUnit ; rdfs:label ?l }")}
     assert labels == {"South Korea: military (CAMEO KORMIL)"}
-    germany = {r["c"].value for r in store.query("SELECT ?c WHERE { kgr:cameo-actor-deu a ?c }")}
+    germany = {r["c"].value for r in store.query(
+        "SELECT ?c WHERE { GRAPH ?g { kgr:cameo-actor-deu a ?c } FILTER(?g != kgg:inferred) }")}
     assert germany == {KG + "State"}
 
 
@@ -398,7 +400,7 @@ def test_created_actors_and_places_are_described_once_per_import() -> None:
     assert located == {f"cameo-actor-{c}" for c in ("jpn", "kor", "usa", "chn", "fra")}  # no curated actors here
     graphs = {q.graph_name.value for q in store.oxigraph.quads_for_pattern(  # type: ignore[union-attr]
         ox.NamedNode(KGR + "cameo-actor-kormil"), None, None, None)}
-    assert graphs == {"https://w3id.org/kg-diplomacy/evidence/gdelt/actor/kormil"}
+    assert graphs == {"https://w3id.org/kg-diplomacy/evidence/gdelt/actor/kormil", INFERRED}  # + derived types
 
 
 def test_site_shows_the_event_page_only_with_event_data(built: Path, bundled_store_path: Path) -> None:
@@ -504,3 +506,22 @@ def test_canned_event_queries_join_curated_and_machine_coded_events(built: Path)
     assert {r["url"] for r in found if r["kind"] == "machine-coded"} == {
         "https://news.example.org/2023/03/16/summit", "https://news.example.org/2023/03/16/agreement"}
     assert any(r["quote"].startswith("In the wake of the historic Japan-ROK summit") for r in found)
+
+
+def test_import_streams_what_a_build_derives_into_kgg_inferred(built: Path) -> None:
+    """The import writes the superclass types and kg super-properties a build materialises, so
+    running the build's materialisation afterwards adds nothing, and `?e a kg:Entity` finds events."""
+    import pyoxigraph
+
+    from kg.build import materialise_hierarchy
+    from kg.storage.embedded import Store
+
+    import_gdelt(built, [EXPORT])
+    store = open_store(built)
+    assert len(list(store.query("SELECT ?e WHERE { ?e a kg:Entity ; kg:gdeltEventId ?id }"))) == 13
+    assert len(list(store.query(
+        "SELECT ?e WHERE { GRAPH kgg:inferred { kgr:gdelt-event-900000002 kg:participant ?e } }"))) == 2
+    store.close()
+    copy = Store(pyoxigraph.Store(), ":memory:")
+    copy.oxigraph.extend(open_store(built).quads())
+    assert materialise_hierarchy(copy) == 0

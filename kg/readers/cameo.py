@@ -162,3 +162,37 @@ def country_of_place(full_name: str) -> str | None:
         except LookupError:
             continue
     return None
+
+
+@functools.cache
+def hierarchy() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """(superclasses, kg super-properties) of the ontology's classes and properties, transitively:
+    what a build's `materialise_hierarchy` derives into kgg:inferred, so the import can stream the
+    same statements instead of running that update over the whole store."""
+    import pyoxigraph as ox
+
+    from kg.namespaces import OWL, RDFS
+    from kg.resources import ontology_dir
+
+    direct: dict[str, dict[str, set[str]]] = {"class": {}, "property": {}}
+    for quad in ox.parse(path=str(ontology_dir() / "kg.ttl"), format=ox.RdfFormat.TURTLE):
+        kind = {RDFS + "subClassOf": "class", RDFS + "subPropertyOf": "property"}.get(quad.predicate.value)
+        if kind and isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.NamedNode):
+            direct[kind].setdefault(quad.subject.value, set()).add(quad.object.value)
+
+    def closure(table: dict[str, set[str]]) -> dict[str, frozenset[str]]:
+        result = {}
+        for start in table:
+            seen: set[str] = set()
+            todo = list(table[start])
+            while todo:
+                item = todo.pop()
+                if item not in seen:
+                    seen.add(item)
+                    todo.extend(table.get(item, ()))
+            result[start] = frozenset(seen)
+        return result
+
+    classes = {k: frozenset(v - {OWL + "Thing"}) for k, v in closure(direct["class"]).items()}
+    properties = {k: frozenset(x for x in v if x.startswith(KG)) for k, v in closure(direct["property"]).items()}
+    return classes, properties

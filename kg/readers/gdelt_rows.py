@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import IO
 
 from kg.errors import InputFileError
-from kg.namespaces import KG, KGC, KGR, PROVENANCE_GRAPH, RDF, RDFS, XSD
-from kg.readers.cameo import ROOT_CODES, actor_description, actor_key, country_of_place, event_codes
+from kg.namespaces import INFERRED_GRAPH, KG, KGC, KGR, PROVENANCE_GRAPH, RDF, RDFS, XSD
+from kg.readers.cameo import ROOT_CODES, actor_description, actor_key, country_of_place, event_codes, hierarchy
 
 SCHEMA = "https://schema.org/"
 GDELT_EVIDENCE = "https://w3id.org/kg-diplomacy/evidence/gdelt/"
@@ -488,12 +488,34 @@ class EventMapper:
         self._type = f"<{RDF}type>"
         self._label = f"<{RDFS}label>"
         self._provenance = f"<{PROVENANCE_GRAPH}>"
+        self._inferred = f"<{INFERRED_GRAPH}>"
+        supers, super_properties = hierarchy()
+        # The statements a build derives into kgg:inferred for what the import writes: superclass
+        # types (a kg:State is a kg:Actor) and kg super-properties (a kg:agent is a kg:participant).
+        self._supers = {
+            cls: "".join(f"\x00 {self._type} <{s}> {self._inferred} .\n" for s in sorted(found - {KG + "Evidence"}))
+            for cls, found in supers.items()
+        }
+        self._super_properties = {
+            prop: "".join(f"\x00 <{s}> \x01 {self._inferred} .\n" for s in sorted(found))
+            for prop, found in super_properties.items()
+        }
+
+    def _types(self, iri: str, cls: str) -> str:
+        """`iri a cls`'s derived superclass types, in kgg:inferred."""
+        return self._supers.get(cls, "").replace("\x00", iri)
+
+    def _role(self, subject: str, prop: str, obj: str, graph: str) -> str:
+        """`subject prop obj` in `graph`, and its kg super-properties in kgg:inferred."""
+        derived = self._super_properties.get(prop, "")
+        return f"{subject} <{prop}> {obj} {graph} .\n" + derived.replace("\x00", subject).replace("\x01", obj)
 
     def _record(self, graph: str, source: str) -> str:
         return (
             f"{graph} {self._type} <{KG}Evidence> {self._provenance} .\n"
             f"{graph} {self._type} <{KG}MachineCodedEvidence> {self._provenance} .\n"
             f"{graph} {self._p['source']} {source} {self._provenance} .\n"
+            + self._types(graph, KG + "MachineCodedEvidence")
         )
 
     def _sources(self) -> str:
@@ -511,7 +533,13 @@ class EventMapper:
                 f"{source} {self._type} <{KG}Source> {self._provenance} .\n"
                 f"{source} {self._label} {_literal(label)}@en {self._provenance} .\n"
                 f'{source} <{SCHEMA}url> "{url}"^^<{XSD}anyURI> {self._provenance} .\n'
+                + self._types(source, KG + "Source")
             )
+        out.append(  # what kgg:inferred is (as the build records it)
+            f"{self._inferred} {self._type} <{KG}InferredStatements> {self._provenance} .\n"
+            f'{self._inferred} {self._label} "Inferred statements"@en {self._provenance} .\n'
+            + self._types(self._inferred, KG + "InferredStatements")
+        )
         return "".join(out)
 
     def actor(self, actor: tuple[str, str, str, str]) -> tuple[str, str]:
@@ -533,6 +561,7 @@ class EventMapper:
             f"{iri} {self._type} <{KG}{kind}> {graph} .\n"
             f"{iri} {self._label} {_literal(label)}@en {graph} .\n"
             f"{iri} {self._p['cameoActorCode']} {_literal(key)} {graph} .\n"
+            + self._types(iri, KG + kind)
         )
         if country:
             statements += f"{iri} {self._p['cameoCountry']} {_literal(country)} {graph} .\n"
@@ -562,7 +591,8 @@ class EventMapper:
         text = (
             f"{iri} {self._type} <{KG}Place> {graph} .\n"
             f"{iri} {self._label} {_literal(name or feature)}@en {graph} .\n"
-            f"{iri} <{KG}locatedIn> {state} {graph} .\n"
+            + self._role(iri, KG + "locatedIn", state, graph)
+            + self._types(iri, KG + "Place")
         )
         if _DECIMAL.fullmatch(lat) and _DECIMAL.fullmatch(long):
             text += (
@@ -581,6 +611,7 @@ class EventMapper:
         label = f"{self._code_labels[event.code]}: {' → '.join(names)} ({event.date.isoformat()})"
         out = [
             f"{e} {self._type} <{KG}Event> {graph} .\n",
+            self._types(e, KG + "Event"),
             f"{e} {self._label} {_literal(label)}@en {graph} .\n",
             f'{e} {p["date"]} "{event.date.isoformat()}"^^<{XSD}date> {graph} .\n',
             f"{e} {p['eventCode']} <{KGC}cameo-{event.code}> {graph} .\n",
@@ -595,15 +626,16 @@ class EventMapper:
         for actor, role in ((event.actor1, "agent"), (event.actor2, "recipient")):
             if actor[0]:
                 iri, statements = self.actor(actor)
-                out.append(f"{e} {p[role]} {iri} {graph} .\n")
+                out.append(self._role(e, KG + role, iri, graph))
                 out.append(statements)
         place, statements = self.place(event.geo)
         if place:
-            out.append(f"{e} {p['place']} {place} {graph} .\n")
+            out.append(self._role(e, KG + "place", place, graph))
             out.append(statements)
         out.append(
             f"{graph} {self._type} <{KG}Evidence> {self._provenance} .\n"
             f"{graph} {self._type} <{KG}MachineCodedEvidence> {self._provenance} .\n"
+            + self._types(graph, KG + "MachineCodedEvidence")
         )
         if event.url:
             source = f"<{KGR}gdelt-source-{hashlib.sha1(event.url.encode()).hexdigest()[:20]}>"
@@ -611,6 +643,7 @@ class EventMapper:
                 f"{graph} {p['source']} {source} {self._provenance} .\n"
                 f"{source} {self._type} <{KG}Source> {self._provenance} .\n"
                 f"{source} <{SCHEMA}url> {_literal(event.url)}^^<{XSD}anyURI> {self._provenance} .\n"
+                + self._types(source, KG + "Source")
             )
         return "".join(out)
 
