@@ -117,6 +117,7 @@ def turtle(codes: dict[str, tuple[str, str]]) -> str:
         "@prefix kg:      <https://w3id.org/kg-diplomacy/ontology#> .",
         "@prefix kgc:     <https://w3id.org/kg-diplomacy/concept/> .",
         "@prefix skos:    <http://www.w3.org/2004/02/skos/core#> .",
+        "@prefix rdfs:    <http://www.w3.org/2000/01/rdf-schema#> .",
         "@prefix dcterms: <http://purl.org/dc/terms/> .",
         "@prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .",
         "",
@@ -145,6 +146,7 @@ def turtle(codes: dict[str, tuple[str, str]]) -> str:
             "    skos:inScheme kgc:quad-classes ; skos:topConceptOf kgc:quad-classes ;",
             f'    skos:notation "{number}" ;',
             f'    skos:prefLabel "{label}"@en ;',
+            f'    rdfs:label "{label}"@en ;',
             f'    skos:definition "GDELT QuadClass {number}: CAMEO root codes classed as {label}."@en .',
             "",
         ]
@@ -157,9 +159,12 @@ def turtle(codes: dict[str, tuple[str, str]]) -> str:
             lines.append(f"    kg:quadClass kgc:quad-class-{QUAD_CLASS[code]} ;")
         else:
             lines.append(f"    skos:broader kgc:cameo-{up} ;")
+        kind = "root code" if up is None else ("base code" if len(code) == 3 else "sub-code")
         lines += [
             f'    skos:notation "{code}" ;',
             f"    skos:prefLabel {literal(label)}@en ;",
+            f"    rdfs:label {literal(label)}@en ;",
+            f"    skos:definition {literal(f'CAMEO {kind} {code}: {label} (Goldstein value {goldstein}).')}@en ;",
             f'    kg:goldstein "{goldstein}"^^xsd:decimal .',
             "",
         ]
