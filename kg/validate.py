@@ -201,6 +201,9 @@ def _path_text(report: rdflib.Graph, path: rdflib.term.Node) -> str:
     alternatives = report.value(path, SH.alternativePath)
     if alternatives is not None:
         return " | ".join(shorten(str(p)) for p in Collection(report, alternatives))
+    inverse = report.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + shorten(str(inverse))
     return str(path)
 
 
