@@ -87,9 +87,10 @@ def test_north_korean_threat_is_not_a_japan_rok_dispute(bundled_store: Store) ->
             "SELECT ?side ?m WHERE { kgr:north-korean-nuclear-threat kg:side ?side . ?side kg:sideMember ?m }"):
         sides.setdefault(row["side"].value, set()).add(row["m"].value.removeprefix(KGR))
     assert sorted(sides.values(), key=len) == [{"north-korea"}, {"japan", "republic-of-korea", "united-states"}]
-    # no dispute puts Japan and the ROK on the same side except where they face a third party together
+    # Japan stands against North Korea in its nuclear threat only, and never against the ROK there
     opposed = bundled_store.query(
-        "SELECT DISTINCT ?d WHERE { ?d kg:side ?a, ?b . ?a kg:sideMember kgr:japan . ?b kg:sideMember kgr:north-korea }")
+        "SELECT DISTINCT ?d WHERE { ?d kg:side ?a, ?b . ?a kg:sideMember kgr:japan ."
+        " ?b kg:sideMember kgr:north-korea }")
     assert [r["d"].value for r in opposed] == [KGR + "north-korean-nuclear-threat"]
 
 
@@ -112,8 +113,8 @@ def test_every_dispute_with_sides_has_two_and_disputes_link_their_agreements(bun
 def test_asset_seizure_responds_to_the_rejection_not_the_ruling(bundled_store: Store) -> None:
     assert not bundled_store.query("ASK { kgr:asset-seizure-proceedings kg:inResponseTo kgr:ruling-2018-forced-labor }")
     (row,) = bundled_store.query(
-        "SELECT ?quote WHERE { GRAPH ?g { kgr:asset-seizure-proceedings kg:inResponseTo kgr:claim-companies-reject-ruling }"
-        " ?g kg:quote ?quote }")
+        "SELECT ?quote WHERE { GRAPH ?g { kgr:asset-seizure-proceedings kg:inResponseTo"
+        " kgr:claim-companies-reject-ruling } ?g kg:quote ?quote }")
     assert row["quote"].value.startswith("In response, the victims began legal proceedings")
     assert bundled_store.query("ASK { kgr:claim-companies-reject-ruling kg:inResponseTo kgr:ruling-2018-forced-labor ;"
                                " kg:claimType kgc:rejection }")
@@ -157,7 +158,8 @@ def test_places_lie_in_states_and_keio_is_an_organisation(bundled_store: Store) 
 def test_actor_rules_hold(bundled_store: Store) -> None:
     assert not bundled_store.query("ASK { ?policy kg:adoptedBy ?who . ?who a kg:Person }")
     assert not bundled_store.query("ASK { ?agreement kg:party ?who . ?who a kg:Person }")
-    assert bundled_store.query("ASK { kgr:yoon-compensation-plan kg:adoptedBy kgr:government-of-the-republic-of-korea }")
+    assert bundled_store.query(
+        "ASK { kgr:yoon-compensation-plan kg:adoptedBy kgr:government-of-the-republic-of-korea }")
 
 
 # ------------------------------------------------------------------ labels in three languages
