@@ -30,7 +30,7 @@ CASES = {
     "policy-adopted-by-person": ("kgr:plan-x", "kg:adoptedBy", "not a person"),
     "side-without-member": ("kgr:side-b", "kg:sideMember", "at least one member"),
     "side-with-person": ("kgr:side-b", "kg:sideMember", "not single persons"),
-    "side-without-dispute": ("kgr:side-x", "^kg:side", "exactly one dispute"),
+    "side-without-dispute": ("kgr:side-x", "-", "exactly one dispute"),
     "dispute-one-side": ("kgr:dispute-x", "-", "needs at least two"),
     "actor-on-both-sides": ("kgr:dispute-x", "-", "two sides of the same dispute"),
     "disputant-without-side": ("kgr:dispute-x", "-", "member of one of its sides"),
