@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,14 +26,42 @@ class CheckFailed(click.ClickException):
     exit_code = EXIT_CHECK_FAILED
 
 
+# Characters that would break an error line or reach the terminal as commands: C0/C1 controls
+# (newlines, ANSI escapes), bidirectional overrides, and the surrogates that stand for bytes of a
+# file name that are not UTF-8.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(char: str) -> str:
+    code = ord(char)
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a non-UTF-8 file name (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters escaped, so an error stays one harmless line."""
+    return _UNPRINTABLE.sub(lambda match: _escape_char(match.group()), text)
+
+
 class KgGroup(click.Group):
-    """Turns library errors into one-line messages instead of tracebacks."""
+    """Turns library errors into one-line messages instead of tracebacks (the one place for it)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KgError as error:
-            raise (CheckFailed if error.exit_code == EXIT_CHECK_FAILED else InputError)(str(error)) from None
+            raise (CheckFailed if error.exit_code == EXIT_CHECK_FAILED else InputError)(one_line(str(error))) from None
+        except click.ClickException as error:
+            error.message = one_line(error.message)  # type: ignore[misc]  # click marks it Final
+            raise
+        except MemoryError as error:
+            raise InputError(one_line(f"out of memory ({error or 'MemoryError'}); the input is too large")) from None
+        except RecursionError:
+            raise InputError("the input is nested too deeply to process") from None
 
 
 def _store_path(ctx: click.Context) -> Path | str:
@@ -107,10 +136,10 @@ def build(
         )
     except KgError as error:
         for violation in getattr(error, "violations", [])[:50]:
-            click.echo(violation.line(), err=True)
+            click.echo(one_line(violation.line()), err=True)
         raise
     for violation in report.violations:
-        click.echo(("warning: " if report.conforms is False else "") + violation.line(), err=True)
+        click.echo(one_line(("warning: " if report.conforms is False else "") + violation.line()), err=True)
     click.echo(
         f"Built {report.store}: {report.quads} statements in {report.graphs} graphs, "
         f"{report.evidence_records} evidence records"
@@ -137,12 +166,24 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], only: bool) -> None:
 
     violations = validate_files(list(paths), only) if paths else validate_store(_open(ctx))
     for violation in violations:
-        click.echo(violation.line())
+        click.echo(one_line(violation.line()))
     errors = sum(v.severity == "Violation" for v in violations)
     if errors:
         click.echo(f"{errors} violation(s): the data does not conform", err=True)
         sys.exit(EXIT_CHECK_FAILED)
     click.echo("Conforms" + (f" ({len(violations)} warning(s))" if violations else ""), err=True)
+
+
+def _read_text(path: Path, what: str) -> str:
+    """A small UTF-8 text file named on the command line; a FIFO, device or folder is refused at once."""
+    from kg.errors import InputFileError
+    from kg.limits import MB, read_regular_file
+
+    data = read_regular_file(path, 16 * MB, what)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputFileError(str(path), f"{what} is not UTF-8 text (byte {error.start})") from None
 
 
 def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
@@ -190,7 +231,7 @@ def query(
     bound = _parse_params(params)
     store = _open(ctx)
     if query_file is not None:
-        result = q.run_query(store, q.read_query_file(query_file), bound)
+        result = q.run_query(store, _read_text(query_file, "query file"), bound)
     elif query in q.canned_queries():
         result = q.run_canned(store, query, bound)
     elif query is not None and (len(query.split()) > 1 or "{" in query):
@@ -520,7 +561,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, timeout: float
     from kg.serve import ServeConfig
     from kg.serve import serve as run_server
 
-    token = token_file.read_text(encoding="utf-8").strip() if token_file else os.environ.get("KG_SERVE_TOKEN")
+    token = _read_text(token_file, "token file").strip() if token_file else os.environ.get("KG_SERVE_TOKEN")
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: binding {host}: the endpoint is reachable from other machines", err=True)
     store_path = _store_path(ctx)

@@ -59,11 +59,11 @@ def find_entity(store: Store, name: str) -> EntityRef:
 
     Raises UnknownEntityError with suggestions when nothing or several entities match.
     """
-    iri = _as_iri(name)
-    if iri is not None and store.query(
-        "ASK { ?e a ?class . ?class rdfs:subClassOf* kg:Entity }", {ox.Variable("e"): ox.NamedNode(iri)}
+    node = _as_node(name)
+    if node is not None and store.query(
+        "ASK { ?e a ?class . ?class rdfs:subClassOf* kg:Entity }", {ox.Variable("e"): node}
     ):
-        return EntityRef(iri, preferred_label(store, iri))
+        return EntityRef(node.value, preferred_label(store, node.value))
     labels = entity_labels(store)
     wanted = normalize(name)
     exact = sorted({e for e, names in labels.items() if any(normalize(n) == wanted for n in names)})
@@ -73,6 +73,17 @@ def find_entity(store: Store, name: str) -> EntityRef:
         options = [f"{preferred_label(store, e)} ({shorten(e)})" for e in exact]
         raise UnknownEntityError(f"{name!r} is ambiguous", options)
     raise UnknownEntityError(f"no entity is called {name!r}", _suggestions(store, labels, wanted))
+
+
+def _as_node(name: str) -> ox.NamedNode | None:
+    """The IRI a name spells (<…>, http(s)://…, urn:…, a known prefix), if it is a valid IRI."""
+    iri = _as_iri(name)
+    if iri is None:
+        return None
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        return None  # not an IRI: looked up as a label, and reported as an unknown name
 
 
 def _as_iri(name: str) -> str | None:

@@ -30,7 +30,9 @@ from typing import Any, cast
 import pyoxigraph as ox
 
 from kg.errors import InputFileError, StoreError
+from kg.limits import Limits, check_regular_file, read_regular_file
 from kg.namespaces import PREFIXES
+from kg.safe_rdf import load_rdf
 
 MARKER = ".kg-store"
 CURRENT = "current"
@@ -223,11 +225,14 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in RDF_EXTENSIONS)
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in RDF_EXTENSIONS and not p.is_dir())
             if not found:
                 raise InputFileError(str(path), "folder holds no RDF files")
+            for file in found:
+                check_regular_file(file)
             files.extend(found)
         elif path.exists():
+            check_regular_file(path)  # a FIFO, device or socket is refused here, before anything is opened
             files.append(path)
         else:
             raise InputFileError(str(path), "no such file or folder")
@@ -243,26 +248,11 @@ def load_file(store: Store, path: Path, graph: str | None = None) -> None:
     target = None
     if fmt not in QUAD_FORMATS:
         target = ox.NamedNode(graph or path.resolve().as_uri())
-    try:
-        path.stat()  # a missing file fails here, with its name
-        # A build writes into a fresh generation, so the bulk loader (no transaction, several
-        # times faster on disk) is safe: a failure discards the whole generation.
-        loader = store.oxigraph.load if store.location == ":memory:" else store.oxigraph.bulk_load
-        loader(path=str(path), format=fmt, base_iri=path.resolve().as_uri(), to_graph=target)
-    except SyntaxError as error:
-        raise InputFileError(str(path), _parser_message(error), error.lineno, error.offset) from None
-    except PermissionError:
-        raise InputFileError(str(path), "permission denied") from None
-    except IsADirectoryError:
-        raise InputFileError(str(path), "is a folder, not a file") from None
-    except OSError as error:
-        raise InputFileError(str(path), error.strerror or str(error)) from None
-    except ValueError as error:
-        raise InputFileError(str(path), str(error)) from None
-
-
-def _parser_message(error: SyntaxError) -> str:
-    """Oxigraph says 'Parser error at line 3 between columns 6 and 11: msg'; keep the msg."""
-    message = str(error.msg if error.msg else error)
-    head, sep, tail = message.partition(": ")
-    return tail if sep and head.startswith("Parser error") else message
+    limits = Limits.from_env()
+    # Regular files only, within the size limits, checked before any parser sees the bytes; the
+    # parser then reads exactly the bytes that were checked.
+    data = read_regular_file(path, limits.max_input_bytes)
+    # A build writes into a fresh generation, so the bulk loader (no transaction, several times
+    # faster on disk) is safe: a failure discards the whole generation.
+    load_rdf(store.oxigraph, data, fmt, str(path), limits=limits, bulk=store.location != ":memory:",
+             base_iri=path.resolve().as_uri(), to_graph=target)

@@ -42,10 +42,30 @@ def from_rdflib(term: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"unsupported term {term!r}")
 
 
+def quiet_literal_warnings() -> None:
+    """Drop rdflib's warning (with a traceback) for an ill-typed literal such as "2023-02-30"^^xsd:date.
+
+    Such a literal is a SHACL violation, reported as one line; rdflib's log would print beside it.
+    """
+    import logging
+
+    logger = logging.getLogger("rdflib.term")
+    if not any(isinstance(f, _IllTypedLiteralFilter) for f in logger.filters):
+        logger.addFilter(_IllTypedLiteralFilter())
+
+
+class _IllTypedLiteralFilter:
+    """Filters out rdflib.term's 'Failed to convert Literal lexical form to value' records."""
+
+    def filter(self, record: object) -> bool:
+        return not str(getattr(record, "msg", "")).startswith("Failed to convert Literal lexical form")
+
+
 def union_graph(store: Store) -> rdflib.Graph:
     """The union of all graphs of the store as an rdflib Graph (for pySHACL and owlrl)."""
     import rdflib
 
+    quiet_literal_warnings()
     graph = rdflib.Graph()
     for triple in store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"):
         graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))

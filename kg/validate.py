@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,19 +120,27 @@ def validation_graph(store: Store) -> rdflib.Graph:
 
 
 def check_quotes(store: Store, roots: Iterable[Path]) -> list[Violation]:
-    """Each quote must be the text at its offsets in the local copy of its source."""
+    """Each quote must be the text at its offsets in the local copy of its source.
+
+    A local copy is a relative path read only inside the folder of a data file (or the bundled
+    graphs' folder); absolute paths, `..`, links that lead outside, special files, binary or
+    non-UTF-8 copies are violations, and such files are never read.
+    """
     roots = list(roots)
-    texts: dict[str, str | None] = {}
+    texts: dict[str, str | Violation | None] = {}
     problems = []
     for row in store.query(_EVIDENCE):
         evidence, quote = row["e"].value, row["quote"].value
         if row["copy"] is None:
             continue
         copy = row["copy"].value
+        label = shorten(evidence)
         if copy not in texts:
             texts[copy] = _read_copy(copy, roots)
         text = texts[copy]
-        label = shorten(evidence)
+        if isinstance(text, Violation):
+            problems.append(Violation(label, evidence, text.path, text.message, text.severity))
+            continue
         if text is None:
             message = f"local copy {copy!r} of the source not found; quote not checked"
             problems.append(Violation(label, evidence, "kg:source", message, "Warning"))
@@ -147,11 +156,35 @@ def check_quotes(store: Store, roots: Iterable[Path]) -> list[Violation]:
     return problems
 
 
-def _read_copy(copy: str, roots: list[Path]) -> str | None:
+def _read_copy(copy: str, roots: list[Path]) -> str | Violation | None:
+    """The text of a local copy found inside one of `roots`, a Violation saying why not, or None."""
+    from kg.errors import InputFileError
+    from kg.limits import Limits, read_regular_file
+
+    def refused(message: str) -> Violation:
+        return Violation("", "", "kg:localCopy", f"local copy {copy!r} {message}; quote not checked")
+
+    relative = Path(copy)
+    if (not copy or relative.is_absolute() or ".." in relative.parts or any(c in copy for c in "\\\0")
+            or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", copy)):  # a URL or a drive letter
+        return refused("must be a relative path inside the data's folder (no absolute path, no '..')")
     for root in roots:
-        candidate = (root / copy) if not Path(copy).is_absolute() else Path(copy)
-        if candidate.is_file():
-            return candidate.read_text(encoding="utf-8")
+        base = root.resolve()
+        candidate = base / relative
+        if not candidate.exists() and not candidate.is_symlink():
+            continue
+        if not candidate.resolve().is_relative_to(base):
+            return refused("leads outside the data's folder (through a link)")
+        try:
+            data = read_regular_file(candidate, Limits().max_source_bytes, "local copy")
+        except InputFileError as error:
+            return refused(error.detail)
+        if b"\0" in data:
+            return refused("is a binary file, not text")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return refused(f"is not UTF-8 text (byte {error.start})")
     return None
 
 
