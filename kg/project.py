@@ -33,9 +33,9 @@ if TYPE_CHECKING:
     import networkx as nx
 
 # Top-level kinds, and which of them are n-ary "hub" nodes that can be contracted.
-TOP_CLASSES = ("Actor", "Agreement", "Policy", "Ruling", "Dispute", "Event", "Claim", "Office",
-               "OfficeTerm", "Place", "PollResult")
-HUB_KINDS = frozenset({"Event", "Ruling", "Claim", "OfficeTerm", "PollResult"})
+TOP_CLASSES = ("Actor", "Agreement", "Policy", "Ruling", "Dispute", "DisputeSide", "Relationship", "Event",
+               "Claim", "Office", "OfficeTerm", "Place", "PollResult")
+HUB_KINDS = frozenset({"Event", "Ruling", "Claim", "OfficeTerm", "PollResult", "DisputeSide"})
 TEMPORAL_KINDS = frozenset({"Event", "Ruling", "Claim", "OfficeTerm", "PollResult", "Agreement", "Policy"})
 CONFLICT_CLASSES = frozenset({"Dispute", "Ruling", "Incident", "LegalProceeding"})
 COOPERATION_CLASSES = frozenset({"Agreement", "Summit", "Visit", "Dialogue", "MilitaryExercise",
