@@ -23,11 +23,13 @@ lint: setup
 	$(BIN)/mypy
 
 # Debian packages the tests drive for real: Chromium (Playwright uses it; it never downloads a
-# browser) and Virtuoso (the remote-store tests start one on loopback). Installed only if missing.
+# browser), Virtuoso (the remote-store tests start one on loopback) and libseccomp (the query
+# workers' network sandbox). Installed only if missing.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v virtuoso-t >/dev/null 2>&1 || missing="$$missing virtuoso-opensource"; \
+	ls /usr/lib/*/libseccomp.so.2 /lib/*/libseccomp.so.2 >/dev/null 2>&1 || missing="$$missing libseccomp2"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && \

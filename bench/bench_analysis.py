@@ -4,11 +4,11 @@ For each size (a synthetic TriG file from bench/generate.py, regenerated when th
 changed, built into a temporary store with ``kg build --only FILE --no-validate``), one run
 measures:
 
-* the projection store → networkx (``kg.project.entity_graph(open_store(path))``), each run in a
+* the projection store → networkx (``kg.analysis.project.entity_graph(open_store(path))``), each run in a
   child process with a time budget; next to it, in the same run, the floor of any projection that
   reads the whole store: iterating every quad through pyoxigraph;
-* kg's analysis path: ``kg.analyze.centrality(g, samples=256, engine="auto")`` +
-  ``kg.analyze.communities(g, engine="auto")`` (igraph above ``kg.analyze.ENGINE_THRESHOLD``
+* kg's analysis path: ``kg.analysis.measures.centrality(g, samples=256, engine="auto")`` +
+  ``kg.analysis.measures.communities(g, engine="auto")`` (igraph above ``kg.analysis.measures.ENGINE_THRESHOLD``
   nodes), with a one-off breakdown into its steps;
 * plain networkx on the same graph (``nx.Graph(g)``, ``nx.pagerank``,
   ``nx.community.louvain_communities(seed=0)``, ``nx.betweenness_centrality(k=256, seed=0)``):
@@ -82,8 +82,8 @@ def projection_worker(store_path: str, mode: str, dump: str | None) -> None:
     """Child process: one projection ("kg") or the quad-iteration floor ("quads"); prints JSON."""
     import networkx  # noqa: F401  (imported before the clock starts, as a long-lived process would)
 
-    from kg import project
-    from kg.store import open_store
+    from kg.analysis import project
+    from kg.storage import open_store
 
     started = time.perf_counter()
     store = open_store(Path(store_path))
@@ -125,8 +125,8 @@ def projection_runs(store: Path, mode: str, runs: int, budget: float, *, dump: P
 
 def kg_analysis(graph: Any, runs: int) -> dict[str, Any]:
     """kg's centrality (betweenness from SAMPLES sources, as networkx below) and communities, on the
-    graph collapsed once as `kg.analyze.analyze` does; and `analyze` itself with its defaults."""
-    from kg.analyze import ENGINE_THRESHOLD, analyze, centrality, communities, simple_undirected
+    graph collapsed once as `kg.analysis.measures.analyze` does; and `analyze` itself with its defaults."""
+    from kg.analysis.measures import ENGINE_THRESHOLD, analyze, centrality, communities, simple_undirected
 
     cent, comm, totals, full = [], [], [], []
     groups: list[list[str]] = []
@@ -150,7 +150,7 @@ def kg_breakdown(graph: Any) -> dict[str, float]:
     """The steps of kg's igraph path, once each (kg internals; for finding the bottleneck)."""
     import igraph
 
-    from kg.analyze import _igraph_eigenvector, _to_igraph, simple_undirected
+    from kg.analysis.measures import _igraph_eigenvector, _to_igraph, simple_undirected
 
     steps: dict[str, float] = {}
     steps["simple_undirected"], simple = timed(lambda: simple_undirected(graph))
@@ -219,7 +219,7 @@ def run_size(label: str, args: argparse.Namespace, workdir: Path) -> dict[str, A
         graph = pickle.load(handle)
     dump.unlink()
     shutil.rmtree(store, ignore_errors=True)
-    from kg.analyze import simple_undirected
+    from kg.analysis.measures import simple_undirected
 
     simple = simple_undirected(graph)
     entry.update(nodes=graph.number_of_nodes(), edges=graph.number_of_edges(), simple_edges=simple.number_of_edges())

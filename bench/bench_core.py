@@ -201,8 +201,10 @@ class _Recorder:
 
 
 def worker_kg_load(file: str, store: str) -> dict[str, Any]:
-    """kg's own load path: a new store generation (flushed, swapped in) and kg.store.load_file."""
-    from kg.store import load_file, new_generation, open_store
+    """kg's own load path: a new store generation (flushed, swapped in) and kg.storage.embedded.load_file."""
+    from kg.readers.rdf import load_file
+    from kg.storage import open_store
+    from kg.storage.embedded import new_generation
 
     start = _clock()
     with new_generation(Path(store)) as (target, _):
@@ -254,7 +256,8 @@ def worker_kg_query(store: str, runs: int, names: list[str], optimize: str = "")
     With `optimize`, Store.optimize() (RocksDB compaction) runs on the live generation first.
     """
     from kg.query import run_query
-    from kg.store import _live_database, open_store
+    from kg.storage import open_store
+    from kg.storage.embedded import _live_database
 
     report: dict[str, Any] = {}
     if optimize:

@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import machine, median, timed
 from bench.generate import generate, parse_size
 from kg.limits import Limits
+from kg.readers.rdf import load_file
 from kg.safe_rdf import check_rdf
-from kg.store import Store, load_file
+from kg.storage.embedded import Store
 
 DATA = Path(__file__).resolve().parent / "data"
 

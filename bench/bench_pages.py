@@ -3,8 +3,8 @@
 For generated graphs of 1k / 5k / 20k nodes with the attributes kg's projection produces, one run
 measures:
 
-* page generation: ``kg.render.network(g)`` + ``kg.render.page_html(...)`` (including igraph's Fruchterman–Reingold
-  layout above 1000 nodes) against pyvis's defaults (``Network(cdn_resources="in_line")``,
+* page generation: ``kg.pages.render.network(g)`` + ``kg.pages.render.page_html(...)`` (including igraph's
+  Fruchterman–Reingold layout above 1000 nodes) against pyvis's defaults (``Network(cdn_resources="in_line")``,
   ``from_nx(g.copy())``, ``generate_html()``). pyvis runs in a child process with a time budget
   (``from_nx`` is quadratic); past the budget the result is "> budget";
 * time until the graph is drawn and stable in headless Chromium (Debian's, through Playwright),
@@ -81,7 +81,7 @@ window.__bench = { events: {}, progress: null };
 })();
 """
 
-# -- synthetic graphs with the shape of kg.project.entity_graph ---------------------------------
+# -- synthetic graphs with the shape of kg.analysis.project.entity_graph ---------------------------------
 
 ACTOR_KINDS = [("State", 0.05), ("Person", 0.55), ("Company", 0.15), ("GovernmentBody", 0.15),
                ("InternationalOrganization", 0.10)]
@@ -110,7 +110,7 @@ def make_graph(nodes: int, seed: int = 0) -> nx.MultiDiGraph:
     to a dispute or agreement they concern, a few actors to each other; ~1.8 edges per node.
 
     Node attributes: label, kind, top, date, end, quotes [(quote, source)], quote, hub; edge
-    attributes: label, relation, date, quote, claim — as `kg.project.entity_graph` gives (without
+    attributes: label, relation, date, quote, claim — as `kg.analysis.project.entity_graph` gives (without
     the edge attribute `source`: pyvis's `from_nx` passes edge attributes as keyword arguments to
     `add_edge(source, to, …)`, so an attribute named `source` makes it raise a TypeError).
     """
@@ -166,7 +166,7 @@ def make_graph(nodes: int, seed: int = 0) -> nx.MultiDiGraph:
 
 def kg_generate(graph: nx.MultiDiGraph, runs: int, out: Path) -> dict[str, Any]:
     """Median seconds of kg's network() + page_html(); the layout is timed separately once."""
-    from kg.render import LAYOUT_THRESHOLD, _layout, network, page_html
+    from kg.pages.render import LAYOUT_THRESHOLD, _layout, network, page_html
 
     totals, network_times = [], []
     html = ""

@@ -3,7 +3,7 @@
 Every number sits next to baselines measured in the same run, because the machine is shared and
 noisy: compare the ratios, not the absolute seconds. For each size:
 
-  * load: kg's embedded store (kg.store.load_file, and `kg build --only FILE --no-validate`) against
+  * load: kg's embedded store (kg.storage.embedded.load_file, and `kg build --only FILE --no-validate`) against
     raw pyoxigraph bulk_load on disk, pyoxigraph in memory, rdflib in memory, Virtuoso's own bulk
     loader (ld_dir + rdf_loader_run + checkpoint through isql-vt) and kg's upload path to
     Virtuoso (`kg --store URL build --only FILE --no-validate`, the Graph Store Protocol);
@@ -84,7 +84,7 @@ RESULT_ROWS = 2_000_000  # Virtuoso's ResultSetMaxRows (default 10,000 cuts grou
 def register_queries() -> list[str]:
     """Add the canned queries, parameters bound as kg binds them for a server, to core.QUERIES."""
     from kg.query import bind_parameters, canned_queries
-    from kg.remote_sparql import bind_values
+    from kg.storage.remote_sparql import bind_values
 
     shipped = canned_queries()
     for name, params in CANNED.items():

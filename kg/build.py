@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from kg import __version__
-from kg.errors import ValidationFailed
+from kg.errors import ParameterError, ValidationFailed
 from kg.namespaces import INFERRED_GRAPH, KG, ONTOLOGY_IRI, OWL, PROVENANCE_GRAPH, RDF, RDFS, shorten
+from kg.readers import expand_inputs, reader_for
+from kg.readers.rdf import load_file
 from kg.resources import bundled_graph_files, ontology_files
-from kg.store import Store, expand_inputs, load_file, memory_store, new_generation
+from kg.storage.embedded import Store, memory_store
+from kg.storage.location import Location, writable
 from kg.terms import from_rdflib, union_graph
 from kg.validate import Violation, validate_store
 
@@ -49,11 +54,11 @@ def load_all(store: Store, files: list[Path]) -> None:
     for path in ontology_files():
         load_file(store, path, graph=ONTOLOGY_IRI)
     for path in files:
-        load_file(store, path)
+        reader_for(path).read_into(store, path)
 
 
 def build(
-    store_path: Path | str,
+    location: Location | Path | str,
     paths: list[Path] | None = None,
     *,
     only: bool = False,
@@ -61,18 +66,16 @@ def build(
     allow_invalid: bool = False,
     validate: bool = True,
 ) -> BuildReport:
-    """Build the store at `store_path` atomically; raise on bad input or (unless allowed) invalid data.
+    """Build the store at `location` atomically; raise on bad input or (unless allowed) invalid data.
 
     On any error the previous store is left exactly as it was.
     """
     started = time.perf_counter()
     files = input_files(paths or [], only)
-    report = BuildReport(store=str(store_path), inputs=[str(p) for p in files], validated=validate)
-    from kg.remote import is_remote, remote_generation
-
+    where = Location.parse(location)
+    report = BuildReport(store=str(where), inputs=[str(p) for p in files], validated=validate)
     # A server: load and validate in memory; only a build that succeeds is uploaded and swapped in.
-    target = remote_generation(str(store_path)) if is_remote(store_path) else new_generation(Path(store_path))
-    with target as (store, generation):
+    with writable(where) as (store, generation):
         load_all(store, files)
         if infer:
             report.inferred, inconsistencies = add_inferences(store)
@@ -104,6 +107,59 @@ def build(
             ),
             encoding="utf-8",
         )
+    return report
+
+
+@dataclass
+class ImportReport:
+    store: str
+    inputs: list[str]
+    added: int = 0
+    quads: int = 0
+    seconds: float = 0.0
+    violations: list[Violation] = field(default_factory=list)
+    validated: bool = True
+
+
+def import_files(
+    location: Location | Path | str,
+    kind: str,
+    paths: list[Path],
+    options: Mapping[str, Any] | None = None,
+    *,
+    validate: bool = True,
+    allow_invalid: bool = False,
+) -> ImportReport:
+    """Add files read by the reader `kind` (kg.readers) to the built store, atomically and validated.
+
+    On any error (unreadable file, SHACL violations unless allowed) the store is left as it was.
+    """
+    from kg.readers import get as get_reader
+
+    started = time.perf_counter()
+    try:
+        reader = get_reader(kind)
+    except KeyError as error:
+        raise ParameterError(str(error.args[0])) from None
+    where = Location.parse(location)
+    files = expand_inputs(paths)
+    report = ImportReport(store=str(where), inputs=[str(p) for p in files], validated=validate)
+    with writable(where, copy_current=True) as (store, _):
+        before = len(store)
+        for path in files:
+            reader.read_into(store, path, options)
+        if validate:
+            report.violations = validate_store(store, {p.parent for p in files})
+            errors = sum(v.severity == "Violation" for v in report.violations)
+            if errors and not allow_invalid:
+                raise ValidationFailed(
+                    f"import refused: {errors} SHACL violation(s); the store is unchanged "
+                    "(load anyway with --allow-invalid)",
+                    list(report.violations),
+                )
+        report.quads = len(store)
+        report.added = report.quads - before
+    report.seconds = time.perf_counter() - started
     return report
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from kg.namespaces import PROVENANCE_GRAPH
 from kg.resources import graph_dir
-from kg.store import Store
+from kg.storage.protocol import GraphStore
 
 DEFAULT_THRESHOLD = 0.8
 
@@ -131,7 +131,7 @@ SELECT ?source ?copy ?start ?end WHERE {{
 }}"""
 
 
-def evidence_spans(store: Store) -> dict[str, tuple[str, list[tuple[int, int]]]]:
+def evidence_spans(store: GraphStore) -> dict[str, tuple[str, list[tuple[int, int]]]]:
     """Evidence spans by source IRI: (local copy path, [(start, end), ...])."""
     spans: dict[str, tuple[str, list[tuple[int, int]]]] = {}
     for row in store.query(_EVIDENCE_SPANS):
@@ -141,7 +141,7 @@ def evidence_spans(store: Store) -> dict[str, tuple[str, list[tuple[int, int]]]]
     return spans
 
 
-def coverage(store: Store, source: str, *, threshold: float = DEFAULT_THRESHOLD,
+def coverage(store: GraphStore, source: str, *, threshold: float = DEFAULT_THRESHOLD,
              root: Path | None = None) -> CoverageReport:
     """Per-sentence coverage of the source `source` (an IRI with a kg:localCopy) by its evidence."""
     copy, spans = evidence_spans(store).get(source, ("", []))

@@ -53,3 +53,17 @@ def parse_user_date(text: str, option: str = "date") -> Period:
     if found is None:
         raise ParameterError(f"{option}: {text!r} is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)")
     return found
+
+
+def span(start: Period, end: Period) -> Period:
+    """The period from the first day of `start` to the last day of `end` (ParameterError if reversed)."""
+    if start.first > end.last:
+        raise ParameterError(f"{start.text} is after {end.text}")
+    return Period(start.first, end.last, f"{start.text}..{end.text}")
+
+
+def window(between: Period | tuple[Period, Period] | None) -> Period | None:
+    """A period given as one Period or as a (start, end) pair of Periods."""
+    if between is None or isinstance(between, Period):
+        return between
+    return span(*between)

@@ -5,22 +5,14 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pyoxigraph as ox
 
 from kg.errors import UnknownEntityError
-from kg.namespaces import PREFIXES, shorten
-from kg.store import Store
-
-if TYPE_CHECKING:
-    from kg.nary import NaryNode
-
-_LABELS = """
-SELECT DISTINCT ?entity ?label WHERE {
-  ?entity rdfs:label|skos:prefLabel|skos:altLabel ?label .
-  ?entity a ?class . ?class rdfs:subClassOf* kg:Entity .
-}"""
+from kg.namespaces import KG, LABEL_PROPERTIES, PREFIXES, PROVENANCE_GRAPH, RDF, shorten
+from kg.snapshot import Snapshot, snapshot_of
+from kg.storage.protocol import GraphStore
 
 
 @dataclass(frozen=True)
@@ -35,55 +27,35 @@ def normalize(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
 
 
-def entity_labels(store: Store) -> dict[str, list[str]]:
+def entity_labels(source: GraphStore | Snapshot) -> dict[str, list[str]]:
     """Every label and alias of every entity, by entity IRI."""
-    labels: dict[str, list[str]] = {}
-    for row in store.query(_LABELS):
-        labels.setdefault(row["entity"].value, []).append(row["label"].value)
-    return labels
+    snap = snapshot_of(source)
+    return {entity: [text for text, _ in labels] for entity, labels in snap.labels.items()}
 
 
-def preferred_label(store: Store, iri: str) -> str:
-    rows = list(
-        store.query(
-            "SELECT ?e ?l WHERE { ?e rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), 'en') || LANG(?l) = '') }"
-            " ORDER BY ?l LIMIT 1",
-            {ox.Variable("e"): ox.NamedNode(iri)},
-        )
-    )
-    return rows[0]["l"].value if rows else shorten(iri)
+def preferred_label(source: GraphStore | Snapshot, iri: str) -> str:
+    """An entity's first English (or untagged) rdfs:label, else its short IRI."""
+    return snapshot_of(source).label(iri)
 
 
-def find_entity(store: Store, name: str) -> EntityRef:
+def find_entity(source: GraphStore | Snapshot, name: str) -> EntityRef:
     """The one entity whose label or alias is `name` (case- and accent-insensitive), or an IRI/CURIE.
 
     Raises UnknownEntityError with suggestions when nothing or several entities match.
     """
-    node = _as_node(name)
-    if node is not None and store.query(
-        "ASK { ?e a ?class . ?class rdfs:subClassOf* kg:Entity }", {ox.Variable("e"): node}
-    ):
-        return EntityRef(node.value, preferred_label(store, node.value))
-    labels = entity_labels(store)
+    snap = snapshot_of(source)
+    iri = _as_iri(name)
+    if iri is not None and iri in snap.entities:
+        return EntityRef(iri, snap.label(iri))
+    labels = entity_labels(snap)
     wanted = normalize(name)
     exact = sorted({e for e, names in labels.items() if any(normalize(n) == wanted for n in names)})
     if len(exact) == 1:
-        return EntityRef(exact[0], preferred_label(store, exact[0]))
+        return EntityRef(exact[0], snap.label(exact[0]))
     if len(exact) > 1:
-        options = [f"{preferred_label(store, e)} ({shorten(e)})" for e in exact]
+        options = [f"{snap.label(e)} ({shorten(e)})" for e in exact]
         raise UnknownEntityError(f"{name!r} is ambiguous", options)
-    raise UnknownEntityError(f"no entity is called {name!r}", _suggestions(store, labels, wanted))
-
-
-def _as_node(name: str) -> ox.NamedNode | None:
-    """The IRI a name spells (<…>, http(s)://…, urn:…, a known prefix), if it is a valid IRI."""
-    iri = _as_iri(name)
-    if iri is None:
-        return None
-    try:
-        return ox.NamedNode(iri)
-    except ValueError:
-        return None  # not an IRI: looked up as a label, and reported as an unknown name
+    raise UnknownEntityError(f"no entity is called {name!r}", _suggestions(snap, labels, wanted))
 
 
 def _as_iri(name: str) -> str | None:
@@ -97,7 +69,7 @@ def _as_iri(name: str) -> str | None:
     return None
 
 
-def _suggestions(store: Store, labels: dict[str, list[str]], wanted: str) -> list[str]:
+def _suggestions(snap: Snapshot, labels: dict[str, list[str]], wanted: str) -> list[str]:
     by_name: dict[str, str] = {}
     for entity, names in labels.items():
         for n in names:
@@ -106,7 +78,7 @@ def _suggestions(store: Store, labels: dict[str, list[str]], wanted: str) -> lis
     close = difflib.get_close_matches(wanted, list(by_name), n=5, cutoff=0.6)
     picked: list[str] = []
     for n in sorted(contains, key=len)[:5] + close:
-        label = preferred_label(store, by_name[n])
+        label = snap.label(by_name[n])
         if label not in picked:
             picked.append(label)
     return picked[:5]
@@ -131,68 +103,53 @@ class EntityDescription:
     classes: list[str]
     labels: list[tuple[str, str]]  # (text, language)
     facts: list[Fact] = field(default_factory=list)
-    nodes: list[NaryNode] = field(default_factory=list)  # second hop (kg.nary)
+    nodes: list[NaryNode] = field(default_factory=list)  # second hop: see nary_nodes
 
 
-_FACTS = """
-SELECT ?e ?dir ?p ?o ?plabel ?olabel (GROUP_CONCAT(DISTINCT ?quote; separator="\\u001f") AS ?quotes)
-WHERE {
-  {
-    BIND("out" AS ?dir)
-    GRAPH ?g { ?e ?p ?o }
-  } UNION {
-    BIND("in" AS ?dir)
-    GRAPH ?g { ?o ?p ?e }
-  }
-  FILTER(?p NOT IN (rdf:type, rdfs:label, skos:prefLabel, skos:altLabel))
-  FILTER(?g != kgg:provenance)
-  OPTIONAL { ?g kg:quote ?quote }
-  OPTIONAL { ?p rdfs:label ?plabel FILTER(LANGMATCHES(LANG(?plabel), "en")) }
-  OPTIONAL { ?o rdfs:label ?olabel FILTER(LANGMATCHES(LANG(?olabel), "en")) }
-}
-GROUP BY ?e ?dir ?p ?o ?plabel ?olabel
-ORDER BY DESC(?dir) ?plabel ?olabel STR(?o)
-"""
-
-
-def describe(store: Store, name: str) -> EntityDescription:
+def describe(source: GraphStore | Snapshot, name: str) -> EntityDescription:
     """Everything the graph says about one entity, each fact with its evidence quotes."""
-    from kg.nary import nary_nodes
+    snap = snapshot_of(source)
+    entity = find_entity(snap, name)
+    classes = sorted(shorten(c) for c in snap.types.get(entity.iri, ()))
+    labels = sorted(set(snap.labels.get(entity.iri, ())), key=lambda item: (item[1] != "en", item[1], item[0]))
+    grouped: dict[tuple[str, str, Any], set[str]] = {}
+    for statement in snap.statements.get(entity.iri, ()):
+        if statement.graph == PROVENANCE_GRAPH or statement.predicate in _NOT_FACTS:
+            continue
+        key = (statement.direction, statement.predicate, statement.other)
+        grouped.setdefault(key, set()).update(snap.graph_quotes.get(statement.graph, ()))
 
-    entity = find_entity(store, name)
-    node = {ox.Variable("e"): ox.NamedNode(entity.iri)}
-    classes = sorted(
-        shorten(r["c"].value)
-        for r in store.query("SELECT DISTINCT ?e ?c WHERE { ?e a ?c }", node)
-    )
-    labels = sorted(
-        {
-            (r["l"].value, r["l"].language or "")
-            for r in store.query("SELECT ?e ?l WHERE { ?e rdfs:label|skos:prefLabel|skos:altLabel ?l }", node)
-        },
-        key=lambda item: (item[1] != "en", item[1], item[0]),
-    )
+    def order(item: tuple[tuple[str, str, Any], set[str]]) -> tuple[Any, ...]:
+        (direction, predicate, other), _ = item
+        plabel, olabel = snap.english.get(predicate), _english_label(snap, other)
+        text = other.value if isinstance(other, ox.NamedNode | ox.Literal) else ""
+        return (direction != "out", plabel is not None, plabel or "", olabel is not None, olabel or "", text)
+
     facts = []
     seen: set[tuple[str, str, str]] = set()
-    for row in store.query(_FACTS, node):
-        key = (row["dir"].value, row["p"].value, row["o"].value)
-        if key in seen:  # a predicate or value with labels in several English variants
+    for (direction, predicate, other), quotes in sorted(grouped.items(), key=order):
+        if (direction, predicate, other.value) in seen:
             continue
-        seen.add(key)
-        value = row["o"]
-        value_text = _term_text(value)
-        quotes = tuple(sorted(row["quotes"].value.split("\x1f"))) if row["quotes"] and row["quotes"].value else ()
+        seen.add((direction, predicate, other.value))
+        value_text = _term_text(other)
         facts.append(
             Fact(
-                direction=row["dir"].value,
-                predicate=row["p"].value,
-                predicate_label=row["plabel"].value if row["plabel"] else shorten(row["p"].value),
+                direction=direction,
+                predicate=predicate,
+                predicate_label=snap.english.get(predicate) or shorten(predicate),
                 value=value_text,
-                value_label=row["olabel"].value if row["olabel"] else value_text,
-                quotes=quotes,
+                value_label=_english_label(snap, other) or value_text,
+                quotes=tuple(sorted(quotes)),
             )
         )
-    return EntityDescription(entity.iri, entity.label, classes, labels, facts, nary_nodes(store, entity.iri))
+    return EntityDescription(entity.iri, entity.label, classes, labels, facts, nary_nodes(snap, entity.iri))
+
+
+_NOT_FACTS = frozenset({RDF + "type", *LABEL_PROPERTIES})
+
+
+def _english_label(snap: Snapshot, term: Any) -> str | None:
+    return snap.english.get(term.value) if isinstance(term, ox.NamedNode) else None
 
 
 def _term_text(term: object) -> str:
@@ -204,3 +161,87 @@ def _term_text(term: object) -> str:
         return shorten(term.value)
     return str(term)
 
+
+# Top-level kinds whose instances are n-ary nodes: their facts belong to the entities they link.
+NARY_KINDS = frozenset({"Event", "Ruling", "Claim", "OfficeTerm", "PollResult", "DisputeSide"})
+
+
+@dataclass(frozen=True)
+class NaryNode:
+    """An n-ary node (event, ruling, claim, office term, poll result, dispute side) the entity takes
+    part in, with the node's own facts: the second hop of a description."""
+
+    iri: str
+    label: str
+    classes: tuple[str, ...]
+    direction: str  # "in": the node points at the entity (a term's holder); "out": the entity points at it
+    predicate: str
+    predicate_label: str
+    facts: tuple[Fact, ...]
+
+
+def nary_nodes(source: GraphStore | Snapshot, iri: str) -> list[NaryNode]:
+    """The n-ary nodes linked to the entity `iri`, each with its own facts and their quotes (two hops).
+
+    A quote from an inferred or outside-knowledge evidence graph ends with the kind in brackets.
+    """
+    snap = snapshot_of(source)
+    links: dict[tuple[str, str, str], None] = {}
+    for statement in snap.statements.get(iri, ()):
+        other = statement.other
+        if not isinstance(other, ox.NamedNode) or other.value == iri:
+            continue
+        if snap.nodes.get(other.value, {}).get("top") in NARY_KINDS:
+            links[(other.value, statement.direction, statement.predicate)] = None
+    nodes = [_node(snap, iri, node, direction, link) for node, direction, link in links]
+    return sorted(nodes, key=lambda n: (n.predicate_label, n.label))
+
+
+def _node(snap: Snapshot, iri: str, node: str, direction: str, link: str) -> NaryNode:
+    quotes: dict[tuple[str, str], set[str]] = {}
+    values: dict[tuple[str, str], Any] = {}
+    for statement in snap.statements.get(node, ()):
+        other = statement.other
+        if statement.direction != "out" or statement.graph == PROVENANCE_GRAPH or statement.predicate in _NOT_FACTS:
+            continue
+        if isinstance(other, ox.NamedNode) and other.value == iri:
+            continue
+        key = (statement.predicate, _term_text(other))
+        values[key] = other
+        quotes.setdefault(key, set()).update(_quotes(snap, statement.graph))
+    facts = [
+        Fact(
+            direction="out",
+            predicate=predicate,
+            predicate_label=snap.english.get(predicate) or shorten(predicate),
+            value=text,
+            value_label=_value_label(snap, values[(predicate, text)], text),
+            quotes=tuple(sorted(found)),
+        )
+        for (predicate, text), found in quotes.items()
+    ]
+    return NaryNode(
+        iri=node,
+        label=snap.english.get(node) or shorten(node),
+        classes=tuple(sorted(shorten(c) for c in snap.types.get(node, ()))),
+        direction=direction,
+        predicate=link,
+        predicate_label=snap.english.get(link) or shorten(link),
+        facts=tuple(sorted(facts, key=lambda f: (f.predicate_label, f.value))),
+    )
+
+
+def _quotes(snap: Snapshot, graph: str) -> set[str]:
+    kind = snap.graph_support.get(graph)
+    found = snap.graph_quotes.get(graph, set())
+    return {f"{quote} [{kind}]" for quote in found} if kind else set(found)
+
+
+def _value_label(snap: Snapshot, value: Any, text: str) -> str:
+    label = _english_label(snap, value) or text
+    if isinstance(value, ox.NamedNode):  # a poll result: its share is the fact that matters
+        shares = [s.other.value for s in snap.statements.get(value.value, ()) if s.predicate == KG + "share"
+                  and s.direction == "out"]
+        if shares:
+            label += f" ({float(min(shares)):.0%})"
+    return label

@@ -30,6 +30,10 @@ class ForbiddenQueryError(QueryError):
     """A query asks for something kg never does: SERVICE, LOAD or FROM a graph not in the store."""
 
 
+class QueryLimitError(QueryError):
+    """A query or update is longer, or its brackets nested deeper, than kg accepts."""
+
+
 class ParameterError(KgError):
     """A query parameter is malformed, unknown or of the wrong type."""
 
@@ -52,6 +56,12 @@ class StoreError(KgError):
     """The store is missing, locked or unusable."""
 
 
+class ServeError(KgError):
+    """The endpoint cannot start: its address is in use or cannot be bound; exit code 3."""
+
+    exit_code = 3
+
+
 class ValidationFailed(KgError):
     """Data does not conform to the SHACL shapes; exit code 1."""
 
@@ -60,3 +70,7 @@ class ValidationFailed(KgError):
     def __init__(self, message: str, violations: list[object] | None = None):
         self.violations = violations or []
         super().__init__(message)
+
+
+class NotInGraphError(UnknownEntityError):
+    """An entity exists but is not in the graph asked for (e.g. not yet as of a date)."""

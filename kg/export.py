@@ -1,4 +1,4 @@
-"""Export the store as RDF (Turtle, N-Triples, N-Quads, TriG, JSON-LD) or for Gephi (GraphML, GEXF)."""
+"""Export the store in any writable RDF format of the registry, or as a network file for Gephi."""
 
 from __future__ import annotations
 
@@ -6,35 +6,24 @@ from typing import IO
 
 import pyoxigraph as ox
 
+from kg import formats as registry
 from kg.namespaces import PREFIXES
-from kg.store import Store
+from kg.storage.protocol import GraphStore
 
-RDF_EXPORTS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-}
-NETWORK_EXPORTS = ("graphml", "gexf")
-EXPORT_FORMATS = [*RDF_EXPORTS, *NETWORK_EXPORTS]
+EXPORT_FORMATS = [*registry.names("rdf", writable=True), *registry.names("network")]
 
 
-def export(store: Store, fmt: str, stream: IO[bytes]) -> None:
+def export(store: GraphStore, fmt: str, stream: IO[bytes]) -> None:
     """Write the store in `fmt`: triple formats get the union of all graphs, quad formats every graph."""
-    if fmt in NETWORK_EXPORTS:
-        import networkx as nx
+    chosen = registry.find(fmt, "network") or registry.get(fmt, "rdf")
+    if chosen.network_writer is not None:
+        from kg.analysis.project import to_networkx
 
-        from kg.project import to_networkx
-
-        graph = nx.DiGraph(to_networkx(store)) if fmt == "gexf" else to_networkx(store)
-        writer = nx.write_graphml if fmt == "graphml" else nx.write_gexf
-        writer(graph, stream)
+        chosen.network_writer(to_networkx(store), stream)
         return
-    rdf_format = RDF_EXPORTS[fmt]
-    if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-        quads = sorted(store.quads(), key=str)
-        ox.serialize(quads, stream, rdf_format, prefixes=PREFIXES if fmt == "trig" else None)
+    prefixes = PREFIXES if chosen.prefixes else None
+    if chosen.quads:
+        ox.serialize(sorted(store.quads(), key=str), stream, chosen.rdf, prefixes=prefixes)
     else:
         triples = sorted(store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"), key=str)
-        ox.serialize(triples, stream, rdf_format, prefixes=PREFIXES if fmt == "turtle" else None)
+        ox.serialize(triples, stream, chosen.rdf, prefixes=prefixes)

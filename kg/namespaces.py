@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 ONTOLOGY_IRI = "https://w3id.org/kg-diplomacy/ontology"
 KG = "https://w3id.org/kg-diplomacy/ontology#"
 KGC = "https://w3id.org/kg-diplomacy/concept/"
@@ -52,6 +54,7 @@ ANNOTATION_PROPERTIES = (
 LABEL_PROPERTIES = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel")
 
 
+@lru_cache(maxsize=1 << 16)
 def shorten(iri: str) -> str:
     """Return `prefix:local` for an IRI under a known namespace, else `<iri>`."""
     best = ""

@@ -34,7 +34,7 @@ import pyoxigraph as ox
 from kg.errors import KgError, ParameterError
 from kg.namespaces import XSD, shorten
 from kg.output import term_text
-from kg.store import Store, default_store_path, open_store
+from kg.storage import GraphStore, Location, open_store
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["SparqlMagic", "iri", "load_ipython_extension", "open", "query_df", "show", "store_path",
            "to_dataframe"]
 
-_state: dict[str, Store] = {}
+_state: dict[str, GraphStore] = {}
 
 INTEGER_TYPES = frozenset(XSD + t for t in (
     "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
@@ -62,51 +62,37 @@ def _pandas() -> Any:
 # --- stores -------------------------------------------------------------------------------------
 
 def store_path() -> Path:
-    """The store used when none is given: KG_STORE if set, else the user's data folder."""
-    chosen = os.environ.get("KG_STORE")
-    return Path(chosen) if chosen else default_store_path()
+    """The store folder used when none is given: KG_STORE if set, else the user's data folder."""
+    return Location.parse(os.environ.get("KG_STORE") or None).folder
 
 
-def open(store: str | os.PathLike[str] | None = None) -> Store:
+def open(store: str | os.PathLike[str] | None = None) -> GraphStore:
     """Open a built store read-only and make it the one `query_df`, `%%sparql` and `show` use.
 
     Without `store`: KG_STORE or the default store, built from the bundled ontology and graphs
     (validated) if nothing has been built there yet. A given folder must hold a built store.
     """
-    from kg.remote import is_remote
+    where = Location.parse(os.fspath(store) if store is not None else os.environ.get("KG_STORE") or None)
+    if store is None and where.path is not None and not (where.path / "current").exists():
+        from kg.build import build
 
-    if store is None and is_remote(os.environ.get("KG_STORE")):
-        opened = open_store(os.environ["KG_STORE"])
-        _state["store"] = opened
-        return opened
-    if store is not None and is_remote(str(store)):
-        path: Path | str = str(store)
-    elif store is None:
-        path = store_path()
-        if not (path / "current").exists():
-            from kg.build import build
-
-            report = build(path)
-            print(f"kg: built the bundled graph into {path}: {report.quads} statements, "
-                  f"{report.evidence_records} evidence records ({report.seconds:.1f} s)")
-    else:
-        path = Path(store)
-    opened = open_store(path)
+        report = build(where)
+        print(f"kg: built the bundled graph into {where}: {report.quads} statements, "
+              f"{report.evidence_records} evidence records ({report.seconds:.1f} s)")
+    opened = open_store(where)
     _state["store"] = opened
     return opened
 
 
-def _store(store: Store | str | os.PathLike[str] | None) -> Store:
-    from kg.remote import RemoteStore, is_remote
-
-    if isinstance(store, Store | RemoteStore):
-        return store  # a RemoteStore offers the same query(), named_graphs() and quads()
+def _store(store: GraphStore | str | os.PathLike[str] | None) -> GraphStore:
+    if isinstance(store, GraphStore):
+        return store
     if store is not None:
-        return open_store(str(store) if is_remote(str(store)) else Path(store))
+        return open_store(os.fspath(store))
     return _state["store"] if "store" in _state else open()
 
 
-def iri(name: str, store: Store | None = None) -> str:
+def iri(name: str, store: GraphStore | None = None) -> str:
     """An entity's IRI as `prefix:name`, found by label or alias in any language ("윤석열" → kgr:yoon-suk-yeol);
     usable as a query parameter."""
     from kg.describe import find_entity
@@ -122,7 +108,7 @@ _CANNED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 def query_df(
     sparql: str,
     /,
-    store: Store | str | os.PathLike[str] | None = None,
+    store: GraphStore | str | os.PathLike[str] | None = None,
     params: Mapping[str, Any] | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -258,13 +244,13 @@ def show(
     what: Any,
     *,
     hops: int = 1,
-    store: Store | str | os.PathLike[str] | None = None,
+    store: GraphStore | str | os.PathLike[str] | None = None,
     title: str | None = None,
     sizes: dict[str, float] | None = None,
     height: int = 600,
 ) -> HTML:
-    """Draw a graph inline: a networkx graph (e.g. a `kg.project` view), a pyvis Network from
-    `kg.render.network`, or the name of an entity (any language) — then its neighbourhood of `hops`
+    """Draw a graph inline: a networkx graph (e.g. a `kg.analysis.project` view), a pyvis Network from
+    `kg.pages.render.network`, or the name of an entity (any language) — then its neighbourhood of `hops`
     links in the full entity graph.
 
     The page is kg's self-contained, escaped page (vis-network inlined, no network access) inside an
@@ -274,38 +260,36 @@ def show(
     """
     from pyvis.network import Network
 
-    from kg.render import network, page_html
+    from kg.pages.graph import graph_page
+    from kg.pages.render import page_html
 
     if isinstance(what, str):
         from kg.describe import find_entity
-        from kg.errors import UnknownEntityError
-        from kg.project import entity_graph
-        from kg.render import focus
+        from kg.snapshot import Snapshot
 
         if hops < 0:
             raise ParameterError(f"hops must be 0 or more, not {hops}")
-        target = _store(store)
-        entity = find_entity(target, what)
-        graph = entity_graph(target)
-        if entity.iri not in graph:
-            raise UnknownEntityError(f"{what!r} is not in the entity graph")
-        net = network(focus(graph, entity.iri, hops), sizes=sizes)
+        snap = Snapshot.of(_store(store))
+        entity = find_entity(snap, what)
         title = title or f"{entity.label}: links within {hops} hop{'s' if hops != 1 else ''}"
+        shown_page = graph_page(snap, focus=entity.iri, hops=hops, size="none", sizes=sizes, title=title, subtitle="")
+        page, nodes, links = shown_page.html(), shown_page.nodes, shown_page.edges
     elif isinstance(what, Network):
-        net = what
+        title = title or "kg graph"
+        page, nodes, links = page_html(what, title=title), len(what.nodes), len(what.edges)
     elif hasattr(what, "is_directed") and hasattr(what, "nodes"):
-        net = network(what, sizes=sizes)
+        title = title or "kg graph"
+        shown_page = graph_page(what, size="none", sizes=sizes, title=title, subtitle="")
+        page, nodes, links = shown_page.html(), shown_page.nodes, shown_page.edges
     else:
         raise TypeError(f"show() takes a networkx graph, a pyvis Network or an entity name, not {type(what).__name__}")
-    title = title or "kg graph"
-    page = page_html(net, title=title)
     frame = (
         f'<div class="kg-graph"><iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
         f'title="{html.escape(title, quote=True)}" '
         f'style="width: 100%; height: {int(height)}px; border: 1px solid #ddd;"></iframe></div>'
     )
     shown = _inline_page_class()(frame)
-    shown.summary = f"<kg graph page {title!r}: {len(net.nodes)} nodes, {len(net.edges)} links>"
+    shown.summary = f"<kg graph page {title!r}: {nodes} nodes, {links} links>"
     if _in_kernel():
         _display(shown)
     return cast("HTML", shown)

@@ -8,21 +8,12 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
+from kg import formats as registry
 from kg.errors import KgError
 from kg.namespaces import PREFIXES, XSD, shorten
 
-RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
+RESULT_FORMATS = {f.name: f.results for f in registry.formats("results")}
+GRAPH_FORMATS = {f.name: f.rdf for f in registry.formats("rdf", writable=True)}
 QUERY_FORMATS = ["table", *RESULT_FORMATS, *GRAPH_FORMATS]
 
 
@@ -85,9 +76,7 @@ def write_result(result: Any, fmt: str, stream: IO[bytes]) -> int:
             fmt = "turtle"
         if fmt not in GRAPH_FORMATS:
             raise KgError(f"a CONSTRUCT or DESCRIBE query gives triples; use --format {', '.join(GRAPH_FORMATS)}")
-        triples = list(result)
-        ox.serialize(triples, stream, GRAPH_FORMATS[fmt], prefixes=PREFIXES if fmt == "turtle" else None)
-        return len(triples)
+        return write_triples(list(result), fmt, stream)
     if fmt in GRAPH_FORMATS:
         raise KgError(f"a SELECT query gives rows; use --format table, {', '.join(RESULT_FORMATS)}")
     if fmt in RESULT_FORMATS:
@@ -98,6 +87,18 @@ def write_result(result: Any, fmt: str, stream: IO[bytes]) -> int:
     stream.write((format_table(variables, rows) + "\n").encode("utf-8"))
     stream.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n".encode())
     return len(rows)
+
+
+def write_triples(triples: Sequence[ox.Triple], fmt: str, stream: IO[bytes]) -> int:
+    """Triples in an RDF format of the registry (quad formats put them in the default graph)."""
+    syntax = registry.get(fmt, "rdf")
+    prefixes = PREFIXES if syntax.prefixes else None
+    if syntax.quads:
+        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+        ox.serialize(quads, stream, syntax.rdf, prefixes=prefixes)
+    else:
+        ox.serialize(triples, stream, syntax.rdf, prefixes=prefixes)
+    return len(triples)
 
 
 def _write_text(stream: IO[bytes], data: bytes) -> None:

@@ -20,7 +20,7 @@ from kg.errors import ParameterError, QueryError, UnknownQueryError
 from kg.namespaces import PREFIXES, XSD, shorten
 from kg.resources import queries_dir
 from kg.sparql_guard import check_query
-from kg.store import Store
+from kg.storage.protocol import GraphStore
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ _DATE_PATTERNS = {
 }
 
 
-def typed_value(name: str, raw: str, kind: str, store: Store | None = None) -> Any:
+def typed_value(name: str, raw: str, kind: str, store: GraphStore | None = None) -> Any:
     """Turn a parameter's text into an RDF term of the declared type, or raise ParameterError."""
     if kind == "iri":
         try:
@@ -154,7 +154,7 @@ def _short(kind: str) -> str:
     return "xsd:" + kind[len(XSD):] if kind.startswith(XSD) else kind
 
 
-def _iri_value(name: str, raw: str, store: Store | None) -> str:
+def _iri_value(name: str, raw: str, store: GraphStore | None) -> str:
     if raw.startswith("<") and raw.endswith(">"):
         return raw[1:-1]
     if re.match(r"^[a-z][a-z0-9+.-]*://", raw, re.I) or raw.startswith("urn:"):
@@ -187,7 +187,7 @@ def infer_value(raw: str) -> Any:
 
 
 def bind_parameters(
-    query: str, raw: dict[str, str], canned: CannedQuery | None = None, store: Store | None = None
+    query: str, raw: dict[str, str], canned: CannedQuery | None = None, store: GraphStore | None = None
 ) -> dict[ox.Variable, Any]:
     """Substitutions for pyoxigraph: declared types for canned queries, inferred ones otherwise.
 
@@ -217,7 +217,7 @@ def bind_parameters(
 
 
 def run_query(
-    store: Store,
+    store: GraphStore,
     sparql: str,
     params: dict[str, str] | None = None,
     canned: CannedQuery | None = None,
@@ -240,7 +240,7 @@ def run_query(
         raise QueryError(f"query failed: {error}") from None
 
 
-def run_canned(store: Store, name: str, params: dict[str, str] | None = None) -> Any:
+def run_canned(store: GraphStore, name: str, params: dict[str, str] | None = None) -> Any:
     canned = get_canned(name)
     return run_query(store, canned.text, params, canned)
 

@@ -2,9 +2,16 @@
 
 * Binds 127.0.0.1 unless told otherwise; read-only unless started with --allow-update and a
   bearer token (from KG_SERVE_TOKEN or a token file, never the command line).
-* SERVICE, LOAD and FROM/FROM NAMED of graphs not in the store are refused before a query runs.
-* Queries run in a pool of worker processes (kg.workers): bounded concurrency, a per-query time
-  limit enforced by killing the worker, and a result-size limit. Requests have a size limit.
+* SERVICE, LOAD and FROM/FROM NAMED of graphs not in the store are refused on the parsed query
+  (kg.sparql_guard), in the worker that would run it; query and update processes cannot open
+  network sockets at all (kg.sandbox). Length and nesting limits are checked first (400).
+* Queries run in a pool of worker processes (kg.workers): bounded concurrency with a worker kept
+  for short queries, a per-query time limit enforced by killing the worker, and a result-size
+  limit; HTML result pages are rendered there too. Requests have a size limit.
+* Connections that stall before their headers are complete, or while sending a body, are closed
+  after `read_timeout` seconds (slowloris); stalled connections never make other requests 503.
+* Only requests whose Host is a loopback name (or a --public-host) are answered, so a page that
+  rebinds its own name to 127.0.0.1 cannot read the endpoint (DNS rebinding).
 * Updates (SPARQL Update, Graph Store Protocol) run in a separate process under the same time
   limit, into a copy of the live store generation that is swapped in only on success.
 * GET /sparql without a query returns the service description; / serves the `kg site` pages and
@@ -17,6 +24,7 @@ import asyncio
 import hmac
 import multiprocessing
 import os
+import socket
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,26 +33,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from kg.errors import ForbiddenQueryError, KgError
-from kg.sparql_guard import check_query
-from kg.workers import QueryJob, QueryOutcome, QueryPool
+from kg import formats as registry
+from kg.errors import InputFileError, KgError, QueryLimitError, ServeError
+from kg.sparql_guard import check_limits
+from kg.workers import QueryJob, QueryPool
 
-RESULT_TYPES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-GRAPH_TYPES = {
-    "turtle": "text/turtle",
-    "ntriples": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-}
-UPLOAD_TYPES = {
-    "text/turtle": "turtle", "application/n-triples": "ntriples", "application/ld+json": "jsonld",
-    "application/rdf+xml": "rdfxml", "application/n-quads": "nquads", "application/trig": "trig",
-}
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+RESULT_TYPES = {f.name: f.media_type for f in registry.formats("results")}
+GRAPH_TYPES = {f.name: f.media_type for f in registry.formats("rdf", writable=True, quads=False)}
+UPLOAD_TYPES = {f.media_type: f.name for f in registry.formats("rdf")}
 
 
 @dataclass(frozen=True)
@@ -59,6 +57,15 @@ class ServeConfig:
     allow_update: bool = False
     token: str | None = None
     site: bool = True
+    public_hosts: tuple[str, ...] = ()
+    read_timeout: float = 10.0
+
+    def allowed_hosts(self) -> list[str]:
+        """Host header names answered: the loopback names, the bound address and --public-host names."""
+        hosts = list(LOOPBACK_HOSTS)
+        if self.host not in ("0.0.0.0", "::", ""):
+            hosts.append(f"[{self.host}]" if ":" in self.host else self.host)
+        return hosts + [h.lower() for h in self.public_hosts]
 
 
 def _accepted(header: str) -> list[tuple[str, float]]:
@@ -102,9 +109,9 @@ def negotiate(accept: str, format_param: str | None) -> tuple[str, str, bool]:
 
 def service_description(base: str, allow_update: bool) -> str:
     languages = "sd:SPARQL11Query" + (", sd:SPARQL11Update" if allow_update else "")
-    results = ", ".join(f"<http://www.w3.org/ns/formats/{f}>" for f in
-                        ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                         "Turtle", "N-Triples", "JSON-LD", "RDF_XML"))
+    served = [registry.get(name, "results") for name in RESULT_TYPES]
+    served += [registry.get(name, "rdf") for name in GRAPH_TYPES]
+    results = ", ".join(f"<{registry.W3C_FORMATS}{f.w3c}>" for f in served)
     return f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 
@@ -120,13 +127,30 @@ def service_description(base: str, allow_update: bool) -> str:
 
 
 def _apply_update(store_path: str, operation: str, payload: str, graph: str | None, fmt: str | None,
-                  connection: Any) -> None:
+                  connection: Any, max_bytes: int = 1024 * 1024) -> None:
     """In a child process: copy the live generation, apply one change, swap it in on success."""
+    from kg.sandbox import deny_network
+
+    deny_network()
     try:
         import pyoxigraph as ox
 
-        from kg.store import new_generation
+        from kg.errors import ForbiddenQueryError
+        from kg.limits import Limits
+        from kg.safe_rdf import load_rdf
+        from kg.sparql_guard import check_update
+        from kg.storage.embedded import new_generation
 
+        if operation == "update":
+            try:
+                current = ox.Store.read_only(os.path.join(os.path.realpath(Path(store_path) / "current"),
+                                                          "oxigraph"))
+                graphs = {g.value for g in current.named_graphs() if isinstance(g, ox.NamedNode)}
+                del current
+                check_update(payload, graphs.__contains__)
+            except ForbiddenQueryError as error:
+                connection.send((403, str(error)))
+                return
         with new_generation(Path(store_path), copy_current=True, keep_previous=True) as (store, _):
             if operation == "update":
                 store.oxigraph.update(payload)
@@ -140,11 +164,12 @@ def _apply_update(store_path: str, operation: str, payload: str, graph: str | No
                     elif operation == "delete":
                         raise LookupError(f"no graph <{graph}> in the store")
                 if operation in ("put", "post"):
-                    formats = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                               "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
-                    store.oxigraph.load(payload.encode("utf-8"), format=formats[fmt or "turtle"],
-                                        to_graph=target, base_iri=graph)
+                    # the checked loader: entity expansion, literal size and nesting bounded by the request limit
+                    load_rdf(store.oxigraph, payload.encode("utf-8"), registry.rdf_syntax(fmt or "turtle"),
+                             "request body", limits=Limits(max_input_bytes=max_bytes), to_graph=target, base_iri=graph)
         connection.send((204, ""))
+    except InputFileError as error:
+        connection.send((400, " ".join(str(error).split())))
     except SyntaxError as error:
         connection.send((400, " ".join(str(error).split())))
     except LookupError as error:
@@ -176,23 +201,23 @@ class Server:
 
     async def query(self, text: str, accept: str, format_param: str | None, default_graphs: list[str],
                     named_graphs: list[str]) -> Any:
-        from starlette.responses import PlainTextResponse, Response
+        from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
         try:
-            check_query(text, lambda iri: iri in self.named_graphs())
-        except ForbiddenQueryError as error:
-            return PlainTextResponse(f"{error}\n", status_code=403)
+            check_limits(text)  # cheap; the parsed-query checks run in the worker, under its limits
+        except QueryLimitError as error:
+            return PlainTextResponse(f"{error}\n", status_code=400)
         results_format, graph_format, html = negotiate(accept, format_param)
         outcome = await self.pool.run(QueryJob(
-            text, results_format="json" if html else results_format, graph_format=graph_format,
+            text, results_format=results_format, graph_format=graph_format,
             default_graphs=tuple(default_graphs), named_graphs=tuple(named_graphs),
-            max_bytes=self.config.max_result_bytes,
+            max_bytes=self.config.max_result_bytes, html=html,
         ))
         if outcome.status != 200:
             headers = {"Retry-After": "1"} if outcome.status == 503 else None
             return PlainTextResponse(outcome.message + "\n", status_code=outcome.status, headers=headers)
-        if html:
-            return _html_results(text, outcome)
+        if outcome.kind == "html":
+            return HTMLResponse(outcome.body)
         media = GRAPH_TYPES[outcome.format] if outcome.kind == "graph" else RESULT_TYPES[outcome.format]
         charset = "; charset=utf-8" if media.startswith("text/") or media.endswith("json") else ""
         return Response(outcome.body, media_type=media + charset)
@@ -204,7 +229,8 @@ class Server:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         process = context.Process(target=_apply_update,
-                                  args=(str(self.config.store_path), operation, payload, graph, fmt, child),
+                                  args=(str(self.config.store_path), operation, payload, graph, fmt, child,
+                                        self.config.max_request_bytes),
                                   daemon=True)
         async with self.update_lock:
             process.start()
@@ -223,32 +249,11 @@ class Server:
         return PlainTextResponse(f"{message}; the store is unchanged\n", status_code=status)
 
 
-def _html_results(query: str, outcome: QueryOutcome) -> Any:
-    import json
-
-    from jinja2 import Environment, PackageLoader, select_autoescape
-    from starlette.responses import HTMLResponse
-
-    env = Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
-    columns: list[str] = []
-    rows: list[list[str]] = []
-    text = ""
-    if outcome.kind == "graph":
-        text = outcome.body.decode("utf-8")
-    else:
-        data = json.loads(outcome.body)
-        if "boolean" in data:
-            columns, rows = ["answer"], [["true" if data["boolean"] else "false"]]
-        else:
-            columns = data["head"]["vars"]
-            rows = [[b.get(c, {}).get("value", "") for c in columns] for b in data["results"]["bindings"]]
-    page = env.get_template("results.html").render(query=query, columns=columns, rows=rows, text=text)
-    return HTMLResponse(page)
-
-
 def create_app(config: ServeConfig) -> Any:
     """The Starlette application (uvicorn runs it; tests can too)."""
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.requests import Request
     from starlette.responses import PlainTextResponse, RedirectResponse, Response
     from starlette.routing import Mount, Route
@@ -274,7 +279,17 @@ def create_app(config: ServeConfig) -> Any:
             return PlainTextResponse(f"request larger than the limit of {config.max_request_bytes} bytes\n",
                                      status_code=413)
         body = bytearray()
-        async for chunk in request.stream():
+        chunks = request.stream().__aiter__()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + config.read_timeout
+        while True:
+            try:
+                chunk = await asyncio.wait_for(chunks.__anext__(), timeout=max(deadline - loop.time(), 0.001))
+            except StopAsyncIteration:
+                break
+            except TimeoutError:
+                return PlainTextResponse(f"the request body did not arrive within {config.read_timeout:g} s\n",
+                                         status_code=408, headers={"Connection": "close"})
             body.extend(chunk)
             if len(body) > config.max_request_bytes:
                 return PlainTextResponse(f"request larger than the limit of {config.max_request_bytes} bytes\n",
@@ -322,9 +337,9 @@ def create_app(config: ServeConfig) -> Any:
             if denied is not None:
                 return denied
             try:
-                check_query(update, lambda iri: iri in server.named_graphs())
-            except ForbiddenQueryError as error:
-                return PlainTextResponse(f"{error}\n", status_code=403)
+                check_limits(update, "update")  # SERVICE and LOAD are refused in the update's process
+            except QueryLimitError as error:
+                return PlainTextResponse(f"{error}\n", status_code=400)
             response: Response = await server.change("update", update)
             return response
         if query is None:
@@ -389,26 +404,87 @@ def create_app(config: ServeConfig) -> Any:
         Route("/rdf-graphs", graph_store, methods=["GET", "HEAD", "PUT", "POST", "DELETE"]),
         Route("/query", query_page),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=config.allowed_hosts())]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 def _write_site(store_path: Path, target: Path) -> None:
-    from kg.site import site_pages
-    from kg.store import open_store
+    from kg.pages.site import site_pages
+    from kg.storage import open_store
 
     for relative, text in site_pages(open_store(store_path)).items():
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
         (target / relative).write_text(text, encoding="utf-8")
 
 
-def serve(config: ServeConfig) -> None:
-    """Run the endpoint until interrupted."""
-    import uvicorn
-
-    from kg.store import open_store
+def listen(config: ServeConfig) -> socket.socket:
+    """Bind the endpoint's socket, or raise ServeError with one line (port in use, no such address)."""
+    from kg.storage import open_store
 
     if config.allow_update and not config.token:
         raise KgError("--allow-update needs a bearer token: set KG_SERVE_TOKEN or use --token-file")
     open_store(config.store_path).close()  # fail early, with kg's message, if there is no store
-    uvicorn.run(create_app(config), host=config.host, port=config.port, log_level="warning",
-                limit_concurrency=256, timeout_keep_alive=5)
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((config.host, config.port))
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        reason = (error.strerror or str(error)).lower()
+        hint = "; is another server using it? choose another --port" if error.errno == 98 else ""
+        raise ServeError(f"cannot listen on {config.host}:{config.port}: {reason}{hint}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _guarded_protocol(read_timeout: float) -> type[Any]:
+    """uvicorn's HTTP/1.1 protocol, closing connections whose request headers stall (slowloris)."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class GuardedH11Protocol(H11Protocol):
+        _header_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def _arm(self) -> None:
+            if self._header_timer is None:
+                self._header_timer = self.loop.call_later(read_timeout, self._headers_stalled)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_stalled(self) -> None:
+            self._header_timer = None
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.close()  # headers still incomplete: drop the connection
+
+        def data_received(self, data: bytes) -> None:
+            if self.conn.their_state is h11.IDLE:
+                self._arm()  # the first bytes of a request: its headers must be complete in time
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE:
+                self._disarm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return GuardedH11Protocol
+
+
+def serve(config: ServeConfig, sock: socket.socket | None = None) -> None:
+    """Run the endpoint until interrupted (on `sock` from listen(), or a socket bound here)."""
+    import uvicorn
+
+    sock = sock or listen(config)
+    server = uvicorn.Server(uvicorn.Config(
+        create_app(config), log_level="warning", http=_guarded_protocol(config.read_timeout),
+        limit_concurrency=None, timeout_keep_alive=5))
+    server.run(sockets=[sock])

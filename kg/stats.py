@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kg.namespaces import ONTOLOGY_IRI, PROVENANCE_GRAPH
-from kg.store import Store
+from kg.storage.protocol import GraphStore
 
 _DATA_GRAPHS = f"FILTER(?g NOT IN (<{ONTOLOGY_IRI}>, <{PROVENANCE_GRAPH}>))"
 
@@ -20,7 +20,7 @@ class Stats:
     without_evidence: list[tuple[str, str]] = field(default_factory=list)  # (iri, label)
 
 
-def stats(store: Store) -> Stats:
+def stats(store: GraphStore) -> Stats:
     """What the store holds: instances per class, statements per property, unsupported entities."""
     classes = [
         (row["c"].value, int(row["n"].value))

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 if TYPE_CHECKING:
     import rdflib
 
-    from kg.store import Store
+    from kg.storage.protocol import GraphStore
 
 
 def to_rdflib(term: object) -> rdflib.term.Node:
@@ -61,7 +61,7 @@ class _IllTypedLiteralFilter:
         return not str(getattr(record, "msg", "")).startswith("Failed to convert Literal lexical form")
 
 
-def union_graph(store: Store) -> rdflib.Graph:
+def union_graph(store: GraphStore) -> rdflib.Graph:
     """The union of all graphs of the store as an rdflib Graph (for pySHACL and owlrl)."""
     import rdflib
 

@@ -16,7 +16,7 @@ from kg.namespaces import (
     shorten,
 )
 from kg.resources import graph_dir, shapes_file
-from kg.store import Store
+from kg.storage.protocol import GraphStore
 from kg.terms import to_rdflib, union_graph
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ SELECT ?e ?quote ?start ?end ?copy WHERE {{
 }}"""
 
 
-def validate_store(store: Store, source_roots: Iterable[Path] = ()) -> list[Violation]:
+def validate_store(store: GraphStore, source_roots: Iterable[Path] = ()) -> list[Violation]:
     """All violations in the store, sorted; an empty list means the data conforms."""
     import pyshacl
     import rdflib
@@ -105,7 +105,7 @@ def validate_store(store: Store, source_roots: Iterable[Path] = ()) -> list[Viol
     return sorted(set(violations))
 
 
-def validation_graph(store: Store) -> rdflib.Graph:
+def validation_graph(store: GraphStore) -> rdflib.Graph:
     """The union of all graphs plus the derived kgsh:supportedBy / kgsh:unsupportedProperty links."""
     import rdflib
 
@@ -119,7 +119,7 @@ def validation_graph(store: Store) -> rdflib.Graph:
     return graph
 
 
-def check_quotes(store: Store, roots: Iterable[Path]) -> list[Violation]:
+def check_quotes(store: GraphStore, roots: Iterable[Path]) -> list[Violation]:
     """Each quote must be the text at its offsets in the local copy of its source.
 
     A local copy is a relative path read only inside the folder of a data file (or the bundled

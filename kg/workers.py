@@ -3,7 +3,11 @@
 Each worker is a separate process holding a read-only handle on the live store generation. A query
 that passes its time limit is stopped by killing its worker, which is replaced in the background;
 a query running longer than a second is reniced so short queries keep their latency meanwhile.
-Results are serialized in the worker, under a size limit.
+One more worker is kept for short queries: when every general worker is busy (three runaway
+queries, say), a query runs there under a short time limit, so runaways can never take every
+worker. Queries are checked (kg.sparql_guard), run, serialized and, for browsers, rendered as an
+HTML page in the worker, under the same time and size limits. Workers cannot open network
+sockets (kg.sandbox), so even a query the guard let through cannot fetch.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 
 SLOW_AFTER_SECONDS = 1.0
 SLOW_NICENESS = 15
+SHORT_LANE_SECONDS = 1.0  # the time limit of a query run on the worker kept for short queries
 
 
 @dataclass(frozen=True)
@@ -34,14 +39,16 @@ class QueryJob:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     max_bytes: int = 50 * 1024 * 1024
+    html: bool = False  # render the results as kg's HTML results page (in the worker, under the limits)
 
 
 @dataclass(frozen=True)
 class QueryOutcome:
-    """status: 200, 400 (bad query), 500 (failed or too large), 503 (busy) or 504 (time limit)."""
+    """status: 200, 400 (bad or too large query), 403 (refused), 500 (failed or too large), 503 (busy)
+    or 504 (time limit)."""
 
     status: int
-    kind: str = ""  # "results", "boolean" or "graph"
+    kind: str = ""  # "results", "boolean", "graph" or "html"
     format: str = ""
     body: bytes = b""
     message: str = ""
@@ -69,27 +76,36 @@ class _LimitedBuffer(io.RawIOBase):
 
 def _worker_main(connection: Connection, store_path: str) -> None:
     """Serve jobs from the pipe until it closes; reopen the store when a build or update swapped it."""
+    from kg.sandbox import deny_network
+
+    deny_network()  # before anything else: this process never needs the network
     import pyoxigraph as ox
 
+    from kg import formats as registry
+    from kg.errors import ForbiddenQueryError, QueryLimitError
     from kg.namespaces import PREFIXES
+    from kg.sparql_guard import check_query
 
-    results_formats = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-                       "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
-    graph_formats = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                     "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+    results_formats = {f.name: f.results for f in registry.formats("results")}
+    graph_formats = {f.name: f.rdf for f in registry.formats("rdf", writable=True)}
     live = Path(store_path) / "current"
-    opened: tuple[str, Any] | None = None
+    opened: tuple[str, Any, frozenset[str]] | None = None
     while True:
         try:
             job: QueryJob = connection.recv()
         except (EOFError, OSError):
             return
         started = time.perf_counter()
+        too_large = (f"the result is larger than the server's limit of {job.max_bytes // (1024 * 1024)} MB; "
+                     "add a LIMIT")
         try:
             target = os.path.realpath(live)
             if opened is None or opened[0] != target:
-                opened = (target, ox.Store.read_only(os.path.join(target, "oxigraph")))
-            store = opened[1]
+                store = ox.Store.read_only(os.path.join(target, "oxigraph"))
+                graphs = frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+                opened = (target, store, graphs)
+            store, graphs = opened[1], opened[2]
+            check_query(job.query, graphs.__contains__)
             options: dict[str, Any] = {"prefixes": PREFIXES}
             if job.default_graphs:
                 options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
@@ -99,30 +115,72 @@ def _worker_main(connection: Connection, store_path: str) -> None:
                 options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
             result = store.query(job.query, **options)
             output: Any = _LimitedBuffer(job.max_bytes)
-            if isinstance(result, ox.QueryTriples):
+            if job.html:
+                kind, fmt = "html", "html"
+                body = results_page(job.query, result, job.max_bytes)
+            elif isinstance(result, ox.QueryTriples):
                 kind, fmt = "graph", job.graph_format
                 ox.serialize(result, output, graph_formats[fmt],
-                             prefixes=PREFIXES if fmt == "turtle" else None)
+                             prefixes=PREFIXES if registry.get(fmt, "rdf").prefixes else None)
+                body = bytes(output.buffer)
             else:
                 kind = "boolean" if isinstance(result, ox.QueryBoolean) else "results"
                 fmt = job.results_format
                 result.serialize(output, results_formats[fmt])
-            outcome = QueryOutcome(200, kind, fmt, bytes(output.buffer), seconds=time.perf_counter() - started)
+                body = bytes(output.buffer)
+            outcome = QueryOutcome(200, kind, fmt, body, seconds=time.perf_counter() - started)
+        except QueryLimitError as error:
+            outcome = QueryOutcome(400, message=str(error))
+        except ForbiddenQueryError as error:
+            outcome = QueryOutcome(403, message=str(error))
         except SyntaxError as error:
             outcome = QueryOutcome(400, message=_syntax_message(error, job.query))
         except _ResultTooLarge:
-            outcome = QueryOutcome(500, message=f"the result is larger than the server's limit of "
-                                                f"{job.max_bytes // (1024 * 1024)} MB; add a LIMIT")
+            outcome = QueryOutcome(500, message=too_large)
         except (OSError, RuntimeError, ValueError) as error:
             if error.__context__ is not None and isinstance(error.__context__, _ResultTooLarge):
-                outcome = QueryOutcome(500, message=f"the result is larger than the server's limit of "
-                                                    f"{job.max_bytes // (1024 * 1024)} MB; add a LIMIT")
+                outcome = QueryOutcome(500, message=too_large)
             else:
                 outcome = QueryOutcome(500, message=f"query failed: {' '.join(str(error).split())}")
+        except MemoryError:
+            outcome = QueryOutcome(500, message="query failed: out of memory")
         try:
             connection.send(outcome)
         except (BrokenPipeError, OSError):
             return
+
+
+def results_page(query: str, result: Any, max_bytes: int) -> bytes:
+    """kg's HTML page of a query and its results, escaped by Jinja; _ResultTooLarge past max_bytes."""
+    import pyoxigraph as ox
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    from kg.namespaces import PREFIXES
+
+    columns: list[str] = []
+    rows: list[list[str]] = []
+    text = ""
+    if isinstance(result, ox.QueryTriples):
+        output: Any = _LimitedBuffer(max_bytes)
+        ox.serialize(result, output, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        text = bytes(output.buffer).decode("utf-8")
+    elif isinstance(result, ox.QueryBoolean):
+        columns, rows = ["answer"], [["true" if bool(result) else "false"]]
+    else:
+        columns = [variable.value for variable in result.variables]
+        size = 0
+        for solution in result:
+            row = ["" if (term := solution[column]) is None else str(getattr(term, "value", term))
+                   for column in columns]
+            size += sum(len(value) + 9 for value in row) + 9  # <td></td> and <tr></tr> at least
+            if size > max_bytes:
+                raise _ResultTooLarge
+            rows.append(row)
+    env = Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
+    page = env.get_template("results.html").render(query=query, columns=columns, rows=rows, text=text).encode()
+    if len(page) > max_bytes:
+        raise _ResultTooLarge
+    return page
 
 
 def _syntax_message(error: SyntaxError, query: str) -> str:
@@ -135,38 +193,48 @@ def _syntax_message(error: SyntaxError, query: str) -> str:
 class _Worker:
     process: Any
     connection: Connection
-    busy_since: float = 0.0
+    short_lane: bool = False
 
 
 @dataclass
 class QueryPool:
-    """`size` worker processes; at most `max_waiting` queries wait for one before 503."""
+    """`size` worker processes plus one kept for short queries; at most `max_waiting` queries wait
+    for a worker before 503."""
 
     store_path: Path
     size: int = 3
     timeout: float = 10.0
     max_waiting: int = 64
-    _idle: asyncio.Queue[_Worker] = field(init=False)
+    short_lane_seconds: float = SHORT_LANE_SECONDS
+    _idle: list[_Worker] = field(default_factory=list)
+    _short_idle: list[_Worker] = field(default_factory=list)
+    _freed: asyncio.Event = field(init=False)
     _threads: ThreadPoolExecutor = field(init=False)
     _waiting: int = 0
     _context: Any = field(init=False)
     _processes: dict[int, Any] = field(default_factory=dict)
+    _tasks: set[Any] = field(default_factory=set)
 
     async def start(self) -> None:
         self._context = multiprocessing.get_context("spawn")
-        self._idle = asyncio.Queue()
-        self._threads = ThreadPoolExecutor(max_workers=self.size + 2, thread_name_prefix="kg-query")
-        workers = await asyncio.gather(*(asyncio.to_thread(self._spawn) for _ in range(self.size)))
+        self._freed = asyncio.Event()
+        self._threads = ThreadPoolExecutor(max_workers=self.size + 3, thread_name_prefix="kg-query")
+        workers = await asyncio.gather(*(asyncio.to_thread(self._spawn, index == self.size)
+                                         for index in range(self.size + 1)))
         for worker in workers:
-            self._idle.put_nowait(worker)
+            self._release(worker)
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self, short_lane: bool = False) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_worker_main, args=(child, str(self.store_path)), daemon=True)
         process.start()
         child.close()
         self._processes[process.pid] = process
-        return _Worker(process, parent)
+        return _Worker(process, parent, short_lane)
+
+    def _release(self, worker: _Worker) -> None:
+        (self._short_idle if worker.short_lane else self._idle).append(worker)
+        self._freed.set()
 
     async def _replace(self, worker: _Worker) -> None:
         with contextlib.suppress(Exception):
@@ -174,8 +242,30 @@ class QueryPool:
             worker.connection.close()
         self._processes.pop(worker.process.pid, None)
         await asyncio.to_thread(worker.process.join, 5)
-        fresh = await asyncio.to_thread(self._spawn)
-        self._idle.put_nowait(fresh)
+        self._release(await asyncio.to_thread(self._spawn, worker.short_lane))
+
+    def _background(self, job: Any) -> None:
+        task = asyncio.get_running_loop().create_task(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _acquire(self) -> _Worker | None:
+        """A general worker if one is free, else the short-query worker; None after `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        while True:
+            if self._idle:
+                return self._idle.pop()
+            if self._short_idle:
+                return self._short_idle.pop()
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return None
+            self._freed.clear()
+            try:
+                await asyncio.wait_for(self._freed.wait(), timeout=remaining)
+            except TimeoutError:
+                return None
 
     def _roundtrip(self, worker: _Worker, job: QueryJob) -> QueryOutcome:
         worker.connection.send(job)
@@ -184,35 +274,42 @@ class QueryPool:
 
     async def run(self, job: QueryJob) -> QueryOutcome:
         """Run a job in a free worker, waiting for one if all are busy (503 when too many wait)."""
+        busy = QueryOutcome(503, message="the server is busy; try again shortly")
         if self._waiting >= self.max_waiting:
-            return QueryOutcome(503, message="the server is busy; try again shortly")
+            return busy
         self._waiting += 1
         try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout=self.timeout)
-        except TimeoutError:
-            return QueryOutcome(503, message="the server is busy; try again shortly")
+            worker = await self._acquire()
         finally:
             self._waiting -= 1
+        if worker is None:
+            return busy
+        limit = min(self.short_lane_seconds, self.timeout) if worker.short_lane else self.timeout
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         task = loop.run_in_executor(self._threads, self._roundtrip, worker, job)
         try:
             try:
-                outcome = await asyncio.wait_for(asyncio.shield(task), timeout=min(SLOW_AFTER_SECONDS, self.timeout))
+                outcome = await asyncio.wait_for(asyncio.shield(task), timeout=min(SLOW_AFTER_SECONDS, limit))
             except TimeoutError:
+                if worker.short_lane:
+                    raise
                 with contextlib.suppress(OSError):  # a long query yields the CPU to short ones
                     os.setpriority(os.PRIO_PROCESS, worker.process.pid, SLOW_NICENESS)
-                remaining = max(self.timeout - (time.perf_counter() - started), 0.001)
+                remaining = max(limit - (time.perf_counter() - started), 0.001)
                 outcome = await asyncio.wait_for(task, timeout=remaining)
-                asyncio.get_running_loop().create_task(self._replace(worker))
+                self._background(self._replace(worker))
                 return outcome
         except TimeoutError:
-            asyncio.get_running_loop().create_task(self._replace(worker))
+            self._background(self._replace(worker))
+            if worker.short_lane and limit < self.timeout:
+                return QueryOutcome(503, message="every query worker is busy with long queries; "
+                                                 "try again shortly")
             return QueryOutcome(504, message=f"the query was stopped at the server's time limit of {self.timeout:g} s")
         except (EOFError, OSError) as error:
-            asyncio.get_running_loop().create_task(self._replace(worker))
+            self._background(self._replace(worker))
             return QueryOutcome(500, message=f"the query worker failed: {error}")
-        self._idle.put_nowait(worker)
+        self._release(worker)
         return outcome
 
     async def stop(self) -> None:

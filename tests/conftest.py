@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from kg.build import build
-from kg.store import Store, open_store
+from kg.storage import open_store
+from kg.storage.embedded import Store
 
 DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini.trig"
@@ -68,3 +69,19 @@ def source_text() -> str:
     from kg.resources import graph_dir
 
     return (graph_dir() / "sources" / "japan-rok-2023.txt").read_text(encoding="utf-8")
+
+
+BROWSER_MODULES = {"test_browser", "test_notebooks"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark what needs Chromium (`browser`) or a Virtuoso server (`virtuoso`), so that
+    `pytest -m "not browser and not virtuoso"` runs the fast tests alone; CI runs everything."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if getattr(item, "module", None) else ""
+        if module in BROWSER_MODULES:
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        params = set(map(str, callspec.params.values())) if callspec is not None else set()
+        if "server" in getattr(item, "fixturenames", ()) or "virtuoso" in params:
+            item.add_marker(pytest.mark.virtuoso)

@@ -7,9 +7,10 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kg.analyze import analysis_rows, brokers, centrality, communities, spearman
-from kg.project import actor_network, entity_graph
-from kg.store import Store, open_store
+from kg.analysis.measures import analysis_rows, brokers, centrality, communities, spearman
+from kg.analysis.project import actor_network, entity_graph
+from kg.storage import open_store
+from kg.storage.embedded import Store
 
 KGR = "https://w3id.org/kg-diplomacy/resource/"
 
@@ -65,7 +66,7 @@ def test_sampled_betweenness_tracks_exact(bundled_store: Store) -> None:
 def test_write_back_is_queryable_and_atomic(bundled_store_path: Path, tmp_path: Path) -> None:
     import shutil
 
-    from kg.analyze import write_back
+    from kg.analysis.measures import write_back
 
     store_path = tmp_path / "copy"
     shutil.copytree(bundled_store_path, store_path, symlinks=True)

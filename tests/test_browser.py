@@ -15,11 +15,12 @@ from typing import Any
 import networkx as nx
 import pytest
 
+from kg.analysis.project import entity_graph
 from kg.build import build
-from kg.project import entity_graph
-from kg.render import network, write_page
-from kg.site import site_pages
-from kg.store import Store, open_store
+from kg.pages.render import network, write_page
+from kg.pages.site import site_pages
+from kg.storage import open_store
+from kg.storage.embedded import Store
 from tests.conftest import DATA
 
 CHROMIUM = "/usr/bin/chromium"

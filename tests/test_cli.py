@@ -186,7 +186,7 @@ def test_canned_queries_listed_with_questions(runner: CliRunner, bundled_store_p
 
 def test_every_canned_query_runs(bundled_store_path: Path) -> None:
     from kg.query import canned_queries, run_canned
-    from kg.store import open_store
+    from kg.storage import open_store
 
     store = open_store(bundled_store_path)
     for name, canned in canned_queries().items():

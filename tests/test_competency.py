@@ -6,7 +6,7 @@ from typing import Any
 
 from kg.output import python_value
 from kg.query import run_canned
-from kg.store import Store
+from kg.storage.embedded import Store
 
 
 def rows(store: Store, name: str, **params: str) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from kg.resources import graph_dir
-from kg.store import Store
+from kg.storage.embedded import Store
 
 
 def test_every_quote_is_verbatim_at_its_offsets(bundled_store: Store, source_text: str) -> None:

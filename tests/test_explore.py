@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from kg.analysis.explore import explain_paths, neighbors, timeline
+from kg.dates import parse_user_date, span
 from kg.errors import ParameterError, UnknownEntityError
-from kg.explore import explain_paths, neighbors, timeline
-from kg.store import Store
+from kg.storage.embedded import Store
 
 RULING = "Supreme Court forced-labour ruling of October 2018"
 SUMMIT = "Japan-ROK summit of 16 March 2023"
@@ -33,16 +34,16 @@ def test_every_hop_carries_its_own_evidence(bundled_store: Store) -> None:
 
 def test_paths_respect_as_of(bundled_store: Store) -> None:
     with pytest.raises(UnknownEntityError, match="not in the graph as of 2023-03-15"):
-        explain_paths(bundled_store, RULING, SUMMIT, as_of="2023-03-15")
-    assert explain_paths(bundled_store, RULING, "Yoon Suk-yeol", as_of="2022-06")
+        explain_paths(bundled_store, RULING, SUMMIT, as_of=parse_user_date("2023-03-15"))
+    assert explain_paths(bundled_store, RULING, "Yoon Suk-yeol", as_of=parse_user_date("2022-06"))
 
 
 def test_bad_arguments(bundled_store: Store) -> None:
     with pytest.raises(ParameterError):
         explain_paths(bundled_store, RULING, SUMMIT, k=0)
-    with pytest.raises(ParameterError, match="--as-of"):
-        explain_paths(bundled_store, RULING, SUMMIT, as_of="March 2023")
-    with pytest.raises(ParameterError, match="--hops"):
+    with pytest.raises(ParameterError, match="--as-of"):  # the CLI's parameter type names its option
+        parse_user_date("March 2023", "--as-of")
+    with pytest.raises(ParameterError, match="hops must be 0 or more"):
         neighbors(bundled_store, "Kishida", hops=-1)
     with pytest.raises(UnknownEntityError, match="did you mean"):
         neighbors(bundled_store, "Kishda")
@@ -62,9 +63,10 @@ def test_timeline_is_chronological_with_evidence(bundled_store: Store) -> None:
     assert rows[0]["date"] == "1965"
     assert rows[-1]["date"].startswith("2024")
     assert all(r["quote"] for r in rows)
-    yoon = timeline(bundled_store, actor="President Yoon", between=("2023-03-01", "2023-03-31"))
+    march = span(parse_user_date("2023-03-01"), parse_user_date("2023-03-31"))
+    yoon = timeline(bundled_store, actor="President Yoon", between=march)
     labels = [r["label"] for r in yoon]
     assert "Japan-ROK summit of 16 March 2023" in labels
     assert all(r["date"].startswith("2023-03") for r in yoon)
-    with pytest.raises(ParameterError, match="--between"):
-        timeline(bundled_store, between=("2024", "2023"))
+    with pytest.raises(ParameterError, match="2024 is after 2023"):
+        timeline(bundled_store, between=(parse_user_date("2024"), parse_user_date("2023")))

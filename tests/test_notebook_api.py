@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import kg.notebook as kgnb
+from kg.analysis.project import entity_graph
 from kg.errors import (
     ForbiddenQueryError,
     ParameterError,
@@ -22,9 +23,8 @@ from kg.errors import (
     UnknownEntityError,
     UnknownQueryError,
 )
-from kg.project import entity_graph
-from kg.render import focus, network, page_html
-from kg.store import Store
+from kg.pages.render import focus, network, page_html
+from kg.storage.embedded import Store
 
 YOON = "https://w3id.org/kg-diplomacy/resource/yoon-suk-yeol"
 

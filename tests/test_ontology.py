@@ -80,7 +80,7 @@ def test_reasoner_catches_a_person_who_is_a_state(tmp_path: Path) -> None:
 
 
 def test_inference_derives_participant_shortcut(tmp_path: Path) -> None:
-    from kg.store import open_store
+    from kg.storage import open_store
 
     report = build(tmp_path / "store", [MINI], only=True, infer=True)
     assert report.conforms and report.inferred > 0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import networkx as nx
 
-from kg.dates import parse_user_date
-from kg.project import actor_issue_graph, actor_network, contracted, entity_graph
-from kg.store import Store
+from kg.analysis.project import actor_issue_graph, actor_network, contracted, entity_graph
+from kg.dates import parse_user_date, span
+from kg.storage.embedded import Store
 
 KGR = "https://w3id.org/kg-diplomacy/resource/"
 SUMMIT, RULING = KGR + "summit-2023-03-16", KGR + "ruling-2018-forced-labor"
@@ -79,7 +79,7 @@ def test_as_of_drops_what_might_not_have_happened(bundled_store: Store) -> None:
 
 
 def test_between_keeps_a_period(bundled_store: Store) -> None:
-    graph = entity_graph(bundled_store, between=(parse_user_date("2018"), parse_user_date("2019")))
+    graph = entity_graph(bundled_store, between=span(parse_user_date("2018"), parse_user_date("2019")))
     dated = {d["date"][:4] for _, d in graph.nodes(data=True) if d["date"]}
     assert dated == {"2018", "2019"}
 

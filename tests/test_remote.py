@@ -25,8 +25,8 @@ from click.testing import CliRunner, Result
 
 from kg.cli import cli
 from kg.query import canned_queries
-from kg.remote import MANIFEST_GRAPH, RemoteStore
-from kg.remote_sparql import bind_values, prefix_lines, values_clause
+from kg.storage.remote import MANIFEST_GRAPH, RemoteStore
+from kg.storage.remote_sparql import bind_values, prefix_lines, values_clause
 from tests import virtuoso
 from tests.conftest import BROKEN, DATA, MINI
 
@@ -227,7 +227,7 @@ def test_builds_with_too_many_graphs_to_list(built: str, env: dict[str, str], mo
     commands = (["export", "--format", "nquads"], ["describe", "Yoon"], ["query", "cq1-summit-leaders"],
                 ["path", "Kishida", "Biden", "--format", "json"], ["validate"])
     listed = [kg(built, *args, env=env) for args in commands]
-    monkeypatch.setattr("kg.remote.MAX_LISTED_GRAPHS", 10)
+    monkeypatch.setattr("kg.storage.publish.MAX_LISTED_GRAPHS", 10)
     try:
         rebuilt = kg(built, "build", env=env)
         assert rebuilt.exit_code == 0, rebuilt.output

@@ -9,7 +9,7 @@ import pytest
 
 from kg.build import build
 from kg.errors import InputFileError, StoreError, ValidationFailed
-from kg.store import open_store
+from kg.storage import open_store
 from tests.conftest import BROKEN, MINI
 
 MALFORMED = Path(__file__).parent / "data" / "malformed.ttl"

@@ -26,9 +26,8 @@ from kg.build import build
 from tests.conftest import MINI, tree_digest
 from tests.hostile.corpus import CASES, SPARQL_CASES, Case
 
-# The SPARQL cases need the parsed-query guard and nesting limits of the sec-query branch; the
-# coordinator enables them here (ENABLED = CASES + SPARQL_CASES) once it is merged.
-ENABLED: list[Case] = CASES
+# Every case runs: the file cases and the SPARQL ones (escaped-name bypasses, deep nesting).
+ENABLED: list[Case] = CASES + SPARQL_CASES
 HANG = 120  # seconds after which a case counts as hung (the time bound of each case is smaller)
 
 

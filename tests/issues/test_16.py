@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from kg.cli import cli
 from kg.coverage import body_sentences, coverage, sentence_coverage
 from kg.describe import describe
-from kg.store import Store
+from kg.storage.embedded import Store
 
 SOURCE = "https://w3id.org/kg-diplomacy/resource/source-japan-rok-2023"
 KGR = "https://w3id.org/kg-diplomacy/resource/"

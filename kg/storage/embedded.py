@@ -25,43 +25,19 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pyoxigraph as ox
 
-from kg.errors import InputFileError, StoreError
-from kg.limits import Limits, check_regular_file, read_regular_file
+from kg.errors import StoreError
 from kg.namespaces import PREFIXES
-from kg.safe_rdf import load_rdf
 
 MARKER = ".kg-store"
 CURRENT = "current"
 
-RDF_EXTENSIONS: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".trig": ox.RdfFormat.TRIG,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-    ".json": ox.RdfFormat.JSON_LD,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML,
-    ".n3": ox.RdfFormat.N3,
-}
-QUAD_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
-
-
-def default_store_path() -> Path:
-    """The store used when neither --store nor KG_STORE is given: under the user's data folder."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("kg", appauthor=False)) / "store"
-
-
 @dataclass
 class Store:
-    """An open Oxigraph store; queries see the union of all graphs as their default graph."""
+    """An open Oxigraph store (a `GraphStore`); queries see the union of all graphs as their default graph."""
 
     oxigraph: ox.Store
     location: str
@@ -85,7 +61,7 @@ class Store:
         return {g.value for g in self.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)}
 
     def quads(self) -> list[ox.Quad]:
-        """Every statement of every graph (kg.remote.RemoteStore has the same method)."""
+        """Every statement of every graph."""
         return list(self.oxigraph.quads_for_pattern(None, None, None, None))
 
     def __len__(self) -> int:
@@ -101,16 +77,8 @@ def memory_store() -> Store:
     return Store(ox.Store(), ":memory:")
 
 
-def open_store(path: Path | str) -> Store:
-    """Open the live generation of a built store, read-only; for an http(s) URL, that SPARQL server.
-
-    A kg.remote.RemoteStore offers the same query(), named_graphs(), quads(), len() and close().
-    """
-    from kg.remote import is_remote, open_remote
-
-    if is_remote(path):
-        return cast(Store, open_remote(str(path)))
-    path = Path(path)
+def open_folder(path: Path) -> Store:
+    """Open the live generation of a built store folder, read-only."""
     database = _live_database(path)
     try:
         return Store(ox.Store.read_only(str(database)), str(path))
@@ -210,49 +178,3 @@ def _remove_stale_generations(path: Path) -> None:
     for child in path.glob("gen-*"):
         if child.resolve() != live:
             shutil.rmtree(child, ignore_errors=True)
-
-
-def rdf_format(path: Path) -> ox.RdfFormat:
-    fmt = RDF_EXTENSIONS.get(path.suffix.lower())
-    if fmt is None:
-        known = ", ".join(sorted(RDF_EXTENSIONS))
-        raise InputFileError(str(path), f"unknown RDF file type {path.suffix!r} (known: {known})")
-    return fmt
-
-
-def expand_inputs(paths: list[Path]) -> list[Path]:
-    """Files as given, and the RDF files inside given folders (sorted, recursive)."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in RDF_EXTENSIONS and not p.is_dir())
-            if not found:
-                raise InputFileError(str(path), "folder holds no RDF files")
-            for file in found:
-                check_regular_file(file)
-            files.extend(found)
-        elif path.exists():
-            check_regular_file(path)  # a FIFO, device or socket is refused here, before anything is opened
-            files.append(path)
-        else:
-            raise InputFileError(str(path), "no such file or folder")
-    return files
-
-
-def load_file(store: Store, path: Path, graph: str | None = None) -> None:
-    """Load one RDF file; triples of triple formats go to `graph` (default: the file's IRI).
-
-    Errors name the file, line and column.
-    """
-    fmt = rdf_format(path)
-    target = None
-    if fmt not in QUAD_FORMATS:
-        target = ox.NamedNode(graph or path.resolve().as_uri())
-    limits = Limits.from_env()
-    # Regular files only, within the size limits, checked before any parser sees the bytes; the
-    # parser then reads exactly the bytes that were checked.
-    data = read_regular_file(path, limits.max_input_bytes)
-    # A build writes into a fresh generation, so the bulk loader (no transaction, several times
-    # faster on disk) is safe: a failure discards the whole generation.
-    load_rdf(store.oxigraph, data, fmt, str(path), limits=limits, bulk=store.location != ":memory:",
-             base_iri=path.resolve().as_uri(), to_graph=target)

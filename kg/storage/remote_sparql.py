@@ -17,7 +17,7 @@ from kg.namespaces import PREFIXES
 # Query text: prefixes, parameters, dataset
 
 
-def _query_tokens(sparql: str) -> list[Any]:
+def query_tokens(sparql: str) -> list[Any]:
     from kg.sparql_guard import tokens
 
     return list(tokens(sparql))
@@ -25,7 +25,7 @@ def _query_tokens(sparql: str) -> list[Any]:
 
 def prefix_lines(sparql: str, items: list[Any] | None = None) -> str:
     """PREFIX declarations for the kg prefixes the query uses without declaring them."""
-    items = _query_tokens(sparql) if items is None else items
+    items = query_tokens(sparql) if items is None else items
     declared: set[str] = set()
     used: list[str] = []
     for index, token in enumerate(items):
@@ -63,7 +63,7 @@ def bind_values(sparql: str, substitutions: dict[ox.Variable, Any] | None, items
     block = values_clause(substitutions)
     if not block:
         return sparql
-    items = _query_tokens(sparql) if items is None else items
+    items = query_tokens(sparql) if items is None else items
     where = _where_brace(items)
     if where is None:
         if _has_trailing_values(items):
@@ -126,7 +126,7 @@ def _has_trailing_values(items: list[Any]) -> bool:
 
 
 @dataclass(frozen=True)
-class _Order:
+class Order:
     prologue: str  # the query's PREFIX and BASE declarations
     clause: str  # ORDER BY …
     slice: str  # LIMIT … OFFSET …, or ""
@@ -139,7 +139,7 @@ class _Order:
 _AGGREGATES = {"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"}
 
 
-def _ordering(sparql: str, items: list[Any], kind: Any) -> _Order | None:
+def ordering(sparql: str, items: list[Any], kind: Any) -> Order | None:
     """The ORDER BY of a SELECT query, when kg can apply it to the answer's rows itself.
 
     Virtuoso 7.2 sorts language-tagged strings by their first few characters only, so its ORDER BY
@@ -184,11 +184,11 @@ def _ordering(sparql: str, items: list[Any], kind: Any) -> _Order | None:
     if index < len(items):  # a trailing VALUES clause: leave such queries alone
         return None
     form = next(i for i, t in enumerate(items) if t.kind == "name" and t.text.upper() == "SELECT")
-    return _Order(sparql[:items[form].offset], clause, sparql[slice_start:slice_end], slice_start, slice_end,
+    return Order(sparql[:items[form].offset], clause, sparql[slice_start:slice_end], slice_start, slice_end,
                   limit, offset)
 
 
-def _solutions(variables: list[ox.Variable], rows: list[list[Any]]) -> Any:
+def solutions(variables: list[ox.Variable], rows: list[list[Any]]) -> Any:
     """A pyoxigraph QuerySolutions holding these rows (through SPARQL results JSON)."""
     def cell(term: Any) -> dict[str, str]:
         if isinstance(term, ox.NamedNode):
@@ -204,11 +204,11 @@ def _solutions(variables: list[ox.Variable], rows: list[list[Any]]) -> Any:
     return ox.parse_query_results(json.dumps(document), ox.QueryResultsFormat.JSON)
 
 
-def _names_dataset(items: list[Any]) -> bool:
+def names_dataset(items: list[Any]) -> bool:
     return any(t.kind == "name" and t.text.upper() == "FROM" for t in items)
 
 
-_WHOLE_UNION = re.compile(
+WHOLE_UNION = re.compile(
     r"^\s*CONSTRUCT\s*\{\s*\?s\s+\?p\s+\?o\s*\.?\s*\}\s*WHERE\s*\{\s*\?s\s+\?p\s+\?o\s*\.?\s*\}\s*$", re.IGNORECASE
 )
 
@@ -217,7 +217,7 @@ _WHOLE_UNION = re.compile(
 # Results
 
 
-def _fix_results(data: bytes) -> bytes:
+def fix_results(data: bytes) -> bytes:
     """Make a server's JSON results what pyoxigraph (and the embedded store) would give.
 
     Virtuoso names blank nodes `nodeID://b10003`, which is no valid label, and writes booleans
@@ -238,7 +238,7 @@ def _fix_results(data: bytes) -> bytes:
 _BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 
 
-def _fix_triple(triple: ox.Triple) -> ox.Triple:
+def fix_triple(triple: ox.Triple) -> ox.Triple:
     term = triple.object
     if isinstance(term, ox.Literal) and term.datatype.value == _BOOLEAN and term.value in ("1", "0"):
         value = "true" if term.value == "1" else "false"
@@ -255,21 +255,16 @@ def _blank_label(raw: str) -> str:
     return raw if _LABEL.match(raw) else "x" + raw.encode("utf-8").hex()
 
 
-def _as_query_triples(triples: Iterable[ox.Triple]) -> Any:
+def as_query_triples(triples: Iterable[ox.Triple]) -> Any:
     """A real pyoxigraph QueryTriples holding these triples (what write_result and export expect)."""
     holder = ox.Store()
     holder.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
     return holder.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
 
 
-def _graph_format(content_type: str) -> ox.RdfFormat:
-    kind = content_type.split(";", 1)[0].strip().lower()
-    return {
-        "text/turtle": ox.RdfFormat.TURTLE,
-        "application/x-turtle": ox.RdfFormat.TURTLE,
-        "application/rdf+xml": ox.RdfFormat.RDF_XML,
-        "application/ld+json": ox.RdfFormat.JSON_LD,
-        "application/n-quads": ox.RdfFormat.N_QUADS,
-    }.get(kind, ox.RdfFormat.N_TRIPLES)
+def graph_format(content_type: str) -> ox.RdfFormat:
+    """The RDF syntax of a server's answer by its media type (N-Triples when unknown)."""
+    from kg import formats as registry
 
-
+    found = registry.by_media_type(content_type, "rdf")
+    return found.rdf if found is not None and found.rdf is not None else ox.RdfFormat.N_TRIPLES

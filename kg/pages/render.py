@@ -10,6 +10,7 @@ escaped, and every label, tooltip, legend entry and search option is put into th
 from __future__ import annotations
 
 import json
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -157,6 +158,14 @@ def _options(*, large: bool, directed: bool) -> dict[str, Any]:
     return options
 
 
+@cache
+def templates() -> Any:
+    """kg's Jinja environment (autoescaping HTML), created once: compiling a template is costly."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
+
+
 def _json_for_script(data: Any) -> str:
     """JSON that cannot end a <script> block or open a comment, whatever strings it holds."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -178,17 +187,15 @@ def page_html(
     `links` maps node ids to page URLs: double-clicking a node opens its page.
     `extra_html` must already be escaped (the site passes Jinja-rendered, autoescaped HTML).
     """
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    env = Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
+    env = templates()
     data = {"nodes": net.nodes, "edges": net.edges, "options": net.options, "links": links or {},
             "styles": {k: {"color": c, "shape": s} for k, (c, s) in STYLE.items()}}
-    return env.get_template("graph.html").render(
+    return str(env.get_template("graph.html").render(
         title=title, subtitle=subtitle, data_json=_json_for_script(data),
         vis_js=None if asset_prefix is not None else vis_asset("vis-network.min.js"),
         vis_css=None if asset_prefix is not None else vis_asset("vis-network.css"),
         asset_prefix=asset_prefix, extra_html=extra_html,
-    )
+    ))
 
 
 def write_page(net: Network, path: Path, *, title: str, subtitle: str = "") -> None:
@@ -196,9 +203,23 @@ def write_page(net: Network, path: Path, *, title: str, subtitle: str = "") -> N
     path.write_text(page_html(net, title=title, subtitle=subtitle), encoding="utf-8")
 
 
-def focus(graph: nx.MultiDiGraph, center: str, hops: int) -> nx.MultiDiGraph:
-    """The part of a graph within `hops` links of `center`, in either direction."""
+def focus(graph: nx.MultiDiGraph, center: str, hops: int, undirected: Any = None) -> nx.MultiDiGraph:
+    """The part of a graph within `hops` links of `center`, in either direction (nodes in IRI order).
+
+    `undirected` is `graph.to_undirected(as_view=True)`, for callers that focus many times.
+    """
     import networkx as nx
 
-    reached = nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), center, cutoff=hops)
-    return graph.subgraph(sorted(reached)).copy()
+    if undirected is None:
+        undirected = graph.to_undirected(as_view=True)
+    reached = nx.single_source_shortest_path_length(undirected, center, cutoff=hops)
+    keep = sorted(reached)
+    part = graph.__class__()
+    part.graph.update(graph.graph)
+    part.add_nodes_from((node, graph.nodes[node]) for node in keep)
+    if graph.is_multigraph():
+        part.add_edges_from((u, v, key, data) for u in keep for v, keyed in graph.adj[u].items() if v in reached
+                            for key, data in keyed.items())
+    else:
+        part.add_edges_from((u, v, data) for u in keep for v, data in graph.adj[u].items() if v in reached)
+    return part

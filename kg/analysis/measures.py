@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import random
 import weakref
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import networkx as nx
+
+    from kg.storage.location import Location
 
 ENGINE_THRESHOLD = 2000
 ENGINES = ("auto", "networkx", "igraph")
@@ -82,57 +87,177 @@ def _convert(graph: nx.Graph) -> _IGraph:
     return _IGraph(converted, names)
 
 
+@dataclass
+class Context:
+    """What a measure's function gets besides the graph: seed, sampled betweenness sources, and a cache
+    shared by the measures of one run (communities and brokers are computed once)."""
+
+    seed: int = 0
+    samples: int | None = None
+    engine: str = "auto"
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure of a node: the column of `kg analyze`, the `--size` choice (centralities), the
+    property `--write-back` stores (declared in ontology/kg.ttl), and how it is computed: `networkx`
+    (simple undirected graph, Context) -> {node: value}; a centrality may add `igraph`
+    (_IGraph, Context) -> [value per node] for large graphs."""
+
+    name: str
+    kind: str  # "centrality" (a float, sizes nodes), "community" or "structure"
+    property: str  # local name in the kg: ontology
+    datatype: str  # "decimal", "integer" or "boolean"
+    description: str
+    networkx: Callable[[Any, Context], dict[str, Any]]
+    igraph: Callable[[Any, Context], list[float]] | None = None
+
+
+def _degree(simple: nx.Graph, ctx: Context) -> dict[str, Any]:
+    import networkx as nx
+
+    return dict(nx.degree_centrality(simple))
+
+
+def _degree_ig(ig: _IGraph, ctx: Context) -> list[float]:
+    n = ig.graph.vcount()
+    return [d / max(n - 1, 1) for d in ig.graph.degree()]
+
+
+def _betweenness(simple: nx.Graph, ctx: Context) -> dict[str, Any]:
+    import networkx as nx
+
+    return dict(nx.betweenness_centrality(simple, k=ctx.samples, seed=ctx.seed))
+
+
+def _betweenness_ig(ig: _IGraph, ctx: Context) -> list[float]:
+    n = ig.graph.vcount()
+    if ctx.samples:
+        sources = random.Random(ctx.seed).sample(range(n), ctx.samples)
+        raw, scale = ig.graph.betweenness(vertices=None, directed=False, sources=sources), n / ctx.samples
+    else:
+        raw, scale = ig.graph.betweenness(directed=False), 1.0
+    norm = 2 / ((n - 1) * (n - 2)) if n > 2 else 1.0
+    return [b * scale * norm for b in raw]
+
+
+def _pagerank(simple: nx.Graph, ctx: Context) -> dict[str, Any]:
+    import networkx as nx
+
+    return dict(nx.pagerank(simple, weight="weight"))
+
+
+def _pagerank_ig(ig: _IGraph, ctx: Context) -> list[float]:
+    return list(ig.graph.pagerank(weights="weight", implementation="arpack"))
+
+
+def _eigenvector_nx(simple: nx.Graph, ctx: Context) -> dict[str, Any]:
+    return {k: abs(v) for k, v in _eigenvector(simple).items()}
+
+
+def _eigenvector_ig(ig: _IGraph, ctx: Context) -> list[float]:
+    return _igraph_eigenvector(ig)
+
+
+def _community(simple: nx.Graph, ctx: Context) -> dict[str, Any]:
+    groups, modularity = communities(simple, seed=ctx.seed, engine=ctx.engine)
+    ctx.cache["communities"], ctx.cache["modularity"] = groups, modularity
+    return {node: i for i, group in enumerate(groups) for node in group}
+
+
+def _brokers(simple: nx.Graph, ctx: Context) -> dict[str, Any]:
+    if "brokers" not in ctx.cache:
+        ctx.cache["brokers"] = brokers(simple)
+    found: dict[str, Any] = ctx.cache["brokers"]
+    return found
+
+
+def _broker(simple: nx.Graph, ctx: Context) -> dict[str, Any]:
+    articulation = set(_brokers(simple, ctx)["articulation_points"])
+    return {node: node in articulation for node in simple}
+
+
+def _core(simple: nx.Graph, ctx: Context) -> dict[str, Any]:
+    return dict(_brokers(simple, ctx)["core_number"])
+
+
+# The measures, in column order. Adding one: an entry here and its property in ontology/kg.ttl.
+MEASURES: tuple[Measure, ...] = (
+    Measure("degree", "centrality", "degreeCentrality", "decimal",
+            "share of the other nodes a node is linked to", _degree, _degree_ig),
+    Measure("betweenness", "centrality", "betweenness", "decimal",
+            "share of shortest paths through the node (sampled above 1,000 nodes)", _betweenness, _betweenness_ig),
+    Measure("pagerank", "centrality", "pagerank", "decimal",
+            "PageRank over the undirected, weighted graph", _pagerank, _pagerank_ig),
+    Measure("eigenvector", "centrality", "eigenvectorCentrality", "decimal",
+            "eigenvector centrality on the largest component, the top node 1", _eigenvector_nx, _eigenvector_ig),
+    Measure("community", "community", "community", "integer",
+            "Louvain (Leiden on large graphs) community, 0 the largest", _community),
+    Measure("broker", "structure", "broker", "boolean",
+            "articulation point: removing it disconnects the graph", _broker),
+    Measure("core", "structure", "coreNumber", "integer", "k-core number", _core),
+)
+CENTRALITIES = tuple(m.name for m in MEASURES if m.kind == "centrality")
+
+
+def measure(name: str) -> Measure:
+    """The measure called `name`; ValueError naming the known ones."""
+    for item in MEASURES:
+        if item.name == name:
+            return item
+    raise ValueError(f"unknown measure {name!r}; choose from {', '.join(m.name for m in MEASURES)}")
+
+
 def centrality(
     graph: Any, *, seed: int = 0, samples: int | None = None, engine: str = "auto"
 ) -> list[dict[str, Any]]:
-    """Degree, betweenness (from `samples` sampled sources; by default exact up to
-    EXACT_BETWEENNESS_LIMIT nodes, else DEFAULT_SAMPLES), PageRank and eigenvector centrality of
-    every node, sorted by PageRank then label."""
-    import networkx as nx
-
+    """Every centrality of MEASURES for every node (betweenness from `samples` sampled sources; by
+    default exact up to EXACT_BETWEENNESS_LIMIT nodes, else DEFAULT_SAMPLES), sorted by PageRank then
+    label."""
     simple = simple_undirected(graph)
     n = simple.number_of_nodes()
     if n == 0:
         return []
     if samples is None and n > EXACT_BETWEENNESS_LIMIT:
         samples = DEFAULT_SAMPLES
-    samples = samples if samples is not None and samples < n else None
-    if _engine(simple, engine) == "igraph":
-        ig = _to_igraph(simple)
-        degree = [d / max(n - 1, 1) for d in ig.graph.degree()]
-        pagerank = ig.graph.pagerank(weights="weight", implementation="arpack")
-        eigen = _igraph_eigenvector(ig)
-        if samples:
-            sources = random.Random(seed).sample(range(n), samples)
-            raw = ig.graph.betweenness(vertices=None, directed=False, sources=sources)
-            scale = n / samples
+    ctx = Context(seed=seed, samples=samples if samples is not None and samples < n else None, engine=engine)
+    scores: dict[str, dict[str, float]] = {}
+    use_igraph = _engine(simple, engine) == "igraph"
+    for item in MEASURES:
+        if item.kind != "centrality":
+            continue
+        if use_igraph and item.igraph is not None:
+            ig = _to_igraph(simple)
+            values = dict(zip(ig.names, item.igraph(ig, ctx), strict=True))
         else:
-            raw, scale = ig.graph.betweenness(directed=False), 1.0
-        norm = 2 / ((n - 1) * (n - 2)) if n > 2 else 1.0
-        betweenness = [b * scale * norm for b in raw]
-        scores = {name: (degree[i], betweenness[i], pagerank[i], eigen[i]) for i, name in enumerate(ig.names)}
-    else:
-        degree_nx = nx.degree_centrality(simple)
-        betweenness_nx = nx.betweenness_centrality(simple, k=samples, seed=seed)
-        pagerank_nx = nx.pagerank(simple, weight="weight")
-        eigen_nx = _eigenvector(simple)
-        scores = {
-            name: (degree_nx[name], betweenness_nx[name], pagerank_nx[name], abs(eigen_nx[name]))
-            for name in simple
-        }
+            values = item.networkx(simple, ctx)
+        scores[item.name] = values
     rows = [
-        {
-            "node": name,
-            "label": simple.nodes[name].get("label", name),
-            "kind": simple.nodes[name].get("kind", ""),
-            "degree": round(d, 6),
-            "betweenness": round(b, 6),
-            "pagerank": round(p, 6),
-            "eigenvector": round(e, 6),
-        }
-        for name, (d, b, p, e) in scores.items()
+        {"node": name, "label": simple.nodes[name].get("label", name), "kind": simple.nodes[name].get("kind", ""),
+         **{measure_name: round(values[name], 6) for measure_name, values in scores.items()}}
+        for name in simple
     ]
     return sorted(rows, key=lambda r: (-r["pagerank"], r["label"], r["node"]))
+
+
+def node_sizes(graph: Any, name: str, *, seed: int = 0, engine: str = "auto") -> dict[str, float]:
+    """One centrality of every node (only that one is computed), for sizing nodes on a page (`--size`)."""
+    if name not in CENTRALITIES:
+        raise ValueError(f"unknown centrality {name!r}; choose from {', '.join(CENTRALITIES)}")
+    item = measure(name)
+    simple = simple_undirected(graph)
+    n = simple.number_of_nodes()
+    if n == 0:
+        return {}
+    samples = DEFAULT_SAMPLES if n > EXACT_BETWEENNESS_LIMIT and n > DEFAULT_SAMPLES else None
+    ctx = Context(seed=seed, samples=samples, engine=engine)
+    if _engine(simple, engine) == "igraph" and item.igraph is not None:
+        ig = _to_igraph(simple)
+        values = dict(zip(ig.names, item.igraph(ig, ctx), strict=True))
+    else:
+        values = item.networkx(simple, ctx)
+    return {node: round(values[node], 6) for node in simple}
 
 
 def _eigenvector(simple: nx.Graph) -> dict[str, float]:
@@ -224,18 +349,20 @@ class Analysis:
 
 
 def analyze(graph: Any, *, seed: int = 0, samples: int | None = None, engine: str = "auto") -> Analysis:
-    """Centralities, communities, brokers and k-core, the graph collapsed and converted once."""
+    """Every measure of MEASURES, the graph collapsed and converted once; communities and brokers too."""
     simple = simple_undirected(graph)
     rows = centrality(simple, seed=seed, samples=samples, engine=engine)
-    groups, modularity = communities(simple, seed=seed, engine=engine)
-    community_of = {node: i for i, group in enumerate(groups) for node in group}
-    found = brokers(simple)
-    articulation = set(found["articulation_points"])
-    for row in rows:
-        row["community"] = community_of.get(row["node"], -1)
-        row["broker"] = row["node"] in articulation
-        row["core"] = found["core_number"].get(row["node"], 0)
-    return Analysis(rows, groups, modularity, found)
+    ctx = Context(seed=seed, samples=samples, engine=engine)
+    for item in MEASURES:
+        if item.kind == "centrality":
+            continue
+        values = item.networkx(simple, ctx)
+        default = False if item.datatype == "boolean" else (-1 if item.name == "community" else 0)
+        for row in rows:
+            row[item.name] = values.get(row["node"], default)
+    groups = ctx.cache.get("communities") or communities(simple, seed=seed, engine=engine)[0]
+    modularity = ctx.cache.get("modularity", 0.0)
+    return Analysis(rows, groups, modularity, _brokers(simple, ctx))
 
 
 def analysis_rows(
@@ -258,11 +385,11 @@ def spearman(a: list[str], b: list[str]) -> float:
 
 
 
-def write_back(store_path: Any, rows: list[dict[str, Any]], parameters: dict[str, Any]) -> int:
+def write_back(location: Location | Path | str, rows: list[dict[str, Any]], parameters: dict[str, Any]) -> int:
     """Replace the graph kgg:analysis with these scores, atomically (a new store generation).
 
-    Each node gets kg:degreeCentrality, kg:betweenness, kg:pagerank, kg:eigenvectorCentrality,
-    kg:community, kg:coreNumber and kg:broker; the graph's provenance record says when and how.
+    Each node gets the property of every measure of MEASURES (kg:pagerank, kg:community, ...);
+    the graph's provenance record says when and how.
     Returns the number of statements written.
     """
     import datetime as dt
@@ -270,23 +397,19 @@ def write_back(store_path: Any, rows: list[dict[str, Any]], parameters: dict[str
     import pyoxigraph as ox
 
     from kg.namespaces import ANALYSIS_GRAPH, KG, PROVENANCE_GRAPH, RDF, RDFS, XSD
-    from kg.remote import is_remote, remote_generation
-    from kg.store import new_generation
+    from kg.storage.location import writable
 
     graph = record = ox.NamedNode(ANALYSIS_GRAPH)
     provenance = ox.NamedNode(PROVENANCE_GRAPH)
-    decimal, integer, boolean = (ox.NamedNode(XSD + t) for t in ("decimal", "integer", "boolean"))
-    measures = [("degree", "degreeCentrality", decimal), ("betweenness", "betweenness", decimal),
-                ("pagerank", "pagerank", decimal), ("eigenvector", "eigenvectorCentrality", decimal),
-                ("community", "community", integer), ("core", "coreNumber", integer), ("broker", "broker", boolean)]
     quads = []
     for row in rows:
         node = ox.NamedNode(row["node"])
-        for key, prop, datatype in measures:
-            value = row[key]
-            text = ("true" if value else "false") if datatype == boolean else (
-                f"{value:.6f}" if datatype == decimal else str(int(value)))
-            quads.append(ox.Quad(node, ox.NamedNode(KG + prop), ox.Literal(text, datatype=datatype), graph))
+        for item in MEASURES:
+            value = row[item.name]
+            text = ("true" if value else "false") if item.datatype == "boolean" else (
+                f"{value:.6f}" if item.datatype == "decimal" else str(int(value)))
+            quads.append(ox.Quad(node, ox.NamedNode(KG + item.property),
+                                 ox.Literal(text, datatype=ox.NamedNode(XSD + item.datatype)), graph))
     description = ", ".join(f"{k}={v}" for k, v in sorted(parameters.items()))
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     quads += [
@@ -297,9 +420,7 @@ def write_back(store_path: Any, rows: list[dict[str, Any]], parameters: dict[str
         ox.Quad(record, ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime"),
                 ox.Literal(now, datatype=ox.NamedNode(XSD + "dateTime")), provenance),
     ]
-    target = (remote_generation(store_path, copy_current=True) if is_remote(store_path)
-              else new_generation(store_path, copy_current=True))
-    with target as (store, _):
+    with writable(location, copy_current=True) as (store, _):
         store.oxigraph.update(f"DROP SILENT GRAPH <{ANALYSIS_GRAPH}>")
         store.oxigraph.update(f"DELETE WHERE {{ GRAPH <{PROVENANCE_GRAPH}> {{ <{ANALYSIS_GRAPH}> ?p ?o }} }}")
         store.oxigraph.extend(quads)

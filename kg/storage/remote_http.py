@@ -205,7 +205,7 @@ def _endpoint_name(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
-class _Http:
+class Http:
     """An httpx client with the settings' credentials, timeouts and one-line errors."""
 
     def __init__(self, settings: RemoteSettings):

@@ -18,23 +18,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
-import pyoxigraph as ox
-
-from kg.dates import Period, period
+from kg.dates import Period, period, window
 from kg.errors import ParameterError
-from kg.namespaces import KG, KGC, PROVENANCE_GRAPH, shorten
-from kg.store import Store
+from kg.namespaces import KG, KGC, shorten
+from kg.snapshot import TOP_CLASSES, Snapshot, snapshot_of
+from kg.storage.protocol import GraphStore
 
 if TYPE_CHECKING:
     import networkx as nx
 
-# Top-level kinds, and which of them are n-ary "hub" nodes that can be contracted.
-TOP_CLASSES = ("Actor", "Agreement", "Policy", "Ruling", "Dispute", "DisputeSide", "Relationship", "Event",
-               "Claim", "Office", "OfficeTerm", "Place", "PollResult")
+# Which top-level kinds are n-ary "hub" nodes that can be contracted.
 HUB_KINDS = frozenset({"Event", "Ruling", "Claim", "OfficeTerm", "PollResult", "DisputeSide"})
 TEMPORAL_KINDS = frozenset({"Event", "Ruling", "Claim", "OfficeTerm", "PollResult", "Agreement", "Policy"})
 CONFLICT_CLASSES = frozenset({"Dispute", "Ruling", "Incident", "LegalProceeding"})
@@ -44,133 +40,12 @@ COOPERATION_CLASSES = frozenset({"Agreement", "Summit", "Visit", "Dialogue", "Mi
 CONFLICT_CLAIMS = frozenset({KGC + c for c in ("rejection", "denunciation", "complaint", "demand", "doubt")})
 # Links from a claim to the proposition it asserts: kept as the claim's own edges, flagged.
 CLAIM_LINKS = frozenset({KG + "claimedSubject", KG + "claimedObject"})
-SKIPPED_RELATIONS = frozenset({KG + "claimedRelation", KG + "newStatus", KG + "category",
-                               KG + "outlook", KG + "claimType"})
-
-_CLASSES = """
-SELECT ?c ?super WHERE { ?c rdfs:subClassOf ?super FILTER(STRSTARTS(STR(?c), STR(kg:))) }"""
-_ENTITIES = """
-SELECT ?e ?c ?label ?date ?end ?madeAt WHERE {
-  ?e a ?c . ?c rdfs:subClassOf* kg:Entity . FILTER(STRSTARTS(STR(?c), STR(kg:)))
-  OPTIONAL { ?e rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }
-  OPTIONAL { ?e kg:date|kg:startDate ?date }
-  OPTIONAL { ?e kg:endDate ?end }
-  OPTIONAL { ?e kg:madeAt/kg:date ?madeAt }
-}"""
-_EVIDENCE = f"""
-SELECT ?g ?quote ?source WHERE {{
-  GRAPH <{PROVENANCE_GRAPH}> {{ ?g a kg:Evidence ; kg:quote ?quote }}
-  OPTIONAL {{ GRAPH <{PROVENANCE_GRAPH}> {{ ?g kg:source ?src }} OPTIONAL {{ ?src rdfs:label ?source }} }}
-}}"""
-_STATEMENTS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?p != rdf:type) }"
-_RELATION_LABELS = """
-SELECT ?p ?label WHERE { ?p rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en"))
-  { ?p a owl:ObjectProperty } UNION { ?p a owl:DatatypeProperty } }"""
-
-
-@dataclass
-class _Facts:
-    """Everything a projection needs, read from the store in a few flat queries."""
-
-    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    edges: list[tuple[str, str, str, str]] = field(default_factory=list)  # s, p, o, evidence graph
-    relation_labels: dict[str, str] = field(default_factory=dict)
-    evidence: dict[str, tuple[str, str]] = field(default_factory=dict)  # graph -> (quote, source)
-    class_names: set[str] = field(default_factory=set)  # local names of the ontology's classes
-
-
-def _read(store: Store) -> _Facts:
-    facts = _Facts()
-    parents: dict[str, set[str]] = defaultdict(set)
-    for row in store.query(_CLASSES):
-        parents[row["c"].value].add(row["super"].value)
-        facts.class_names.add(row["c"].value.removeprefix(KG))
-    for row in store.query(_EVIDENCE):
-        facts.evidence[row["g"].value] = (row["quote"].value, row["source"].value if row["source"] else "")
-    for row in store.query(_RELATION_LABELS):
-        facts.relation_labels.setdefault(row["p"].value, row["label"].value)
-    classes: dict[str, set[str]] = defaultdict(set)
-    for row in store.query(_ENTITIES):
-        iri = row["e"].value
-        node = facts.nodes.setdefault(iri, {"iri": iri, "label": "", "date": "", "end": ""})
-        classes[iri].add(row["c"].value)
-        if row["label"] and (not node["label"] or row["label"].value < node["label"]):
-            node["label"] = row["label"].value
-        for key, term in (("date", row["date"]), ("end", row["end"]), ("date", row["madeAt"])):
-            if term is not None and not node[key]:
-                node[key] = term.value
-    for iri, node in facts.nodes.items():
-        kind = _most_specific(classes[iri], parents)
-        node["kind"] = shorten(kind).removeprefix("kg:")
-        node["top"] = _top_class(kind, parents)
-        node["label"] = node["label"] or shorten(iri)
-        node["quotes"] = []
-    for row in store.query(_STATEMENTS):
-        subject, predicate, obj, graph = row["s"].value, row["p"].value, row["o"], row["g"].value
-        if graph not in facts.evidence or subject not in facts.nodes:
-            continue
-        quote = facts.evidence[graph]
-        node = facts.nodes[subject]
-        if quote not in node["quotes"]:
-            node["quotes"].append(quote)
-        if predicate in SKIPPED_RELATIONS:
-            if predicate == KG + "newStatus":
-                node["status"] = shorten(obj.value).removeprefix("kgc:")
-            elif predicate == KG + "claimType":
-                node["claim_type"] = obj.value
-            continue
-        if isinstance(obj, ox.NamedNode) and obj.value in facts.nodes:
-            facts.edges.append((subject, predicate, obj.value, graph))
-    for node in facts.nodes.values():
-        node["quotes"].sort()
-    facts.edges.sort()
-    _date_outcomes(facts)
-    return facts
-
-
-def _date_outcomes(facts: _Facts) -> None:
-    """An undated plan, measure or agreement exists from the first dated event that produced it or
-    changed its status (so an as-of snapshot keeps it from then on)."""
-    starts: dict[str, list[str]] = defaultdict(list)
-    for subject, predicate, obj, _ in facts.edges:
-        if predicate in (KG + "outcome", KG + "affects") and facts.nodes[subject]["date"] \
-                and not facts.nodes[obj]["date"]:
-            starts[obj].append(facts.nodes[subject]["date"])
-    for iri, dates in starts.items():
-        known = [(when.first, text) for text in dates if (when := period(text)) is not None]
-        if known:
-            facts.nodes[iri]["since"] = min(known)[1]
-
-
-def _ancestors(cls: str, parents: dict[str, set[str]]) -> set[str]:
-    seen: set[str] = set()
-    todo = [cls]
-    while todo:
-        for parent in parents.get(todo.pop(), ()):
-            if parent not in seen:
-                seen.add(parent)
-                todo.append(parent)
-    return seen
-
-
-def _most_specific(classes: set[str], parents: dict[str, set[str]]) -> str:
-    candidates = [c for c in classes if not any(c in _ancestors(o, parents) for o in classes if o != c)]
-    return sorted(candidates)[0]
-
-
-def _top_class(cls: str, parents: dict[str, set[str]]) -> str:
-    for name in TOP_CLASSES:
-        if cls == KG + name or KG + name in _ancestors(cls, parents):
-            return name
-    return "Entity"
-
-
 def _period_of(node: dict[str, Any]) -> Period | None:
     when = node.get("date") or node.get("since")
     return period(when) if when else None
 
 
-def _keep(node: dict[str, Any], as_of: Period | None, between: tuple[Period, Period] | None) -> bool:
+def _keep(node: dict[str, Any], as_of: Period | None, between: Period | None) -> bool:
     when = _period_of(node)
     if when is None:
         # A snapshot keeps only what certainly happened by then: an undated event, claim, agreement
@@ -178,23 +53,25 @@ def _keep(node: dict[str, Any], as_of: Period | None, between: tuple[Period, Per
         return (as_of is None and between is None) or node.get("top") not in TEMPORAL_KINDS
     if as_of is not None and when.last > as_of.last:
         return False
-    return not (between is not None and (when.last < between[0].first or when.first > between[1].last))
+    return not (between is not None and (when.last < between.first or when.first > between.last))
 
 
 def entity_graph(
-    store: Store,
+    source: GraphStore | Snapshot,
     *,
     as_of: Period | None = None,
-    between: tuple[Period, Period] | None = None,
+    between: Period | tuple[Period, Period] | None = None,
     classes: Iterable[str] = (),
 ) -> nx.MultiDiGraph:
-    """Entities as nodes and evidenced relations as edges, optionally as of a date or in a period.
+    """Entities as nodes and evidenced relations as edges, optionally as of a date or in a period
+    (`between`: a Period, e.g. `kg.dates.span(start, end)`).
 
     `classes` keeps only nodes whose class or top-level class is named (e.g. "Actor", "Summit").
     """
     import networkx as nx
 
-    facts = _read(store)
+    facts = snapshot_of(source)
+    between = window(between)
     wanted = set(classes)
     unknown = sorted(wanted - facts.class_names - set(TOP_CLASSES))
     if unknown:
@@ -214,26 +91,29 @@ def entity_graph(
     for subject, predicate, obj, evidence_graph in facts.edges:
         if subject not in graph or obj not in graph:
             continue
-        quote, source = facts.evidence[evidence_graph]
+        quote, cited = facts.evidence[evidence_graph]
         date = graph.nodes[subject]["date"] or graph.nodes[obj]["date"]
         graph.add_edge(
             subject, obj, key=predicate,
             relation=shorten(predicate),
             label=facts.relation_labels.get(predicate, shorten(predicate)),
-            date=date, quote=quote, source=source, claim=predicate in CLAIM_LINKS,
+            date=date, quote=quote, source=cited, claim=predicate in CLAIM_LINKS,
         )
-    _apply_statuses(graph, facts, as_of)
+    _apply_statuses(graph, facts, as_of, between)
     return graph
 
 
-def _apply_statuses(graph: nx.MultiDiGraph, facts: _Facts, as_of: Period | None) -> None:
-    """Give each agreement or policy the status set by its latest status change kept in the graph."""
+def _apply_statuses(graph: nx.MultiDiGraph, facts: Snapshot, as_of: Period | None,
+                    between: Period | None = None) -> None:
+    """Give each agreement or policy the status set by its latest status change that had happened by
+    `as_of` (or by the end of `between`), whether or not the change itself is in the graph."""
+    cut = as_of if as_of is not None else between
     latest: dict[str, tuple[str, str]] = {}
     for subject, predicate, obj, _ in facts.edges:
-        if predicate != KG + "affects" or subject not in graph or obj not in graph:
+        if predicate != KG + "affects" or obj not in graph:
             continue
-        change = graph.nodes[subject]
-        if "status" in change:
+        change = facts.nodes[subject]
+        if "status" in change and _keep(change, cut, None):
             key = (change.get("date", ""), change["status"])
             if obj not in latest or key > latest[obj]:
                 latest[obj] = key
@@ -361,9 +241,9 @@ def view(graph: nx.MultiDiGraph, name: str) -> Any:
     raise ValueError(f"unknown view {name!r}; choose from {', '.join(VIEWS)}")
 
 
-def to_networkx(store: Store) -> nx.MultiDiGraph:
+def to_networkx(source: GraphStore | Snapshot) -> nx.MultiDiGraph:
     """The full entity graph with attributes GraphML and GEXF can hold (strings and booleans)."""
-    graph = entity_graph(store)
+    graph = entity_graph(source)
     for _, data in graph.nodes(data=True):
         data.pop("quotes", None)
     return graph

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from itertools import islice, pairwise
 from typing import TYPE_CHECKING, Any
 
-from kg.dates import Period, period
+from kg.analysis.project import entity_graph
+from kg.dates import Period, period, window
 from kg.describe import find_entity
 from kg.errors import ParameterError, UnknownEntityError
-from kg.project import entity_graph
-from kg.store import Store
+from kg.snapshot import Snapshot, snapshot_of
+from kg.storage.protocol import GraphStore
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -65,19 +66,13 @@ def _require_node(graph: nx.MultiDiGraph, iri: str, name: str, when: str) -> Non
         raise UnknownEntityError(f"{name!r} is not in the graph {when}".rstrip())
 
 
-def _snapshot(store: Store, as_of: str | None) -> tuple[nx.MultiDiGraph, Period | None]:
-    cut = _date(as_of, "--as-of") if as_of else None
-    return entity_graph(store, as_of=cut), cut
-
-
-def _date(text: str, option: str) -> Period:
-    from kg.dates import parse_user_date
-
-    return parse_user_date(text, option)
+def _when(as_of: Period | None) -> str:
+    return f"as of {as_of.text}" if as_of is not None else ""
 
 
 def explain_paths(
-    store: Store, a: str, b: str, *, k: int = 3, as_of: str | None = None, avoid_hubs: bool = True
+    source: GraphStore | Snapshot, a: str, b: str, *, k: int = 3, as_of: Period | None = None,
+    avoid_hubs: bool = True,
 ) -> list[ExplainedPath]:
     """The k cheapest simple paths between two entities (found by label or alias), explained.
 
@@ -88,12 +83,12 @@ def explain_paths(
     import networkx as nx
 
     if k < 1:
-        raise ParameterError(f"--k must be 1 or more, not {k}")
-    source, target = find_entity(store, a), find_entity(store, b)
-    graph, _ = _snapshot(store, as_of)
-    when = f"as of {as_of}" if as_of else ""
-    _require_node(graph, source.iri, a, when)
-    _require_node(graph, target.iri, b, when)
+        raise ParameterError(f"k must be 1 or more, not {k}")
+    snap = snapshot_of(source)
+    start, target = find_entity(snap, a), find_entity(snap, b)
+    graph = entity_graph(snap, as_of=as_of)
+    _require_node(graph, start.iri, a, _when(as_of))
+    _require_node(graph, target.iri, b, _when(as_of))
     undirected = nx.Graph()
     undirected.add_nodes_from(graph.nodes)
     for u, v, _, data in sorted(graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
@@ -111,7 +106,7 @@ def explain_paths(
             cost *= CLAIM_LINK_COST  # what someone says or stands for links less firmly than what happened
         data["cost"] = cost
     try:
-        found = list(islice(nx.shortest_simple_paths(undirected, source.iri, target.iri, weight="cost"), k))
+        found = list(islice(nx.shortest_simple_paths(undirected, start.iri, target.iri, weight="cost"), k))
     except nx.NetworkXNoPath:
         return []
     paths = []
@@ -131,15 +126,18 @@ def explain_paths(
     return paths
 
 
-def neighbors(store: Store, name: str, *, hops: int = 1, as_of: str | None = None) -> list[dict[str, Any]]:
+def neighbors(
+    source: GraphStore | Snapshot, name: str, *, hops: int = 1, as_of: Period | None = None
+) -> list[dict[str, Any]]:
     """Entities within `hops` links of one entity, nearest first, with the link that reaches them."""
     import networkx as nx
 
     if hops < 0:
-        raise ParameterError(f"--hops must be 0 or more, not {hops}")
-    entity = find_entity(store, name)
-    graph, _ = _snapshot(store, as_of)
-    _require_node(graph, entity.iri, name, f"as of {as_of}" if as_of else "")
+        raise ParameterError(f"hops must be 0 or more, not {hops}")
+    snap = snapshot_of(source)
+    entity = find_entity(snap, name)
+    graph = entity_graph(snap, as_of=as_of)
+    _require_node(graph, entity.iri, name, _when(as_of))
     undirected = nx.Graph(graph.to_undirected(as_view=True))
     reached = nx.single_source_shortest_path(undirected, entity.iri, cutoff=hops)
     rows = []
@@ -162,7 +160,8 @@ TIMELINE_KINDS = frozenset({"Event", "Ruling", "Agreement", "Policy", "Claim"})
 
 
 def timeline(
-    store: Store, *, actor: str | None = None, between: tuple[str, str] | None = None
+    source: GraphStore | Snapshot, *, actor: str | None = None,
+    between: Period | tuple[Period, Period] | None = None,
 ) -> list[dict[str, Any]]:
     """Dated events, rulings, agreements, status changes and claims in date order, with evidence.
 
@@ -171,15 +170,11 @@ def timeline(
     """
     import networkx as nx
 
-    window = None
-    if between is not None:
-        window = (_date(between[0], "--between"), _date(between[1], "--between"))
-        if window[0].first > window[1].last:
-            raise ParameterError(f"--between: {between[0]} is after {between[1]}")
-    graph = entity_graph(store, between=window)
+    snap = snapshot_of(source)
+    graph = entity_graph(snap, between=window(between))
     involved: set[str] | None = None
     if actor is not None:
-        who = find_entity(store, actor)
+        who = find_entity(snap, actor)
         if who.iri not in graph:
             raise UnknownEntityError(f"{actor!r} is not in the graph")
         involved = set(nx.all_neighbors(graph, who.iri)) | {who.iri}

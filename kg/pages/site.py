@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kg.analysis.explore import timeline
+from kg.analysis.project import entity_graph
 from kg.describe import describe
-from kg.explore import timeline
 from kg.namespaces import KGR
 from kg.output import term_text
-from kg.project import entity_graph
+from kg.pages.graph import graph_page
+from kg.pages.render import focus, templates, vis_asset
 from kg.query import canned_queries, run_canned
-from kg.render import focus, network, page_html, vis_asset
-from kg.store import Store
+from kg.snapshot import Snapshot
+from kg.storage.protocol import GraphStore
 
 
 def slug(iri: str, taken: set[str]) -> str:
@@ -32,21 +34,25 @@ def slug(iri: str, taken: set[str]) -> str:
     return name
 
 
-def _environment() -> Any:
-    from jinja2 import Environment, PackageLoader, select_autoescape
+def site_pages(store: GraphStore, *, hops: int = 1) -> dict[str, str]:
+    """Every page of the site, by relative path (index.html, entities/…, queries/…, assets/…).
 
-    return Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
+    The store is read once: its statements make the `Snapshot` the pages are written from, and an
+    in-memory copy that answers the canned queries.
+    """
+    from kg.analysis.measures import node_sizes
+    from kg.storage.embedded import memory_store
 
-
-def site_pages(store: Store, *, hops: int = 1) -> dict[str, str]:
-    """Every page of the site, by relative path (index.html, entities/…, queries/…, assets/…)."""
-    from kg.analyze import centrality
-
-    env = _environment()
-    graph = entity_graph(store)
+    env = templates()
+    quads = store.quads()
+    snap = Snapshot.of_quads(quads)
+    local = memory_store()
+    local.oxigraph.extend(quads)
+    del quads
+    graph = entity_graph(snap)
     taken: set[str] = set()
     slugs = {node: slug(node, taken) for node in sorted(graph.nodes)}
-    sizes = {row["node"]: row["pagerank"] for row in centrality(graph)}
+    sizes = node_sizes(graph, "pagerank")
     pages: dict[str, str] = {
         "assets/vis-network.min.js": vis_asset("vis-network.min.js"),
         "assets/vis-network.css": vis_asset("vis-network.css"),
@@ -59,25 +65,30 @@ def site_pages(store: Store, *, hops: int = 1) -> dict[str, str]:
     queries = [{"href": f"queries/{name}.html", "title": q.title, "description": q.description}
                for name, q in canned_queries().items()]
     index_extra = env.get_template("index_details.html").render(entities=entities, queries=queries)
-    pages["index.html"] = page_html(
-        network(graph, sizes=sizes), title="kg: the whole graph",
+    index = graph_page(
+        graph, sizes=sizes, title="kg: the whole graph",
         subtitle=f"{graph.number_of_nodes()} entities, {graph.number_of_edges()} links; "
         "double-click a node to open its page",
-        links={n: f"entities/{s}.html" for n, s in slugs.items()}, asset_prefix="assets/", extra_html=index_extra,
     )
-    events = timeline(store)
+    index.links = {n: f"entities/{s}.html" for n, s in slugs.items()}
+    pages["index.html"] = index.html(asset_prefix="assets/", extra_html=index_extra)
+    events: dict[str, list[dict[str, Any]]] = {}
+    for position, entry in enumerate(timeline(snap)):
+        events.setdefault(entry["node"], []).append({**entry, "_index": position})
+    undirected = graph.to_undirected(as_view=True)
     for node, data in graph.nodes(data=True):
-        pages[f"entities/{slugs[node]}.html"] = _entity_page(env, store, graph, node, data, slugs, sizes, events, hops)
+        pages[f"entities/{slugs[node]}.html"] = _entity_page(env, snap, graph, node, data, slugs, sizes, events, hops,
+                                                            undirected)
     for name in canned_queries():
-        pages[f"queries/{name}.html"] = _query_page(env, store, name, slugs)
+        pages[f"queries/{name}.html"] = _query_page(env, local, name, slugs)
     return pages
 
 
-def _entity_page(env: Any, store: Store, graph: Any, node: str, data: dict[str, Any], slugs: dict[str, str],
-                 sizes: dict[str, float], events: list[dict[str, Any]], hops: int) -> str:
+def _entity_page(env: Any, snap: Snapshot, graph: Any, node: str, data: dict[str, Any], slugs: dict[str, str],
+                 sizes: dict[str, float], events: dict[str, list[dict[str, Any]]], hops: int, undirected: Any) -> str:
     import networkx as nx
 
-    description = describe(store, node)
+    description = describe(snap, node)
     facts = []
     for fact in description.facts:
         target = _expand(fact.value)
@@ -87,7 +98,7 @@ def _entity_page(env: Any, store: Store, graph: Any, node: str, data: dict[str, 
     near = set(nx.all_neighbors(graph, node)) | {node}
     own_timeline = [
         {**entry, "href": f"{slugs[entry['node']]}.html" if entry["node"] in slugs else None}
-        for entry in events if entry["node"] in near
+        for entry in sorted((e for n in near for e in events.get(n, ())), key=lambda e: e["_index"])
     ]
     also = "; ".join(f"{text} ({lang})" if lang else text for text, lang in description.labels
                      if text != description.label)
@@ -95,19 +106,18 @@ def _entity_page(env: Any, store: Store, graph: Any, node: str, data: dict[str, 
         home="../index.html", kind=data["kind"], date=data.get("date", ""), also=also,
         facts=facts, timeline=own_timeline,
     )
-    ego = focus(graph, node, hops)
-    return page_html(
-        network(ego, sizes={n: sizes.get(n, 0.0) for n in ego}), title=str(data["label"]),
-        subtitle=f"{data['kind']} · neighbourhood of {ego.number_of_nodes()} entities",
-        links={n: f"{slugs[n]}.html" for n in ego if n in slugs}, asset_prefix="../assets/", extra_html=extra,
-    )
+    ego = focus(graph, node, hops, undirected)
+    page = graph_page(ego, sizes={n: sizes.get(n, 0.0) for n in ego}, title=str(data["label"]),
+                      subtitle=f"{data['kind']} · neighbourhood of {ego.number_of_nodes()} entities")
+    page.links = {n: f"{slugs[n]}.html" for n in ego if n in slugs}
+    return page.html(asset_prefix="../assets/", extra_html=extra)
 
 
 def _expand(value: str) -> str:
     return KGR + value[4:] if value.startswith("kgr:") else value
 
 
-def _query_page(env: Any, store: Store, name: str, slugs: dict[str, str]) -> str:
+def _query_page(env: Any, store: GraphStore, name: str, slugs: dict[str, str]) -> str:
     canned = canned_queries()[name]
     result = run_canned(store, name)
     columns = [v.value for v in result.variables]

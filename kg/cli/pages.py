@@ -1,0 +1,109 @@
+"""Commands that write pages: render (one graph page), site (a static site), demo (build + answers + page)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kg.cli.base import InputError, Session, pass_session, stdout, write_file
+from kg.cli.options import as_of as as_of_option
+from kg.cli.options import view
+from kg.dates import Period
+from kg.errors import NotInGraphError
+
+
+def _size_choices() -> list[str]:
+    from kg.analysis.measures import CENTRALITIES
+
+    return [*sorted(CENTRALITIES, key=lambda m: m != "pagerank"), "none"]
+
+
+@click.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("kg-graph.html"), show_default=True,
+              help="HTML file to write.")
+@click.option("--focus", "focus_name", metavar="NAME", help="Only the neighbourhood of this entity.")
+@click.option("--hops", type=int, default=2, show_default=True, help="Size of the --focus neighbourhood.")
+@as_of_option()
+@click.option("--class", "classes", multiple=True, metavar="CLASS", help="Keep only these classes (Actor, Summit…).")
+@view()
+@click.option("--size", type=click.Choice(_size_choices()), default="pagerank", show_default=True,
+              help="Node size by this centrality.")
+@pass_session
+def render(session: Session, output: Path, focus_name: str | None, hops: int, as_of: Period | None,
+           classes: tuple[str, ...], view_name: str, size: str) -> None:
+    """Write an interactive graph page: one HTML file that works offline.
+
+    Example: kg render -o summit.html --focus "Japan-ROK summit of 16 March 2023" --hops 1
+    """
+    from kg.pages.graph import graph_page
+
+    if hops < 0:
+        raise InputError(f"--hops must be 0 or more, not {hops}")
+    try:
+        page = graph_page(session.open(), focus=focus_name, hops=hops, as_of=as_of, classes=classes,
+                          view=view_name, size=size)
+    except NotInGraphError as error:
+        raise InputError(f"--focus: {error}") from None
+    write_file(output, page.html())
+    click.echo(f"Wrote {output}: {page.nodes} nodes, {page.edges} links", err=True)
+
+
+@click.command()
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--hops", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Size of each entity page's neighbourhood graph.")
+@pass_session
+def site(session: Session, outdir: Path, hops: int) -> None:
+    """Write a static site: the whole graph, a page per entity and per canned query; opens from file://.
+
+    Example: kg site japan-rok-site && xdg-open japan-rok-site/index.html
+    """
+    from kg.pages.site import site_pages
+
+    pages = site_pages(session.open(), hops=hops)
+    try:
+        for folder in sorted({(outdir / relative).parent for relative in pages}):
+            folder.mkdir(parents=True, exist_ok=True)
+        for relative, text in pages.items():
+            (outdir / relative).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{outdir}: cannot write ({error.strerror})") from None
+    click.echo(f"Wrote {len(pages)} files to {outdir}; open {outdir / 'index.html'}", err=True)
+
+
+DEMO_QUERIES = [
+    "cq1-summit-leaders", "cq2-ruling-order", "cq3-compensation-plan", "cq4-export-controls",
+    "cq5-phnom-penh-statement", "cq6-minefields", "cq7-ruling-to-summit",
+]
+
+
+@click.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("japan-rok-2023.html"),
+              show_default=True, help="Where to write the interactive page of the whole graph.")
+@pass_session
+def demo(session: Session, output: Path) -> None:
+    """Build the store from the bundled data, answer the public competency questions and write the
+    interactive page of the graph.
+
+    Example: kg demo -o japan-rok-2023.html
+    """
+    from kg import query as q
+    from kg.build import build as run_build
+    from kg.output import write_result
+    from kg.pages.graph import graph_page
+
+    report = run_build(session.location)
+    click.echo(f"Built {report.store}: {report.quads} statements, {report.evidence_records} evidence records "
+               f"({report.seconds:.1f} s); the data conforms to the shapes.\n")
+    store = session.open()
+    for name in DEMO_QUERIES:
+        canned = q.get_canned(name)
+        click.echo(f"== {canned.description or canned.title}")
+        write_result(q.run_canned(store, name), "table", stdout())
+        click.echo()
+    page = graph_page(store)
+    write_file(output, page.html())
+    click.echo(f"Wrote {output}: {page.nodes} nodes, {page.edges} links", err=True)
+    click.echo(f"Open {output} in a browser (it works offline). "
+               "Next: kg query --list | kg describe Yoon | kg path Yoon Kishida | kg site SITE_FOLDER")
