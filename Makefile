@@ -5,20 +5,26 @@ BIN := $(VENV)/bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-deps bench-deps demo test lint bench clean
+.PHONY: setup setup-test system-deps bench-deps demo test lint bench docs clean
 
+# The demo needs kg and its runtime dependencies only; the tests add pytest, Playwright, linters.
 setup: $(VENV)/.installed
+
+setup-test: $(VENV)/.installed-test
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
 demo: setup
 	$(BIN)/kg demo
 
-lint: setup
+lint: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
@@ -41,12 +47,16 @@ bench-deps:
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 
-test: setup system-deps lint
+test: setup-test system-deps lint
 	$(BIN)/python -m pytest
 
-bench: setup system-deps bench-deps
+bench: setup-test system-deps bench-deps
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_scale.py  # also runs bench_serve.py, starts its own Virtuoso
+
+# The ontology's documentation page (pyLODE), regenerated after editing ontology/kg.ttl.
+docs: setup
+	$(BIN)/python -m kg.ontology_docs docs/ontology.html
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from kg import __version__
 from kg.errors import ParameterError, ValidationFailed
-from kg.namespaces import INFERRED_GRAPH, KG, ONTOLOGY_IRI, OWL, PROVENANCE_GRAPH, RDF, RDFS, shorten
+from kg.namespaces import INFERRED_GRAPH, KG, ONTOLOGY_IRI, OWL, PREFIXES, PROVENANCE_GRAPH, RDF, RDFS, shorten
 from kg.readers import expand_inputs, reader_for
 from kg.readers.rdf import load_file
 from kg.resources import bundled_graph_files, ontology_files
@@ -89,6 +89,7 @@ def build(
                     "(see them with `kg validate`, or load anyway with --allow-invalid)",
                     list(report.violations),
                 )
+        report.inferred += materialise_hierarchy(store)
         _count(store, report)
         report.seconds = time.perf_counter() - started
         (generation / "build.json").write_text(
@@ -157,8 +158,9 @@ def import_files(
                     "(load anyway with --allow-invalid)",
                     list(report.violations),
                 )
+        report.added = len(store) - before
+        materialise_hierarchy(store)  # imported resources get their superclass types too
         report.quads = len(store)
-        report.added = report.quads - before
     report.seconds = time.perf_counter() - started
     return report
 
@@ -176,6 +178,50 @@ def _count(store: Store, report: BuildReport) -> None:
     report.graphs = len(store.named_graphs())
     report.evidence_records = len(
         list(store.query(f"SELECT ?e WHERE {{ GRAPH <{PROVENANCE_GRAPH}> {{ ?e a kg:Evidence }} }}"))
+    )
+
+
+_HIERARCHY = f"""
+INSERT {{ GRAPH <{INFERRED_GRAPH}> {{ ?s a ?super }} }}
+WHERE {{
+  {{ SELECT DISTINCT ?s ?super WHERE {{
+    GRAPH ?g {{ ?s a ?class }} FILTER(?g NOT IN (<{ONTOLOGY_IRI}>, <{INFERRED_GRAPH}>))
+    GRAPH <{ONTOLOGY_IRI}> {{ ?class rdfs:subClassOf+ ?super }}
+    FILTER(isIRI(?super) && ?super != owl:Thing)
+  }} }}
+  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s a ?super }} }}
+}};
+INSERT {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?super ?o }} }}
+WHERE {{
+  {{ SELECT DISTINCT ?s ?super ?o WHERE {{
+    GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN (<{ONTOLOGY_IRI}>, <{INFERRED_GRAPH}>, <{PROVENANCE_GRAPH}>))
+    GRAPH <{ONTOLOGY_IRI}> {{ ?p rdfs:subPropertyOf+ ?super }}
+    FILTER(isIRI(?super) && STRSTARTS(STR(?super), STR(kg:)))
+  }} }}
+  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?super ?o }} }}
+}}"""
+
+
+def materialise_hierarchy(store: Store) -> int:
+    """Add to kgg:inferred the superclass types of every typed resource and the super-property
+    statements of every sub-property (a kg:host is a kg:participant), so `?e a kg:Event` finds
+    every summit and visit after any build. Cheap (two SPARQL updates); returns how many statements
+    were added."""
+    _mark_inferred(store)  # first, so the record's own types are derived too and a rerun adds nothing
+    before = len(store)
+    store.oxigraph.update(_HIERARCHY, prefixes=PREFIXES)
+    return len(store) - before
+
+
+def _mark_inferred(store: Store) -> None:
+    """Record in kgg:provenance that kgg:inferred holds derived statements (they need no quote)."""
+    record, provenance = ox.NamedNode(INFERRED_GRAPH), ox.NamedNode(PROVENANCE_GRAPH)
+    store.oxigraph.extend(
+        [
+            ox.Quad(record, ox.NamedNode(RDF + "type"), ox.NamedNode(KG + "InferredStatements"), provenance),
+            ox.Quad(record, ox.NamedNode(RDFS + "label"), ox.Literal("Inferred statements", language="en"),
+                    provenance),
+        ]
     )
 
 
@@ -225,11 +271,5 @@ def add_inferences(store: Store) -> tuple[int, list[Violation]]:
         )
         for message in graph.objects(None, rdflib.URIRef(_OWLRL_ERROR))
     ]
-    record, provenance = ox.NamedNode(INFERRED_GRAPH), ox.NamedNode(PROVENANCE_GRAPH)
-    store.oxigraph.extend(
-        [
-            ox.Quad(record, ox.NamedNode(RDF + "type"), ox.NamedNode(KG + "InferredStatements"), provenance),
-            ox.Quad(record, ox.NamedNode(RDFS + "label"), ox.Literal("OWL 2 RL inferences", language="en"), provenance),
-        ]
-    )
+    _mark_inferred(store)
     return len(quads), sorted(inconsistencies)

@@ -245,3 +245,26 @@ def _value_label(snap: Snapshot, value: Any, text: str) -> str:
         if shares:
             label += f" ({float(min(shares)):.0%})"
     return label
+
+
+_INVERSE_LABELS = """
+SELECT ?p ?label WHERE {
+  { ?p owl:inverseOf ?inverse } UNION { ?inverse owl:inverseOf ?p }
+  ?inverse rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en"))
+}"""
+
+
+def inverse_labels(store: GraphStore) -> dict[str, str]:
+    """The English label of each property's declared inverse (kg:participant → "participated in")."""
+    labels: dict[str, str] = {}
+    for row in store.query(_INVERSE_LABELS):
+        labels.setdefault(row["p"].value, row["label"].value)
+    return labels
+
+
+def relation_text(fact: Fact, inverses: dict[str, str]) -> str:
+    """How a fact reads from the described entity: "host", "participated in" (a declared inverse),
+    or "adopted by ←" (the value is the subject)."""
+    if fact.direction == "out":
+        return fact.predicate_label
+    return inverses.get(fact.predicate) or f"{fact.predicate_label} ←"

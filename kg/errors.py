@@ -38,6 +38,14 @@ class ParameterError(KgError):
     """A query parameter is malformed, unknown or of the wrong type."""
 
 
+class ProtocolError(KgError):
+    """An HTTP request breaks the SPARQL 1.1 Protocol or Graph Store Protocol; carries its status code."""
+
+    def __init__(self, status: int, message: str):
+        self.status = status
+        super().__init__(message)
+
+
 class UnknownQueryError(KgError):
     """No canned query has the given name."""
 

@@ -26,16 +26,15 @@ Kind = Literal["rdf", "results", "network", "rows"]
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
 
 
-def _write_graphml(graph: Any, stream: IO[bytes]) -> None:
-    import networkx as nx
+def _network_writer(name: str) -> Callable[[Any, IO[bytes]], None]:
+    """A writer of kg.network_export, imported only when a network is written."""
 
-    nx.write_graphml(graph, stream)
+    def write(graph: Any, stream: IO[bytes]) -> None:
+        from kg import network_export
 
+        getattr(network_export, name)(graph, stream)
 
-def _write_gexf(graph: Any, stream: IO[bytes]) -> None:
-    import networkx as nx
-
-    nx.write_gexf(nx.DiGraph(graph), stream)
+    return write
 
 
 @dataclass(frozen=True)
@@ -87,8 +86,13 @@ FORMATS: tuple[Format, ...] = (
            results=ox.QueryResultsFormat.TSV, w3c="SPARQL_Results_TSV"),
     # Networks
     Format("graphml", "network", "GraphML", ("application/graphml+xml",), (".graphml",),
-           network_writer=_write_graphml),
-    Format("gexf", "network", "GEXF", ("application/gexf+xml",), (".gexf",), network_writer=_write_gexf),
+           network_writer=_network_writer("write_graphml")),
+    Format("gexf", "network", "GEXF 1.3", ("application/gexf+xml",), (".gexf",),
+           network_writer=_network_writer("write_gexf")),
+    Format("nodes-csv", "network", "node list (CSV)", ("text/csv",), (".nodes.csv",),
+           network_writer=_network_writer("write_nodes_csv")),
+    Format("edges-csv", "network", "edge list (CSV)", ("text/csv",), (".edges.csv",),
+           network_writer=_network_writer("write_edges_csv")),
     # Records
     Format("table", "rows", "aligned columns", ("text/plain",), (".txt",)),
     Format("csv", "rows", "CSV", ("text/csv",), (".csv",)),

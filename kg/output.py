@@ -47,21 +47,69 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Plain aligned columns (CJK-aware), one line per row, cells' newlines flattened."""
+def _truncate(text: str, width: int) -> str:
+    """`text` cut to `width` display columns, ending with … when cut."""
+    if _width(text) <= width:
+        return text
+    out, used = [], 0
+    for char in text:
+        w = _width(char)
+        if used + w > width - 1:
+            break
+        out.append(char)
+        used += w
+    return "".join(out) + "…"
+
+
+def _fit(widths: list[int], headers: Sequence[str], width: int) -> list[int]:
+    """Narrow the widest columns until the table fits `width` (two spaces between columns); no
+    column goes below its header or 8 columns."""
+    widths = list(widths)
+    floor = [max(min(_width(h), 12), 8) for h in headers]
+    while sum(widths) + 2 * (len(widths) - 1) > width:
+        widest = max(range(len(widths)), key=lambda i: widths[i] - floor[i])
+        if widths[widest] <= floor[widest]:
+            break
+        widths[widest] -= 1
+    return widths
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, width: int | None = None) -> str:
+    """Plain aligned columns (CJK-aware), one line per row, cells' newlines flattened. With `width`
+    (a terminal's), wide columns are cut with … so each line fits."""
     cells = [[" ".join(str(c).split()) for c in row] for row in rows]
     widths = [_width(h) for h in headers]
     for row in cells:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], _width(cell))
+    if width is not None:
+        widths = _fit(widths, headers, width)
+        cells = [[_truncate(c, widths[i]) for i, c in enumerate(row)] for row in cells]
+        headers = [_truncate(h, widths[i]) for i, h in enumerate(headers)]
+
     def line(values: Sequence[str]) -> str:
         return "  ".join(v + " " * (widths[i] - _width(v)) for i, v in enumerate(values)).rstrip()
+
     out = [line(headers), line(["-" * w for w in widths])]
     out += [line(row) for row in cells]
     return "\n".join(out)
 
 
-def write_result(result: Any, fmt: str, stream: IO[bytes]) -> int:
+def terminal_width(stream: Any) -> int | None:
+    """The width to fit tables to: the terminal's when `stream` is one, else None (piped output
+    is never cut)."""
+    import os
+    import shutil
+
+    try:
+        if not stream.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    return max(40, shutil.get_terminal_size((int(os.environ.get("COLUMNS", "100")), 24)).columns)
+
+
+def write_result(result: Any, fmt: str, stream: IO[bytes], *, width: int | None = None) -> int:
     """Write a pyoxigraph query result in `fmt`; returns the rows or triples written (-1: not counted)."""
     if isinstance(result, ox.QueryBoolean):
         if fmt == "table":
@@ -84,7 +132,7 @@ def write_result(result: Any, fmt: str, stream: IO[bytes]) -> int:
         return -1
     variables = [v.value for v in result.variables]
     rows = [[term_text(row[v]) for v in variables] for row in result]
-    stream.write((format_table(variables, rows) + "\n").encode("utf-8"))
+    stream.write((format_table(variables, rows, width=width) + "\n").encode("utf-8"))
     stream.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n".encode())
     return len(rows)
 
@@ -108,21 +156,51 @@ def _write_text(stream: IO[bytes], data: bytes) -> None:
 ROW_FORMATS = ("table", "csv", "json")
 
 
-def write_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, stream: IO[bytes]) -> None:
-    """Records (dicts) as an aligned table, CSV or a JSON array; only `columns` are shown."""
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    """JSON for scripts: no value is null (not ""), lists stay arrays."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def write_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, stream: IO[bytes],
+               *, width: int | None = None) -> None:
+    """Records (dicts) as an aligned table, CSV or a JSON array; only `columns` are shown.
+
+    JSON gives each record's `iri` first when it has one (an entity's IRI, under "iri" or "node"),
+    null for missing values and arrays for lists; table and CSV join lists with "; ". A table is
+    fitted to `width` columns (a terminal's width) when given.
+    """
     import csv
     import io
     import json
 
     if fmt == "json":
-        payload = [{c: row.get(c) for c in columns} for row in rows]
+        payload = []
+        for row in rows:
+            item: dict[str, Any] = {}
+            iri = row.get("iri", row.get("node"))
+            if iri is not None and "iri" not in columns:
+                item["iri"] = iri
+            item.update({c: _json_value(row.get(c)) for c in columns})
+            payload.append(item)
         stream.write((json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     elif fmt == "csv":
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([["" if row.get(c) is None else row.get(c) for c in columns] for row in rows])
+        writer.writerows([[_cell(row.get(c)) for c in columns] for row in rows])
         stream.write(text.getvalue().encode("utf-8"))
     else:
-        cells = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
-        stream.write((format_table(list(columns), cells) + "\n").encode("utf-8"))
+        cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+        stream.write((format_table(list(columns), cells, width=width) + "\n").encode("utf-8"))

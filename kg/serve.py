@@ -14,8 +14,11 @@
   rebinds its own name to 127.0.0.1 cannot read the endpoint (DNS rebinding).
 * Updates (SPARQL Update, Graph Store Protocol) run in a separate process under the same time
   limit, into a copy of the live store generation that is swapped in only on success.
-* GET /sparql without a query returns the service description; / serves the `kg site` pages and
-  /query a small offline query page.
+* The protocol rules live in kg.sparql_protocol (one operation per request, datasets, content
+  negotiation, service description), kg.graph_store (graph identification, uploads) and kg.cors
+  (cross-origin policy); this module wires them to HTTP.
+* GET /sparql without a query returns the service description; / serves the `kg site` pages,
+  /query a small offline query page and /yasgui the bundled YASGUI.
 """
 
 from __future__ import annotations
@@ -31,18 +34,26 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
-from kg import formats as registry
-from kg.errors import InputFileError, KgError, QueryLimitError, ServeError
+from kg.cors import CorsMiddleware, CorsPolicy
+from kg.errors import InputFileError, KgError, ProtocolError, QueryLimitError, ServeError
+from kg.graph_store import identify, read_upload
 from kg.sparql_guard import check_limits
-from kg.workers import QueryJob, QueryPool
+from kg.sparql_protocol import (
+    HTML,
+    SparqlRequest,
+    acceptable_list,
+    apply_using,
+    content_type,
+    negotiate,
+    negotiate_description,
+    parse_request,
+    query_form,
+    service_description,
+)
+from kg.workers import DEFAULT_GRAPH_IRI, QueryJob, QueryPool
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
-
-RESULT_TYPES = {f.name: f.media_type for f in registry.formats("results")}
-GRAPH_TYPES = {f.name: f.media_type for f in registry.formats("rdf", writable=True, quads=False)}
-UPLOAD_TYPES = {f.media_type: f.name for f in registry.formats("rdf")}
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,9 @@ class ServeConfig:
     allow_update: bool = False
     token: str | None = None
     site: bool = True
+    base: str | None = None  # base IRI of queries and updates; default: the endpoint's own URL
+    cors_origins: tuple[str, ...] = ()  # origins (or "*") whose pages may query
+    cors_update_origins: tuple[str, ...] = ()  # origins whose pages may also update
     public_hosts: tuple[str, ...] = ()
     read_timeout: float = 10.0
 
@@ -68,75 +82,24 @@ class ServeConfig:
         return hosts + [h.lower() for h in self.public_hosts]
 
 
-def _accepted(header: str) -> list[tuple[str, float]]:
-    """Media types of an Accept header, best first (by q, then order)."""
-    items = []
-    for index, part in enumerate(header.split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        quality = 1.0
-        for option in fields[1:]:
-            if option.startswith("q="):
-                try:
-                    quality = float(option[2:])
-                except ValueError:
-                    quality = 0.0
-        if fields[0]:
-            items.append((fields[0].lower(), quality, -index))
-    return [(m, q) for m, q, _ in sorted(items, key=lambda item: (-item[1], -item[2])) if q > 0]
-
-
-def negotiate(accept: str, format_param: str | None) -> tuple[str, str, bool]:
-    """(results format, graph format, wants HTML) from ?format= or the Accept header."""
-    if format_param:
-        name = format_param.lower()
-        aliases = {"ttl": "turtle", "nt": "ntriples", "json-ld": "jsonld", "rdf": "rdfxml", "html": "html"}
-        name = aliases.get(name, name)
-        if name == "html":
-            return "json", "turtle", True
-        return (name if name in RESULT_TYPES else "json", name if name in GRAPH_TYPES else "turtle", False)
-    results, graph, html = None, None, False
-    for media, _ in _accepted(accept or "*/*"):
-        if media == "text/html" and results is None and graph is None:
-            html = True
-        for name, media_type in RESULT_TYPES.items():
-            if results is None and media in (media_type, "application/json" if name == "json" else ""):
-                results = name
-        for name, media_type in GRAPH_TYPES.items():
-            if graph is None and media == media_type:
-                graph = name
-    return results or "json", graph or "turtle", html
-
-
-def service_description(base: str, allow_update: bool) -> str:
-    languages = "sd:SPARQL11Query" + (", sd:SPARQL11Update" if allow_update else "")
-    served = [registry.get(name, "results") for name in RESULT_TYPES]
-    served += [registry.get(name, "rdf") for name in GRAPH_TYPES]
-    results = ", ".join(f"<{registry.W3C_FORMATS}{f.w3c}>" for f in served)
-    return f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-
-[] a sd:Service ;
-    rdfs:label "kg SPARQL endpoint" ;
-    rdfs:comment "Read-only unless --allow-update; SERVICE, LOAD and foreign FROM refused; time-limited." ;
-    sd:endpoint <{base}> ;
-    sd:supportedLanguage {languages} ;
-    sd:feature sd:UnionDefaultGraph ;
-    sd:resultFormat {results} ;
-    sd:defaultDataset [ a sd:Dataset ; rdfs:comment "The default graph is the union of all named graphs." ] .
-"""
-
-
-def _apply_update(store_path: str, operation: str, payload: str, graph: str | None, fmt: str | None,
+def _apply_update(store_path: str, operation: str, payload: Any, graph: str | None, base: str | None,
                   connection: Any, max_bytes: int = 1024 * 1024) -> None:
-    """In a child process: copy the live generation, apply one change, swap it in on success."""
+    """In a child process: copy the live generation, apply one change, swap it in on success.
+
+    operation: "update" (payload: the SPARQL Update), "put"/"post" (payload: [(format, text)]) or
+    "delete"; graph None is the store's own default graph. Sends (status, message): 201 when a
+    Graph Store write created the graph, 204 otherwise, or the error status.
+    """
     from kg.sandbox import deny_network
 
     deny_network()
     try:
         import pyoxigraph as ox
 
+        from kg import formats as registry
         from kg.errors import ForbiddenQueryError
         from kg.limits import Limits
+        from kg.namespaces import PREFIXES
         from kg.safe_rdf import load_rdf
         from kg.sparql_guard import check_update
         from kg.storage.embedded import new_generation
@@ -151,23 +114,29 @@ def _apply_update(store_path: str, operation: str, payload: str, graph: str | No
             except ForbiddenQueryError as error:
                 connection.send((403, str(error)))
                 return
+        created = False
         with new_generation(Path(store_path), copy_current=True, keep_previous=True) as (store, _):
             if operation == "update":
-                store.oxigraph.update(payload)
+                store.oxigraph.update(payload, base_iri=base, prefixes=PREFIXES)
             else:
                 target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+                exists = graph is None or store.oxigraph.contains_named_graph(target)
+                if operation == "delete" and not exists:
+                    raise LookupError(f"no graph <{graph}> in the store")
                 if operation in ("put", "delete"):
                     if graph is None:
-                        store.oxigraph.clear_graph(ox.DefaultGraph())
-                    elif store.oxigraph.contains_named_graph(target):
+                        store.oxigraph.clear_graph(target)
+                    elif exists:
                         store.oxigraph.remove_graph(target)
-                    elif operation == "delete":
-                        raise LookupError(f"no graph <{graph}> in the store")
                 if operation in ("put", "post"):
-                    # the checked loader: entity expansion, literal size and nesting bounded by the request limit
-                    load_rdf(store.oxigraph, payload.encode("utf-8"), registry.rdf_syntax(fmt or "turtle"),
-                             "request body", limits=Limits(max_input_bytes=max_bytes), to_graph=target, base_iri=graph)
-        connection.send((204, ""))
+                    if isinstance(target, ox.NamedNode):
+                        store.oxigraph.add_graph(target)
+                    for fmt, text in payload:
+                        # the checked loader: entity expansion, literal size and nesting bounded by the request limit
+                        load_rdf(store.oxigraph, text.encode("utf-8"), registry.rdf_syntax(fmt), "request body",
+                                 limits=Limits(max_input_bytes=max_bytes), to_graph=target, base_iri=graph or base)
+                    created = not exists
+        connection.send((201 if created else 204, ""))
     except InputFileError as error:
         connection.send((400, " ".join(str(error).split())))
     except SyntaxError as error:
@@ -199,37 +168,46 @@ class Server:
             self._graphs = (live, graphs)
         return self._graphs[1]
 
-    async def query(self, text: str, accept: str, format_param: str | None, default_graphs: list[str],
-                    named_graphs: list[str]) -> Any:
+    async def query(self, request: SparqlRequest, accept: str | None, base: str) -> Any:
+        """Run a checked query request; 406 no acceptable format, else the worker's outcome."""
         from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
+        text = request.query or ""
         try:
             check_limits(text)  # cheap; the parsed-query checks run in the worker, under its limits
         except QueryLimitError as error:
             return PlainTextResponse(f"{error}\n", status_code=400)
-        results_format, graph_format, html = negotiate(accept, format_param)
+        kind = query_form(text)
+        chosen = {k: negotiate(k, accept, request.formats) for k in ("results", "graph")}
+        if kind is not None and chosen[kind] is None:
+            return PlainTextResponse(
+                f"none of the formats asked for ({', '.join(request.formats) or accept}) can hold this query's "
+                f"answer; available: {acceptable_list(kind)}\n", status_code=406)
+        html = kind is not None and chosen[kind] == HTML
+        results_format = chosen["results"] if chosen["results"] not in (None, HTML) else "json"
+        graph_format = chosen["graph"] if chosen["graph"] not in (None, HTML) else "turtle"
         outcome = await self.pool.run(QueryJob(
             text, results_format=results_format, graph_format=graph_format,
-            default_graphs=tuple(default_graphs), named_graphs=tuple(named_graphs),
-            max_bytes=self.config.max_result_bytes, html=html,
+            default_graphs=request.default_graphs, named_graphs=request.named_graphs, dataset=request.has_dataset,
+            max_bytes=self.config.max_result_bytes, base_iri=base, html=html,
         ))
         if outcome.status != 200:
             headers = {"Retry-After": "1"} if outcome.status == 503 else None
             return PlainTextResponse(outcome.message + "\n", status_code=outcome.status, headers=headers)
         if outcome.kind == "html":
             return HTMLResponse(outcome.body)
-        media = GRAPH_TYPES[outcome.format] if outcome.kind == "graph" else RESULT_TYPES[outcome.format]
-        charset = "; charset=utf-8" if media.startswith("text/") or media.endswith("json") else ""
-        return Response(outcome.body, media_type=media + charset)
+        return Response(outcome.body, headers={"Content-Type": content_type(
+            "graph" if outcome.kind == "graph" else "results", outcome.format)})
 
-    async def change(self, operation: str, payload: str, graph: str | None = None, fmt: str | None = None) -> Any:
-        """Run one update in a child process under the time limit; the live store changes only on success."""
+    async def change(self, operation: str, payload: Any, graph: str | None = None, base: str | None = None,
+                     location: str | None = None) -> Any:
+        """Run one change in a child process under the time limit; the live store changes only on success."""
         from starlette.responses import PlainTextResponse, Response
 
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         process = context.Process(target=_apply_update,
-                                  args=(str(self.config.store_path), operation, payload, graph, fmt, child,
+                                  args=(str(self.config.store_path), operation, payload, graph, base, child,
                                         self.config.max_request_bytes),
                                   daemon=True)
         async with self.update_lock:
@@ -244,18 +222,32 @@ class Server:
                     "the store is unchanged\n", status_code=504)
             status, message = parent.recv()
             await asyncio.to_thread(process.join, 5)
+        if status == 201:
+            return Response(status_code=201, headers={"Location": location or graph or ""})
         if status == 204:
             return Response(status_code=204)
         return PlainTextResponse(f"{message}; the store is unchanged\n", status_code=status)
 
 
+def _page(name: str, **context: Any) -> str:
+    """A page of kg/templates with the predeclared prefixes (for shortening IRIs in the browser)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    from kg.namespaces import PREFIXES
+
+    env = Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
+    return env.get_template(name).render(prefixes=PREFIXES, **context)
+
+
 def create_app(config: ServeConfig) -> Any:
     """The Starlette application (uvicorn runs it; tests can too)."""
+    from importlib.resources import files
+
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.requests import Request
-    from starlette.responses import PlainTextResponse, RedirectResponse, Response
+    from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
@@ -300,6 +292,10 @@ def create_app(config: ServeConfig) -> Any:
         if not config.allow_update:
             return PlainTextResponse("this endpoint is read-only (start kg serve with --allow-update)\n",
                                      status_code=403)
+        if not request.scope.get("state", {}).get("cors_may_write", True):
+            origin = request.headers.get("origin", "")
+            return PlainTextResponse(f"updates from {origin} refused: start kg serve with "
+                                     f"--cors-update-origin {origin}\n", status_code=403)
         header = request.headers.get("authorization", "")
         token = header[7:] if header.lower().startswith("bearer ") else ""
         if not config.token or not hmac.compare_digest(token.encode(), config.token.encode()):
@@ -307,93 +303,102 @@ def create_app(config: ServeConfig) -> Any:
                                      headers={"WWW-Authenticate": 'Bearer realm="kg"'})
         return None
 
+    def own_url(request: Request) -> str:
+        """The request's URL without its query string (the endpoint's own IRI)."""
+        return str(request.url.replace(query="", fragment="")).rstrip("?")
+
     async def sparql(request: Request) -> Response:
-        params = dict(request.query_params)
-        multi = request.query_params
-        query: str | None = params.get("query")
-        update: str | None = None
-        default_graphs = multi.getlist("default-graph-uri")
-        named_graphs = multi.getlist("named-graph-uri")
+        body = b""
         if request.method == "POST":
-            body = await read_body(request)
-            if isinstance(body, Response):
-                return body
-            media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if media == "application/sparql-query":
-                query = body.decode("utf-8", errors="replace")
-            elif media == "application/sparql-update":
-                update = body.decode("utf-8", errors="replace")
-            elif media == "application/x-www-form-urlencoded":
-                form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
-                query = form.get("query", [None])[0]
-                update = form.get("update", [None])[0]
-                default_graphs += form.get("default-graph-uri", []) + form.get("using-graph-uri", [])
-                named_graphs += form.get("named-graph-uri", [])
-            else:
-                return PlainTextResponse("POST a query as application/sparql-query or "
-                                         "application/x-www-form-urlencoded\n", status_code=415)
-        if update is not None:
+            read = await read_body(request)
+            if isinstance(read, Response):
+                return read
+            body = read
+        try:
+            operation = parse_request(request.method, request.query_params.multi_items(),
+                                      request.headers.get("content-type"), body)
+            if operation.update is not None:
+                denied = authorised(request)
+                if denied is not None:
+                    return denied
+                check_limits(operation.update, "update")  # SERVICE and LOAD are refused in the update's process
+                update = apply_using(operation.update, operation.using_graphs, operation.using_named_graphs)
+                response: Response = await server.change("update", update, base=config.base or own_url(request))
+                return response
+        except ProtocolError as error:
+            return PlainTextResponse(f"{error}\n", status_code=error.status)
+        except QueryLimitError as error:
+            return PlainTextResponse(f"{error}\n", status_code=400)
+        if operation.query is None:
+            if request.method == "POST" or request.query_params:
+                return PlainTextResponse("no query: send query= (GET or form POST), or POST "
+                                         "application/sparql-query\n", status_code=400)
+            return describe(request, operation.formats)
+        result: Response = await server.query(operation, request.headers.get("accept"),
+                                              config.base or own_url(request))
+        return result
+
+    def describe(request: Request, formats: tuple[str, ...]) -> Response:
+        """The service description, in the format asked for (a browser is sent to the query page)."""
+        fmt = negotiate_description(request.headers.get("accept"), formats)
+        if fmt == HTML:
+            return RedirectResponse("/query", status_code=303)
+        if fmt is None:
+            return PlainTextResponse("the service description is available as text/turtle, application/rdf+xml, "
+                                     "application/ld+json or application/n-triples\n", status_code=406)
+        endpoint = own_url(request)
+        graph_store_url = endpoint.rsplit("/", 1)[0] + "/rdf-graphs"
+        return Response(service_description(endpoint, graph_store_url, config.allow_update, fmt),
+                        headers={"Content-Type": content_type("graph", fmt)})
+
+    async def graph_store(request: Request) -> Response:
+        """SPARQL 1.1 Graph Store HTTP Protocol: indirect (?graph=, ?default) and direct identification."""
+        url = own_url(request)
+        root = url[: url.index("/rdf-graphs") + len("/rdf-graphs")]
+        params: dict[str, list[str]] = {}
+        for key, value in request.query_params.multi_items():
+            params.setdefault(key, []).append(value)
+        try:
+            target = identify(request.method, params, url, root)
+            if request.method in ("GET", "HEAD"):
+                return await read_graph(request, target.graph)
             denied = authorised(request)
             if denied is not None:
                 return denied
-            try:
-                check_limits(update, "update")  # SERVICE and LOAD are refused in the update's process
-            except QueryLimitError as error:
-                return PlainTextResponse(f"{error}\n", status_code=400)
-            response: Response = await server.change("update", update)
-            return response
-        if query is None:
-            accept = request.headers.get("accept", "")
-            if negotiate(accept, None)[2]:
-                return RedirectResponse("/query", status_code=303)
-            base = str(request.url).split("?")[0]
-            return Response(service_description(base, config.allow_update), media_type="text/turtle")
-        result: Response = await server.query(query, request.headers.get("accept", ""), params.get("format"),
-                                              default_graphs, named_graphs)
-        return result
-
-    async def graph_store(request: Request) -> Response:
-        """SPARQL 1.1 Graph Store HTTP Protocol, indirect identification (?graph=IRI or ?default)."""
-        import pyoxigraph as ox
-
-        graph = request.query_params.get("graph")
-        if graph is None and "default" not in request.query_params:
-            return PlainTextResponse("name a graph with ?graph=IRI or ?default\n", status_code=400)
-        if graph is not None:
-            try:
-                ox.NamedNode(graph)
-            except ValueError:
-                return PlainTextResponse(f"not an IRI: {graph}\n", status_code=400)
-        if request.method in ("GET", "HEAD"):
-            pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
-            if graph and graph not in server.named_graphs():
-                return PlainTextResponse(f"no graph <{graph}> in the store\n", status_code=404)
-            response: Response = await server.query(
-                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}", request.headers.get("accept", "text/turtle"),
-                request.query_params.get("format"), [], [])
-            return response
-        denied = authorised(request)
-        if denied is not None:
-            return denied
-        if request.method == "DELETE":
-            deleted: Response = await server.change("delete", "", graph)
-            return deleted
-        body = await read_body(request)
-        if isinstance(body, Response):
-            return body
-        media = request.headers.get("content-type", "text/turtle").split(";")[0].strip().lower()
-        if media not in UPLOAD_TYPES or UPLOAD_TYPES[media] in ("nquads", "trig"):
-            return PlainTextResponse(f"unsupported graph format {media!r}\n", status_code=415)
-        changed: Response = await server.change("put" if request.method == "PUT" else "post",
-                                                body.decode("utf-8", errors="replace"), graph, UPLOAD_TYPES[media])
+            if request.method == "DELETE":
+                deleted: Response = await server.change("delete", None, target.graph)
+                return deleted
+            body = await read_body(request)
+            if isinstance(body, Response):
+                return body
+            payload = read_upload(request.headers.get("content-type"), body)
+        except ProtocolError as error:
+            return PlainTextResponse(f"{error}\n", status_code=error.status)
+        operation = "put" if request.method == "PUT" else "post"
+        changed: Response = await server.change(operation, payload, target.graph, base=config.base or url,
+                                                location=target.graph)
         return changed
 
+    async def read_graph(request: Request, graph: str | None) -> Response:
+        if graph is not None and graph not in server.named_graphs():
+            return PlainTextResponse(f"no graph <{graph}> in the store\n", status_code=404)
+        operation = SparqlRequest(query="CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                                  default_graphs=(graph or DEFAULT_GRAPH_IRI,),
+                                  formats=tuple(request.query_params.getlist("format")))
+        response: Response = await server.query(operation, request.headers.get("accept") or "text/turtle",
+                                                own_url(request))
+        if request.method == "HEAD":
+            return Response(status_code=response.status_code, headers={
+                k: v for k, v in response.headers.items() if k.lower() != "content-length"})
+        return response
+
+    pages = {"query": _page("query.html", site=config.site), "yasgui": _page("yasgui.html")}  # rendered once
+
     async def query_page(request: Request) -> Response:
-        from importlib.resources import files
+        return HTMLResponse(pages["query"])
 
-        from starlette.responses import HTMLResponse
-
-        return HTMLResponse((files("kg") / "templates" / "query.html").read_text(encoding="utf-8"))
+    async def yasgui_page(request: Request) -> Response:
+        return HTMLResponse(pages["yasgui"])
 
     async def home(request: Request) -> Response:
         return RedirectResponse("/site/index.html" if config.site else "/query", status_code=303)
@@ -402,10 +407,14 @@ def create_app(config: ServeConfig) -> Any:
         Route("/", home),
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/rdf-graphs", graph_store, methods=["GET", "HEAD", "PUT", "POST", "DELETE"]),
+        Route("/rdf-graphs/{path:path}", graph_store, methods=["GET", "HEAD", "PUT", "POST", "DELETE"]),
         Route("/query", query_page),
+        Route("/yasgui", yasgui_page),
+        Mount("/static", app=StaticFiles(directory=str(files("kg") / "static"))),
     ]
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=config.allowed_hosts())]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    return CorsMiddleware(app, CorsPolicy(config.cors_origins, config.cors_update_origins))
 
 
 def _write_site(store_path: Path, target: Path) -> None:

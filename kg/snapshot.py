@@ -22,7 +22,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.dates import period
-from kg.namespaces import KG, KGC, LABEL_PROPERTIES, OWL, PROVENANCE_GRAPH, RDF, RDFS, shorten
+from kg.namespaces import INFERRED_GRAPH, KG, KGC, LABEL_PROPERTIES, OWL, PROVENANCE_GRAPH, RDF, RDFS, shorten
 from kg.storage.protocol import GraphStore
 
 TYPE = RDF + "type"
@@ -119,8 +119,10 @@ def _build(quads: list[ox.Quad]) -> Snapshot:
     supports: dict[str, str] = {}
     for quad in quads:
         subject, predicate, obj, graph = quad.subject, quad.predicate.value, quad.object, quad.graph_name
-        s = subject.value if isinstance(subject, ox.NamedNode) else None
         graph_iri = graph.value if isinstance(graph, ox.NamedNode) else None
+        if graph_iri == INFERRED_GRAPH:
+            continue  # derived statements (superclass types, OWL RL) serve SPARQL, not descriptions
+        s = subject.value if isinstance(subject, ox.NamedNode) else None
         if s is not None:
             if predicate == TYPE and isinstance(obj, ox.NamedNode):
                 types[s].add(obj.value)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kg.namespaces import ONTOLOGY_IRI, PROVENANCE_GRAPH
+from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_IRI, PROVENANCE_GRAPH
 from kg.storage.protocol import GraphStore
 
-_DATA_GRAPHS = f"FILTER(?g NOT IN (<{ONTOLOGY_IRI}>, <{PROVENANCE_GRAPH}>))"
+# What the data asserts: not the ontology, the evidence records or the inferred statements.
+_DATA_GRAPHS = f"FILTER(?g NOT IN (<{ONTOLOGY_IRI}>, <{PROVENANCE_GRAPH}>, <{INFERRED_GRAPH}>))"
 
 
 @dataclass

@@ -27,6 +27,7 @@ from typing import Any
 SLOW_AFTER_SECONDS = 1.0
 SLOW_NICENESS = 15
 SHORT_LANE_SECONDS = 1.0  # the time limit of a query run on the worker kept for short queries
+DEFAULT_GRAPH_IRI = "urn:kg:default-graph"  # in default-graph-uri: the store's own (unnamed) default graph
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class QueryJob:
     named_graphs: tuple[str, ...] = ()
     max_bytes: int = 50 * 1024 * 1024
     html: bool = False  # render the results as kg's HTML results page (in the worker, under the limits)
+    dataset: bool = False  # the request names its dataset: the graphs above, possibly none, replace the query's
+    base_iri: str | None = None  # resolves the query's relative IRIs
 
 
 @dataclass(frozen=True)
@@ -106,13 +109,12 @@ def _worker_main(connection: Connection, store_path: str) -> None:
                 opened = (target, store, graphs)
             store, graphs = opened[1], opened[2]
             check_query(job.query, graphs.__contains__)
-            options: dict[str, Any] = {"prefixes": PREFIXES}
-            if job.default_graphs:
-                options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+            options: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": job.base_iri}
+            if job.dataset or job.default_graphs or job.named_graphs:
+                options["default_graph"] = [_graph_name(g) for g in job.default_graphs]
+                options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
             else:
                 options["use_default_graph_as_union"] = True
-            if job.named_graphs:
-                options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
             result = store.query(job.query, **options)
             output: Any = _LimitedBuffer(job.max_bytes)
             if job.html:
@@ -148,6 +150,13 @@ def _worker_main(connection: Connection, store_path: str) -> None:
             connection.send(outcome)
         except (BrokenPipeError, OSError):
             return
+
+
+def _graph_name(iri: str) -> Any:
+    """DEFAULT_GRAPH_IRI names the store's own default graph in a dataset; any other IRI a named graph."""
+    import pyoxigraph as ox
+
+    return ox.DefaultGraph() if iri == DEFAULT_GRAPH_IRI else ox.NamedNode(iri)
 
 
 def results_page(query: str, result: Any, max_bytes: int) -> bytes:

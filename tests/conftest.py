@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -17,6 +18,9 @@ from kg.storage.embedded import Store
 DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini.trig"
 BROKEN = DATA / "broken"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"]
 
 
 def tree_digest(path: Path) -> str:
@@ -71,7 +75,7 @@ def source_text() -> str:
     return (graph_dir() / "sources" / "japan-rok-2023.txt").read_text(encoding="utf-8")
 
 
-BROWSER_MODULES = {"test_browser", "test_notebooks"}
+BROWSER_MODULES = {"test_browser", "test_notebooks", "test_serve_browser"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -79,9 +83,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     `pytest -m "not browser and not virtuoso"` runs the fast tests alone; CI runs everything."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if getattr(item, "module", None) else ""
-        if module in BROWSER_MODULES:
+        if module in BROWSER_MODULES or "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
         callspec = getattr(item, "callspec", None)
         params = set(map(str, callspec.params.values())) if callspec is not None else set()
         if "server" in getattr(item, "fixturenames", ()) or "virtuoso" in params:
             item.add_marker(pytest.mark.virtuoso)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, network blocked except loopback (one per session)."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is missing: `make test` installs it (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()

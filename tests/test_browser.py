@@ -21,25 +21,11 @@ from kg.pages.render import network, write_page
 from kg.pages.site import site_pages
 from kg.storage import open_store
 from kg.storage.embedded import Store
-from tests.conftest import DATA
+from tests.conftest import CHROMIUM, DATA
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"]
 PAYLOAD_TEXTS = ['<img src=x onerror="window.__xss=1;document.title=\'pwned\'">',
                  '</script><script>window.__xss=2;document.title="pwned"</script>',
                  "javascript:window.__xss=3"]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Chromium is missing: `make test` installs it (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Page:

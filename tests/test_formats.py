@@ -13,7 +13,7 @@ from kg.cli.options import format_choices
 from kg.export import EXPORT_FORMATS, export
 from kg.output import write_result
 from kg.readers import reader_for
-from kg.serve import GRAPH_TYPES, RESULT_TYPES, UPLOAD_TYPES
+from kg.sparql_protocol import GRAPH_FORMATS, RESULT_FORMATS, UPLOAD_FORMATS
 from kg.storage.embedded import Store
 from kg.storage.remote_sparql import graph_format
 
@@ -37,10 +37,10 @@ def test_names_kinds_and_lookups() -> None:
 def test_every_choice_comes_from_the_registry() -> None:
     writable_rdf = registry.names("rdf", writable=True)
     assert format_choices("query") == ["table", *registry.names("results"), *writable_rdf]
-    assert EXPORT_FORMATS == format_choices("export") == [*writable_rdf, "graphml", "gexf"]
-    assert list(RESULT_TYPES) == registry.names("results")
-    assert list(GRAPH_TYPES) == registry.names("rdf", writable=True, quads=False)
-    assert set(UPLOAD_TYPES.values()) == set(registry.names("rdf"))
+    assert EXPORT_FORMATS == format_choices("export") == [*writable_rdf, "graphml", "gexf", "nodes-csv", "edges-csv"]
+    assert list(RESULT_FORMATS) == registry.names("results")
+    assert list(GRAPH_FORMATS) == registry.names("rdf", writable=True, quads=False)
+    assert set(UPLOAD_FORMATS.values()) == set(registry.names("rdf", quads=False))  # a Graph Store body is one graph
     for fmt in registry.formats("rdf"):
         assert graph_format(fmt.media_type) == fmt.rdf
         for suffix in fmt.suffixes:

@@ -9,6 +9,7 @@ These tests are never skipped: without Debian's virtuoso-opensource they fail an
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import json
 import re
@@ -213,10 +214,17 @@ def test_every_canned_query_gives_the_same_rows(name: str, built: str, env: dict
         # Virtuoso 7.2 bug (docs/remote-stores.md): a property path such as rdfs:subClassOf* joined with
         # GRAPH ?g, while the query names its graphs, loses rows: here some of the status changes
         # (three or four of the seven, depending on what the server did before).
+        # And FILTER NOT EXISTS with rdfs:subClassOf+ does not exclude the superclass types every build
+        # derives, so an agreement may also be listed under "agreement": such rows repeat a local row
+        # with only the class changed.
         remote_rows, local_rows = remote_result.stdout.splitlines(), local_result.stdout.splitlines()
         missing = [row for row in local_rows if row not in remote_rows]
-        assert set(remote_rows) < set(local_rows), missing
-        assert all("status change" in row for row in missing)
+        extra = [row for row in remote_rows if row not in local_rows]
+        assert all("status change" in row for row in missing), missing
+        specific = {tuple(next(csv.reader([row]))[i] for i in (0, 2, 3, 4, 5, 6)) for row in local_rows}
+        for row in extra:
+            cells = next(csv.reader([row]))
+            assert cells[1] == "agreement" and tuple(cells[i] for i in (0, 2, 3, 4, 5, 6)) in specific, row
         return
     assert remote_result.stdout == local_result.stdout
 

@@ -251,7 +251,9 @@ def test_graph_store_protocol(writable: tuple[Endpoint, Path]) -> None:
     assert httpx.put(server.url + "/rdf-graphs", params=graph, content=body,
                      headers={"Content-Type": "application/n-triples"}).status_code == 401
     assert httpx.put(server.url + "/rdf-graphs", params=graph, content=body,
-                     headers={**auth, "Content-Type": "application/n-triples"}).status_code == 204
+                     headers={**auth, "Content-Type": "application/n-triples"}).status_code == 201  # created
+    assert httpx.put(server.url + "/rdf-graphs", params=graph, content=body,
+                     headers={**auth, "Content-Type": "application/n-triples"}).status_code == 204  # replaced
     got = httpx.get(server.url + "/rdf-graphs", params=graph, headers={"Accept": "application/n-triples"})
     assert got.status_code == 200 and got.text.strip() == body.strip()
     assert httpx.delete(server.url + "/rdf-graphs", params=graph, headers=auth).status_code == 204

@@ -152,7 +152,7 @@ def neighbors(
             via = f"{other} —{label}→" if forward else f"←{label}— {other}"
         data = graph.nodes[node]
         rows.append({"distance": len(path) - 1, "label": data["label"], "kind": data["kind"],
-                     "date": data.get("date", ""), "via": via, "node": node})
+                     "date": data.get("date") or None, "via": via or None, "node": node})
     return sorted(rows, key=lambda r: (r["distance"], r["kind"], r["label"]))
 
 
@@ -191,8 +191,8 @@ def timeline(
                          if graph.nodes[n]["top"] == "Actor"})
         rows.append({
             "date": data["date"], "kind": data["kind"], "label": data["label"],
-            "status": data.get("status", ""), "actors": "; ".join(actors),
-            "quote": data["quotes"][0][0] if data["quotes"] else "", "node": node,
+            "status": data.get("status") or None, "actors": actors,
+            "quote": data["quotes"][0][0] if data["quotes"] else None, "node": node,
             "_sort": (when.first, when.last, data["label"]),
         })
     rows.sort(key=lambda r: r.pop("_sort"))

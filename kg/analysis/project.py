@@ -92,12 +92,16 @@ def entity_graph(
         if subject not in graph or obj not in graph:
             continue
         quote, cited = facts.evidence[evidence_graph]
+        if graph.has_edge(subject, obj, key=predicate):
+            existing = graph.edges[subject, obj, predicate]
+            existing.update(quote=quote, source=cited, evidence=existing["evidence"] + 1)
+            continue
         date = graph.nodes[subject]["date"] or graph.nodes[obj]["date"]
         graph.add_edge(
             subject, obj, key=predicate,
             relation=shorten(predicate),
             label=facts.relation_labels.get(predicate, shorten(predicate)),
-            date=date, quote=quote, source=cited, claim=predicate in CLAIM_LINKS,
+            date=date, quote=quote, source=cited, claim=predicate in CLAIM_LINKS, evidence=1,
         )
     _apply_statuses(graph, facts, as_of, between)
     return graph

@@ -95,9 +95,23 @@ def stdout() -> IO[bytes]:
 
 
 def write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
+    """Records as a table (fitted to the terminal, never cut when piped), CSV or JSON."""
+    from kg.output import terminal_width
     from kg.output import write_rows as write
 
-    write(rows, columns, fmt, stdout())
+    write(rows, columns, fmt, stdout(), width=terminal_width(sys.stdout) if fmt == "table" else None)
+
+
+def echo_json(payload: Any) -> None:
+    import json
+
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def violation_json(violation: Any) -> dict[str, Any]:
+    """A SHACL violation for scripts: the focus node's IRI and label, path, message, severity."""
+    return {"severity": violation.severity, "focus": violation.focus, "focus_label": violation.focus_label,
+            "path": violation.path, "message": violation.message, "value": violation.value or None}
 
 
 def write_file(path: Any, text: str) -> None:

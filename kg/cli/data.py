@@ -7,7 +7,16 @@ from pathlib import Path
 
 import click
 
-from kg.cli.base import EXIT_CHECK_FAILED, InputError, Session, one_line, pass_session, stdout
+from kg.cli.base import (
+    EXIT_CHECK_FAILED,
+    InputError,
+    Session,
+    echo_json,
+    one_line,
+    pass_session,
+    stdout,
+    violation_json,
+)
 from kg.cli.options import output_format
 from kg.errors import KgError
 
@@ -18,9 +27,11 @@ from kg.errors import KgError
 @click.option("--infer", is_flag=True, help="Add the OWL 2 RL closure (owlrl) in the graph kgg:inferred.")
 @click.option("--allow-invalid", is_flag=True, help="Load data that fails validation; print violations as warnings.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation (for large imports).")
+@output_format("text", "text")
 @pass_session
 def build(
-    session: Session, paths: tuple[Path, ...], only: bool, infer: bool, allow_invalid: bool, no_validate: bool
+    session: Session, paths: tuple[Path, ...], only: bool, infer: bool, allow_invalid: bool, no_validate: bool,
+    fmt: str,
 ) -> None:
     """Build the store from the ontology, the bundled graphs and any RDF files or folders.
 
@@ -39,9 +50,20 @@ def build(
             allow_invalid=allow_invalid, validate=not no_validate,
         )
     except KgError as error:
-        for violation in getattr(error, "violations", [])[:50]:
-            click.echo(one_line(violation.line()), err=True)
+        if fmt == "json":
+            echo_json({"built": False, "error": str(error),
+                       "violations": [violation_json(v) for v in getattr(error, "violations", [])]})
+        else:
+            for violation in getattr(error, "violations", [])[:50]:
+                click.echo(one_line(violation.line()), err=True)
         raise
+    if fmt == "json":
+        import dataclasses
+
+        payload = {"built": True, **dataclasses.asdict(report), "conforms": report.conforms}
+        payload["violations"] = [violation_json(v) for v in report.violations]
+        echo_json(payload)
+        return
     for violation in report.violations:
         click.echo(one_line(("warning: " if report.conforms is False else "") + violation.line()), err=True)
     click.echo(
@@ -56,8 +78,9 @@ def build(
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--only", is_flag=True, help="Validate only the given files, without the bundled graphs.")
+@output_format("text", "text")
 @pass_session
-def validate(session: Session, paths: tuple[Path, ...], only: bool) -> None:
+def validate(session: Session, paths: tuple[Path, ...], only: bool, fmt: str) -> None:
     """Check data against the SHACL shapes; one line per violation, exit 1 if any.
 
     With no PATHS, validates the built store; with PATHS, validates those files together with
@@ -69,9 +92,14 @@ def validate(session: Session, paths: tuple[Path, ...], only: bool) -> None:
     from kg.validate import validate_store
 
     violations = validate_files(list(paths), only) if paths else validate_store(session.open())
+    errors = sum(v.severity == "Violation" for v in violations)
+    if fmt == "json":
+        echo_json({"conforms": not errors, "violations": [violation_json(v) for v in violations]})
+        if errors:
+            sys.exit(EXIT_CHECK_FAILED)
+        return
     for violation in violations:
         click.echo(one_line(violation.line()))
-    errors = sum(v.severity == "Violation" for v in violations)
     if errors:
         click.echo(f"{errors} violation(s): the data does not conform", err=True)
         sys.exit(EXIT_CHECK_FAILED)
@@ -112,25 +140,29 @@ def stats(session: Session, fmt: str) -> None:
 
 @click.command()
 @output_format("export", "turtle")
+@click.option("--dynamic", is_flag=True, help="GEXF: a dynamic graph, each dated node with its time spell.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of standard output.")
 @pass_session
-def export(session: Session, fmt: str, output: Path | None) -> None:
-    """Export the store as RDF, or as GraphML/GEXF for Gephi.
+def export(session: Session, fmt: str, dynamic: bool, output: Path | None) -> None:
+    """Export the store as RDF, as GraphML/GEXF for Gephi, or as CSV node and edge lists.
 
     Turtle, N-Triples, RDF/XML and JSON-LD hold the union of all graphs; N-Quads and TriG keep
-    every named graph (evidence and provenance included).
+    every named graph (evidence and provenance included). Network formats keep every evidenced
+    link, each with a unique id and a weight (its number of evidence records).
 
     Example: kg export --format graphml -o japan-rok.graphml
     """
     from kg.export import export as run_export
 
+    if dynamic and fmt != "gexf":
+        raise click.UsageError("--dynamic applies to --format gexf only")
     store = session.open()
     if output is None:
-        run_export(store, fmt, stdout())
+        run_export(store, fmt, stdout(), dynamic=dynamic)
         return
     try:
         with open(output, "wb") as stream:
-            run_export(store, fmt, stream)
+            run_export(store, fmt, stream, dynamic=dynamic)
     except OSError as error:
         raise InputError(f"{output}: cannot write ({error.strerror})") from None
     click.echo(f"Wrote {output}", err=True)

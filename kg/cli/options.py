@@ -72,7 +72,7 @@ def view() -> Callable[[F], F]:
 FORMAT_HELP = {
     "query": "Output format: table, SPARQL results (json, xml, csv, tsv) for SELECT/ASK, "
              "an RDF syntax for CONSTRUCT/DESCRIBE.",
-    "export": "An RDF syntax, or graphml/gexf for Gephi.",
+    "export": "An RDF syntax; graphml/gexf for Gephi; nodes-csv/edges-csv for spreadsheets, Kumu or Flourish.",
     "rows": "Output format: an aligned table, CSV, or a JSON array.",
     "text": "Text for reading, JSON for scripts.",
 }

@@ -81,10 +81,12 @@ DEMO_QUERIES = [
 @click.command()
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("japan-rok-2023.html"),
               show_default=True, help="Where to write the interactive page of the whole graph.")
-@pass_session
-def demo(session: Session, output: Path) -> None:
-    """Build the store from the bundled data, answer the public competency questions and write the
-    interactive page of the graph.
+@click.option("--demo-store", type=click.Path(file_okay=False, path_type=Path),
+              help="The demo's own store folder (default: 'demo' in the user's data folder). "
+              "--store and KG_STORE are never used by the demo.")
+def demo(output: Path, demo_store: Path | None) -> None:
+    """Build the bundled data into the demo's own store, answer the public competency questions and
+    write the interactive page of the graph. Your own store (--store, KG_STORE) is left alone.
 
     Example: kg demo -o japan-rok-2023.html
     """
@@ -92,11 +94,15 @@ def demo(session: Session, output: Path) -> None:
     from kg.build import build as run_build
     from kg.output import write_result
     from kg.pages.graph import graph_page
+    from kg.storage import open_store
+    from kg.storage.location import Location, default_demo_store_path
 
-    report = run_build(session.location)
+    where = Location(path=demo_store or default_demo_store_path())
+    click.echo(f"kg demo uses its own store, {where.path}; your store is not touched.")
+    report = run_build(where)
     click.echo(f"Built {report.store}: {report.quads} statements, {report.evidence_records} evidence records "
                f"({report.seconds:.1f} s); the data conforms to the shapes.\n")
-    store = session.open()
+    store = open_store(where)
     for name in DEMO_QUERIES:
         canned = q.get_canned(name)
         click.echo(f"== {canned.description or canned.title}")
@@ -105,5 +111,5 @@ def demo(session: Session, output: Path) -> None:
     page = graph_page(store)
     write_file(output, page.html())
     click.echo(f"Wrote {output}: {page.nodes} nodes, {page.edges} links", err=True)
-    click.echo(f"Open {output} in a browser (it works offline). "
-               "Next: kg query --list | kg describe Yoon | kg path Yoon Kishida | kg site SITE_FOLDER")
+    click.echo(f"Open {output} in a browser (it works offline). Next, on the demo store: "
+               f"kg --store {where.path} query --list | describe Yoon | path Yoon Kishida | site SITE_FOLDER")

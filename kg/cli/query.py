@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -40,7 +41,7 @@ def query(
     Example: kg query cq1-summit-leaders --param date=2023-03-16
     """
     from kg import query as q
-    from kg.output import format_table, write_result
+    from kg.output import format_table, terminal_width, write_result
 
     if list_queries:
         rows = [(c.name, c.description or c.title, q.describe_params(c)) for c in q.canned_queries().values()]
@@ -66,7 +67,7 @@ def query(
         q.get_canned(query or "")  # a single word is a canned query's name: raises with suggestions
         return
     try:
-        write_result(result, fmt, stdout())
+        write_result(result, fmt, stdout(), width=terminal_width(sys.stdout) if fmt == "table" else None)
     except BrokenPipeError:
         raise
     except (OSError, RuntimeError) as error:  # raised while the engine evaluates lazily

@@ -28,25 +28,38 @@ from kg.cli.base import ServerStartFailed, Session, pass_session, read_text
               help="Also answer requests whose Host is NAME (repeatable); by default only loopback names.")
 @click.option("--read-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               help="Seconds a client has to send a request's headers, and its body.")
+@click.option("--base", metavar="IRI", help="Base IRI of queries and updates (default: the endpoint's URL).")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="Let web pages from ORIGIN (e.g. http://localhost:3000, or *) query; repeatable. Default: none.")
+@click.option("--cors-update-origin", "cors_update_origins", multiple=True, metavar="ORIGIN",
+              help="Let web pages from ORIGIN also update (with the token); repeatable. Default: none.")
 @pass_session
 def serve(session: Session, host: str, port: int, workers: int, timeout: float, max_result_mb: int,
           max_request_kb: int, allow_update: bool, token_file: Path | None, no_site: bool,
-          public_hosts: tuple[str, ...], read_timeout: float) -> None:
+          public_hosts: tuple[str, ...], read_timeout: float, base: str | None,
+          cors_origins: tuple[str, ...], cors_update_origins: tuple[str, ...]) -> None:
     """Serve the store as a SPARQL 1.1 endpoint at /sparql, with the site at /site and a query page.
 
     Read-only and bound to 127.0.0.1 unless told otherwise; SERVICE, LOAD and foreign FROM are
     refused; every query has a time limit; only loopback Host names are answered unless
-    --public-host names others. Exit 3 if the address is in use.
+    --public-host names others; pages of other origins may query only when listed with
+    --cors-origin. Exit 3 if the address is in use.
 
     Example: kg serve --port 7878 --timeout 5
     """
     import os
 
-    from kg.errors import ServeError
+    from kg.errors import ProtocolError, ServeError
     from kg.serve import ServeConfig, listen
     from kg.serve import serve as run_server
+    from kg.sparql_protocol import check_iri
 
     token = read_text(token_file, "token file").strip() if token_file else os.environ.get("KG_SERVE_TOKEN")
+    if base is not None:
+        try:
+            check_iri(base, "--base")
+        except ProtocolError as error:
+            raise click.UsageError(str(error)) from None
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: binding {host}: the endpoint is reachable from other machines", err=True)
     location = session.location
@@ -56,7 +69,8 @@ def serve(session: Session, host: str, port: int, workers: int, timeout: float, 
         store_path=location.folder, host=host, port=port, workers=workers, timeout=timeout,
         max_result_bytes=max_result_mb * 1024 * 1024, max_request_bytes=max_request_kb * 1024,
         allow_update=allow_update, token=token or None, site=not no_site,
-        public_hosts=public_hosts, read_timeout=read_timeout,
+        public_hosts=public_hosts, read_timeout=read_timeout, base=base,
+        cors_origins=cors_origins, cors_update_origins=cors_update_origins,
     )
     try:
         sock = listen(config)

@@ -97,5 +97,5 @@ def graph_page(
         from kg.analysis.measures import node_sizes
 
         sizes = node_sizes(graph, size)
-    net = network(graph, sizes=sizes, title=title or default_title)
+    net = network(graph, sizes=sizes, title=title or default_title, size_by=size if sizes else "")
     return GraphPage(graph, net, title or default_title, f"{view} view" if subtitle is None else subtitle)

@@ -64,9 +64,11 @@ def network(
     sizes: dict[str, float] | None = None,
     title: str = "kg graph",
     seed: int = 0,
+    size_by: str = "",
 ) -> Network:
     """A pyvis Network for a projected graph: colour and shape by class, size by `sizes`
-    (e.g. PageRank), edge labels from relation labels, tooltips with dates and evidence.
+    (e.g. PageRank, named by `size_by` in the legend), edge labels from relation labels, tooltips
+    with dates and evidence.
 
     Nodes and edges are set directly (pyvis's add_node/add_edge are quadratic); large graphs get
     positions computed here and physics turned off.
@@ -85,7 +87,7 @@ def network(
         item: dict[str, Any] = {
             "id": node, "label": str(data.get("label", node)), "title": _tooltip(data),
             "group": data.get("top", "Entity"), "kind": data.get("kind", ""), "color": colour,
-            "shape": shape, "size": round(size, 2),
+            "shape": shape, "size": round(size, 2), "value": round(size, 2),
         }
         if node in positions:
             item["x"], item["y"] = positions[node]
@@ -110,6 +112,7 @@ def network(
     net.node_ids = [n["id"] for n in nodes]
     net.node_map = {n["id"]: n for n in nodes}
     net.options = _options(large=bool(positions), directed=graph.is_directed())
+    net.size_by = size_by if sizes else ""
     return net
 
 
@@ -144,7 +147,12 @@ def _options(*, large: bool, directed: bool) -> dict[str, Any]:
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": large},
         "edges": {"arrows": {"to": {"enabled": directed, "scaleFactor": 0.5}},
                   "font": {"size": 10, "align": "middle"}, "smooth": False},
-        "nodes": {"font": {"size": 12}},
+        # Node size and label size follow the node's value (its centrality): the important labels are
+        # the ones big enough to read when the whole graph is in view; the page's decluttering hides
+        # the labels that would overlap them.
+        "nodes": {"font": {"size": 12},
+                  "scaling": {"min": 10, "max": 40,
+                              "label": {"enabled": True, "min": 12, "max": 30, "maxVisible": 30, "drawThreshold": 7}}},
         "layout": {"improvedLayout": not large, "randomSeed": 0},
     }
     if large:
@@ -189,7 +197,9 @@ def page_html(
     """
     env = templates()
     data = {"nodes": net.nodes, "edges": net.edges, "options": net.options, "links": links or {},
-            "styles": {k: {"color": c, "shape": s} for k, (c, s) in STYLE.items()}}
+            "styles": {k: {"color": c, "shape": s} for k, (c, s) in STYLE.items()},
+            "sizeBy": getattr(net, "size_by", "") or "",
+            "signed": any(e["color"]["color"] != SIGN_COLOURS[0] for e in net.edges)}
     return str(env.get_template("graph.html").render(
         title=title, subtitle=subtitle, data_json=_json_for_script(data),
         vis_js=None if asset_prefix is not None else vis_asset("vis-network.min.js"),

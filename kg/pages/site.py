@@ -8,12 +8,13 @@ every string from the data is escaped by Jinja's autoescape or put in place with
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from kg.analysis.explore import timeline
 from kg.analysis.project import entity_graph
-from kg.describe import describe
+from kg.describe import describe, inverse_labels, relation_text
 from kg.namespaces import KGR
 from kg.output import term_text
 from kg.pages.graph import graph_page
@@ -72,27 +73,33 @@ def site_pages(store: GraphStore, *, hops: int = 1) -> dict[str, str]:
     )
     index.links = {n: f"entities/{s}.html" for n, s in slugs.items()}
     pages["index.html"] = index.html(asset_prefix="assets/", extra_html=index_extra)
+    from kg.ontology_docs import ontology_html
+
+    pages["ontology/index.html"] = ontology_html()
+    pages["entities.json"] = json.dumps({n: f"entities/{s}.html" for n, s in sorted(slugs.items())}, indent=0)
     events: dict[str, list[dict[str, Any]]] = {}
     for position, entry in enumerate(timeline(snap)):
         events.setdefault(entry["node"], []).append({**entry, "_index": position})
     undirected = graph.to_undirected(as_view=True)
+    inverses = inverse_labels(local)
     for node, data in graph.nodes(data=True):
         pages[f"entities/{slugs[node]}.html"] = _entity_page(env, snap, graph, node, data, slugs, sizes, events, hops,
-                                                            undirected)
+                                                            undirected, inverses)
     for name in canned_queries():
         pages[f"queries/{name}.html"] = _query_page(env, local, name, slugs)
     return pages
 
 
 def _entity_page(env: Any, snap: Snapshot, graph: Any, node: str, data: dict[str, Any], slugs: dict[str, str],
-                 sizes: dict[str, float], events: dict[str, list[dict[str, Any]]], hops: int, undirected: Any) -> str:
+                 sizes: dict[str, float], events: dict[str, list[dict[str, Any]]], hops: int, undirected: Any,
+                 inverses: dict[str, str]) -> str:
     import networkx as nx
 
     description = describe(snap, node)
     facts = []
     for fact in description.facts:
         target = _expand(fact.value)
-        relation = fact.predicate_label if fact.direction == "out" else f"{fact.predicate_label} of (inverse)"
+        relation = relation_text(fact, inverses)
         facts.append({"relation": relation, "value": fact.value_label, "quotes": fact.quotes,
                       "href": f"{slugs[target]}.html" if target in slugs else None})
     near = set(nx.all_neighbors(graph, node)) | {node}

@@ -24,6 +24,11 @@ def default_store_path() -> Path:
     return Path(platformdirs.user_data_dir("kg", appauthor=False)) / "store"
 
 
+def default_demo_store_path() -> Path:
+    """Where `kg demo` builds: its own folder beside the default store, never the user's store."""
+    return default_store_path().parent / "demo"
+
+
 def is_remote(location: object) -> bool:
     """Whether a --store value names a SPARQL endpoint (http:// or https://) rather than a folder."""
     return isinstance(location, str) and location.lower().startswith(("http://", "https://"))
