@@ -117,7 +117,7 @@ def describe(source: GraphStore | Snapshot, name: str) -> EntityDescription:
         if statement.graph == PROVENANCE_GRAPH or statement.predicate in _NOT_FACTS:
             continue
         key = (statement.direction, statement.predicate, statement.other)
-        grouped.setdefault(key, set()).update(snap.graph_quotes.get(statement.graph, ()))
+        grouped.setdefault(key, set()).update(_quotes(snap, statement.graph))  # marked if inferred etc.
 
     def order(item: tuple[tuple[str, str, Any], set[str]]) -> tuple[Any, ...]:
         (direction, predicate, other), _ = item
