@@ -23,7 +23,7 @@ from kg.resources import bundled_graph_files, ontology_files
 from kg.storage.embedded import Store, memory_store
 from kg.storage.location import Location, writable
 from kg.terms import from_rdflib, union_graph
-from kg.validate import Violation, validate_store
+from kg.validate import DEFAULT_ENGINE, Violation, validate_store
 
 
 @dataclass
@@ -50,11 +50,24 @@ def input_files(paths: list[Path], only: bool = False) -> list[Path]:
 
 
 def load_all(store: Store, files: list[Path]) -> None:
-    """The ontology (into its own graph), then each file."""
+    """The ontology (into its own graph), then each file (a progress bar in bytes on a terminal)."""
+    from kg import progress
+
     for path in ontology_files():
         load_file(store, path, graph=ONTOLOGY_IRI)
-    for path in files:
-        reader_for(path).read_into(store, path)
+    sizes = [_size(path) for path in files]
+    with progress.task("Loading", total=sum(sizes), unit="B") as bar:
+        for path, size in zip(files, sizes, strict=True):
+            bar.describe(path.name)
+            reader_for(path).read_into(store, path)
+            bar.advance(size)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # load_file reports the missing file
 
 
 def build(
@@ -65,6 +78,7 @@ def build(
     infer: bool = False,
     allow_invalid: bool = False,
     validate: bool = True,
+    engine: str = DEFAULT_ENGINE,
 ) -> BuildReport:
     """Build the store at `location` atomically; raise on bad input or (unless allowed) invalid data.
 
@@ -81,7 +95,7 @@ def build(
             report.inferred, inconsistencies = add_inferences(store)
             report.violations += inconsistencies
         if validate:
-            report.violations += validate_store(store, {p.parent for p in files})
+            report.violations += validate_store(store, {p.parent for p in files}, engine=engine)
             if not report.conforms and not allow_invalid:
                 errors = sum(v.severity == "Violation" for v in report.violations)
                 raise ValidationFailed(
@@ -165,12 +179,12 @@ def import_files(
     return report
 
 
-def validate_files(paths: list[Path], only: bool = False) -> list[Violation]:
+def validate_files(paths: list[Path], only: bool = False, engine: str = DEFAULT_ENGINE) -> list[Violation]:
     """Validate files as `kg build` would load them, without touching any store."""
     files = input_files(paths, only)
     store = memory_store()
     load_all(store, files)
-    return validate_store(store, {p.parent for p in files})
+    return validate_store(store, {p.parent for p in files}, engine=engine)
 
 
 def _count(store: Store, report: BuildReport) -> None:

@@ -80,5 +80,9 @@ class ValidationFailed(KgError):
         super().__init__(message)
 
 
+class ShapeNotCompiled(KgError):
+    """A SHACL shape uses a feature the SPARQL validation engine does not compile."""
+
+
 class NotInGraphError(UnknownEntityError):
     """An entity exists but is not in the graph asked for (e.g. not yet as of a date)."""

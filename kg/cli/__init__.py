@@ -14,6 +14,7 @@ import click
 from kg.cli import analysis, data, importing, pages, query, server
 from kg.cli.base import EXIT_CHECK_FAILED, CheckFailed, InputError, ServerStartFailed, Session, one_line
 from kg.cli.options import store as store_option
+from kg.cli.options import verbosity
 from kg.errors import KgError
 
 __all__ = ["CheckFailed", "InputError", "ServerStartFailed", "cli", "main", "one_line"]
@@ -38,15 +39,19 @@ class KgGroup(click.Group):
 
 @click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @store_option()
+@verbosity()
 @click.version_option(package_name="kg-diplomacy", prog_name="kg")
 @click.pass_context
-def cli(ctx: click.Context, store: str | None) -> None:
+def cli(ctx: click.Context, store: str | None, quiet: bool, verbose: bool) -> None:
     """kg: a knowledge graph of diplomatic actors, agreements, disputes and claims.
 
     Every fact points to the sentence of the source that supports it.
 
     Example: kg demo
     """
+    from kg import progress
+
+    progress.configure(quiet=quiet, verbose=verbose)
     ctx.obj = Session(store=store)
 
 

@@ -17,6 +17,7 @@ from kg.cli.base import (
     stdout,
     violation_json,
 )
+from kg.cli.options import engine as engine_option
 from kg.cli.options import output_format
 from kg.errors import KgError
 
@@ -28,10 +29,11 @@ from kg.errors import KgError
 @click.option("--allow-invalid", is_flag=True, help="Load data that fails validation; print violations as warnings.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation (for large imports).")
 @output_format("text", "text")
+@engine_option()
 @pass_session
 def build(
     session: Session, paths: tuple[Path, ...], only: bool, infer: bool, allow_invalid: bool, no_validate: bool,
-    fmt: str,
+    fmt: str, engine: str,
 ) -> None:
     """Build the store from the ontology, the bundled graphs and any RDF files or folders.
 
@@ -47,7 +49,7 @@ def build(
     try:
         report = run_build(
             session.location, list(paths), only=only, infer=infer,
-            allow_invalid=allow_invalid, validate=not no_validate,
+            allow_invalid=allow_invalid, validate=not no_validate, engine=engine,
         )
     except KgError as error:
         if fmt == "json":
@@ -79,8 +81,9 @@ def build(
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--only", is_flag=True, help="Validate only the given files, without the bundled graphs.")
 @output_format("text", "text")
+@engine_option()
 @pass_session
-def validate(session: Session, paths: tuple[Path, ...], only: bool, fmt: str) -> None:
+def validate(session: Session, paths: tuple[Path, ...], only: bool, fmt: str, engine: str) -> None:
     """Check data against the SHACL shapes; one line per violation, exit 1 if any.
 
     With no PATHS, validates the built store; with PATHS, validates those files together with
@@ -91,7 +94,9 @@ def validate(session: Session, paths: tuple[Path, ...], only: bool, fmt: str) ->
     from kg.build import validate_files
     from kg.validate import validate_store
 
-    violations = validate_files(list(paths), only) if paths else validate_store(session.open())
+    violations = (
+        validate_files(list(paths), only, engine=engine) if paths else validate_store(session.open(), engine=engine)
+    )
     errors = sum(v.severity == "Violation" for v in violations)
     if fmt == "json":
         echo_json({"conforms": not errors, "violations": [violation_json(v) for v in violations]})

@@ -104,3 +104,23 @@ STORE_HELP = ("Store folder, or the URL of a SPARQL server (docs/remote-stores.m
 def store() -> Callable[[F], F]:
     """--store PATH|URL (env KG_STORE) → `store`."""
     return click.option("--store", envvar="KG_STORE", metavar="PATH|URL", help=STORE_HELP)
+
+
+def engine() -> Callable[[F], F]:
+    """--engine: which SHACL engine validates (kg.validate.ENGINES)."""
+    return click.option(
+        "--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql", show_default=True,
+        help="SHACL engine: the shapes compiled to SPARQL on Oxigraph, or pySHACL (the reference; slow on "
+        "large data).",
+    )
+
+
+def verbosity() -> Callable[[F], F]:
+    """-q/--quiet and -v/--verbose of the kg group (kg.progress)."""
+
+    def decorate(function: F) -> F:
+        function = click.option("-v", "--verbose", is_flag=True,
+                                help="Keep finished progress bars and print details.")(function)
+        return click.option("-q", "--quiet", is_flag=True, help="No progress bars.")(function)
+
+    return decorate

@@ -82,11 +82,16 @@ def site_pages(store: GraphStore, *, hops: int = 1) -> dict[str, str]:
         events.setdefault(entry["node"], []).append({**entry, "_index": position})
     undirected = graph.to_undirected(as_view=True)
     inverses = inverse_labels(local)
-    for node, data in graph.nodes(data=True):
-        pages[f"entities/{slugs[node]}.html"] = _entity_page(env, snap, graph, node, data, slugs, sizes, events, hops,
-                                                            undirected, inverses)
-    for name in canned_queries():
-        pages[f"queries/{name}.html"] = _query_page(env, local, name, slugs)
+    from kg import progress
+
+    with progress.task("Writing pages", total=graph.number_of_nodes() + len(canned_queries()), unit="page") as bar:
+        for node, data in graph.nodes(data=True):
+            page = _entity_page(env, snap, graph, node, data, slugs, sizes, events, hops, undirected, inverses)
+            pages[f"entities/{slugs[node]}.html"] = page
+            bar.advance()
+        for name in canned_queries():
+            pages[f"queries/{name}.html"] = _query_page(env, local, name, slugs)
+            bar.advance()
     return pages
 
 

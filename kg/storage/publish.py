@@ -212,13 +212,18 @@ class Publisher:
             except BaseException as error:
                 failure.append(error)
 
+        from kg import progress as bars
+
         workers = max(1, min(self.remote.settings.workers, len(uploads)))
-        if workers == 1:
-            for item in uploads:
-                upload(item)
-        else:
-            with ThreadPoolExecutor(workers) as pool:
-                list(pool.map(upload, uploads))
+        with bars.task("Uploading", total=sum(len(lines) for _, lines, _ in uploads), unit="stmt") as bar:
+            if workers == 1:
+                for item in uploads:
+                    upload(item)
+                    bar.advance(len(item[1]))
+            else:
+                with ThreadPoolExecutor(workers) as pool:
+                    for item, _ in zip(uploads, pool.map(upload, uploads), strict=True):
+                        bar.advance(len(item[1]))
         if failure:
             raise failure[0]
         if progress:

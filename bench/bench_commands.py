@@ -1,0 +1,202 @@
+"""Every read command of the CLI at 10k / 100k / 1M quads: how long a user waits (issue 13).
+
+    python bench/bench_commands.py                         # 10k, 100k, 1M → bench/results/commands.json
+    python bench/bench_commands.py --sizes 1M --runs 1 --timeout 60
+    python bench/bench_commands.py --store-dir /tmp/kg-cmd # reuse the stores of an earlier run
+
+Each size is a store built once with `kg build --no-validate` from the bundled graphs plus the
+synthetic file of that size (`bench/data/synthetic-SIZE.nq`, made by generate.py when missing).
+Each command is the installed `kg` entry point in a fresh process (start-up and opening the
+on-disk store included), output to a pipe; median of --runs, stopped after --timeout seconds.
+Entities: bundled ones (President Yoon, Kishida, the 2018 ruling and the 2023 summit) and the
+synthetic graph's busiest actor, `state-0` (about 0.5 % of all events at every size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_core import fmt_s, label_size, log, parse_sizes  # noqa: E402
+from bench.common import machine, median  # noqa: E402
+
+KG = str(Path(sys.executable).with_name("kg"))
+STATE_0 = "https://example.org/bench/resource/state-0"
+STATE_1 = "https://example.org/bench/resource/state-1"
+RULING = "Supreme Court forced-labour ruling of October 2018"
+SUMMIT = "Japan-ROK summit of 16 March 2023"
+CANNED = [
+    "agreements",
+    "claims",
+    "cq1-summit-leaders",
+    "cq2-ruling-order",
+    "cq3-compensation-plan",
+    "cq4-export-controls",
+    "cq5-phnom-penh-statement",
+    "cq6-minefields",
+    "cq7-ruling-to-summit",
+    "disputes",
+    "entities-without-evidence",
+    "evidence-of",
+    "timeline",
+]
+
+
+def commands(state0: str, state1: str) -> dict[str, list[str]]:
+    found = {
+        "stats": ["stats"],
+        "describe (bundled)": ["describe", "President Yoon"],
+        "describe state-0": ["describe", state0],
+        "neighbors Kishida --hops 2": ["neighbors", "Kishida", "--hops", "2"],
+        "neighbors state-0": ["neighbors", state0],
+        "path ruling → summit": ["path", RULING, SUMMIT],
+        "path state-0 → state-1": ["path", state0, state1],
+        "timeline": ["timeline"],
+        "timeline --actor state-0": ["timeline", "--actor", state0],
+    }
+    found.update({f"query {name}": ["query", name] for name in CANNED})
+    return found
+
+
+def data_file(quads: int) -> Path:
+    path = ROOT / "bench" / "data" / f"synthetic-{label_size(quads)}.nq"
+    if not path.exists():
+        from bench.generate import generate
+
+        log(f"generating {path.name}")
+        generate(path, quads)
+    return path
+
+
+def prepared_store(quads: int, folder: Path) -> Path:
+    store = folder / f"store-{label_size(quads)}"
+    if not (store / "current").exists():
+        log(f"building {store}")
+        subprocess.run(
+            [KG, "--store", str(store), "build", "--no-validate", str(data_file(quads))],
+            check=True,
+            env={**os.environ, "CI": "true"},
+            stdout=subprocess.DEVNULL,
+        )
+    return store
+
+
+def _label(store: Path, iri: str) -> str:
+    out = subprocess.run(
+        [
+            KG,
+            "--store",
+            str(store),
+            "query",
+            "--format",
+            "json",
+            f'SELECT ?l WHERE {{ <{iri}> rdfs:label ?l FILTER(lang(?l) = "en") }}',
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rows = json.loads(out)
+    rows = rows.get("results", {}).get("bindings", rows) if isinstance(rows, dict) else rows
+    first = rows[0]
+    value = first.get("l", first)
+    return str(value.get("value", value) if isinstance(value, dict) else value)
+
+
+def run(store: Path, args: list[str], timeout: float) -> dict[str, Any]:
+    """Wall and CPU time (user + system, from wait4) of one command; None after `timeout`."""
+    started = time.perf_counter()
+    with open(os.devnull, "w") as sink:
+        process = subprocess.Popen(
+            [KG, "--store", str(store), *args], stdout=sink, stderr=subprocess.PIPE, env={**os.environ, "CI": "true"}
+        )
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - started > timeout:
+                process.kill()
+                os.wait4(process.pid, 0)
+                return {"wall": None, "cpu": None, "timed_out": timeout}
+            time.sleep(0.01)
+    wall = time.perf_counter() - started
+    error = process.stderr.read().decode("utf-8", "replace")[-300:] if process.stderr else ""
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "exit": os.waitstatus_to_exitcode(status),
+        "error": error,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10k,100k,1M")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs-1m", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--only", help="comma-separated command names (default: all)")
+    parser.add_argument("--store-dir", type=Path, default=Path("/tmp/kg-bench-commands"))
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "commands.json")
+    args = parser.parse_args(argv)
+    results: dict[str, Any] = {"machine": machine(["pyoxigraph", "igraph"]), "sizes": {}}
+    for quads in parse_sizes(args.sizes):
+        store = prepared_store(quads, args.store_dir)
+        state0, state1 = _label(store, STATE_0), _label(store, STATE_1)
+        runs = args.runs if quads < 1_000_000 else args.runs_1m
+        size: dict[str, Any] = {"load": Path("/proc/loadavg").read_text().split()[:3], "commands": {}}
+        for name, command in commands(state0, state1).items():
+            if args.only and name not in args.only.split(","):
+                continue
+            reports = [run(store, command, args.timeout) for _ in range(runs)]
+            walls = [r["wall"] for r in reports if r["wall"] is not None]
+            cpus = [r["cpu"] for r in reports if r["cpu"] is not None]
+            size["commands"][name] = {
+                "wall": median(walls) if walls else None,
+                "cpu": median(cpus) if cpus else None,
+                "runs": reports,
+            }
+            log(f"{label_size(quads)} {name}: {fmt_s(size['commands'][name]['wall']) if walls else 'stopped'}")
+        results["sizes"][label_size(quads)] = size
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2))
+    print(markdown(results, args.timeout))
+    return 0
+
+
+def markdown(results: dict[str, Any], timeout: float) -> str:
+    sizes = list(results["sizes"])
+    lines = [
+        f"Run {results['machine']['date']}, {results['machine']['machine']}; load average at the start of "
+        + ", ".join(f"{s}: {' '.join(results['sizes'][s]['load'])}" for s in sizes),
+        "",
+        "| command (wall, CPU) | " + " | ".join(sizes) + " |",
+        "|---|" + "---|" * len(sizes),
+    ]
+    names = list(next(iter(results["sizes"].values()))["commands"]) if sizes else []
+    for name in names:
+        cells = []
+        for s in sizes:
+            entry = results["sizes"][s]["commands"].get(name)
+            if entry is None:
+                cells.append("–")
+            elif entry["wall"] is None:
+                cells.append(f"> {timeout:.0f} s")
+            else:
+                failed = any(r.get("exit") not in (0, None) for r in entry["runs"])
+                cells.append(fmt_s(entry["wall"]) + f" ({fmt_s(entry['cpu'])} CPU)" + (" exit ≠ 0" if failed else ""))
+        lines.append(f"| `kg {name}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
