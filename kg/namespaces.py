@@ -49,6 +49,9 @@ ANNOTATION_PROPERTIES = (
     OWL + "sameAs",
     SKOS + "exactMatch",
     SKOS + "closeMatch",
+    KG + "eventCode",  # a curator's CAMEO code for a curated event (links to the CAMEO scheme)
+    KG + "cameoActorCode",  # the CAMEO actor code an entity stands for ("JPNGOV")
+    KG + "cameoCountry",  # the CAMEO country code of an actor ("JPN")
 )
 
 LABEL_PROPERTIES = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel")

@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
     from IPython.display import HTML
 
-__all__ = ["SparqlMagic", "iri", "load_ipython_extension", "open", "query_df", "show", "store_path",
-           "to_dataframe"]
+__all__ = ["SparqlMagic", "busiest_dyads", "iri", "load_ipython_extension", "open", "query_df", "show",
+           "store_path", "tension_df", "to_dataframe"]
 
 _state: dict[str, GraphStore] = {}
 
@@ -236,6 +236,31 @@ def _convert(pd: Any, terms: list[Any], texts: list[str | None], kind: str) -> t
     except (ValueError, TypeError, OverflowError):
         return pd.Series(texts), "text"  # an ill-formed or out-of-range value: keep what is written
     return pd.Series(texts), label
+
+
+# --- machine-coded events (GDELT) -----------------------------------------------------------------
+
+def tension_df(
+    a: str,
+    b: str,
+    by: str = "month",
+    since: str | None = None,
+    until: str | None = None,
+    store: GraphStore | str | os.PathLike[str] | None = None,
+) -> Any:
+    """The cooperation–conflict series of the dyad A–B (CAMEO country codes) as a DataFrame: per
+    period and direction (A→B, B→A, both), events, Goldstein mean and mention-weighted mean, and
+    events per quad class — what `kg tension --dyad A B` prints."""
+    from kg.tension import tension_df as series
+
+    return series(_store(store), a, b, by=by, since=since, until=until)
+
+
+def busiest_dyads(n: int = 10, store: GraphStore | str | os.PathLike[str] | None = None) -> Any:
+    """The country pairs with the most machine-coded events, as a DataFrame (a, b, events)."""
+    from kg.tension import busiest_dyads as ranked
+
+    return _pandas().DataFrame(ranked(_store(store), n), columns=["a", "b", "events"])
 
 
 # --- graphs drawn inline --------------------------------------------------------------------------

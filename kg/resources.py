@@ -31,7 +31,7 @@ def queries_dir() -> Path:
 
 def ontology_files() -> list[Path]:
     """The ontology and its concept schemes (not the shapes)."""
-    return [ontology_dir() / "kg.ttl", ontology_dir() / "concepts.ttl"]
+    return [ontology_dir() / "kg.ttl", ontology_dir() / "concepts.ttl", ontology_dir() / "cameo.ttl"]
 
 
 def shapes_file() -> Path:

@@ -33,12 +33,13 @@ def test_no_statement_lies_outside_a_named_graph(bundled_store: Store) -> None:
 
 
 def test_every_fact_traces_to_a_quote(bundled_store: Store) -> None:
-    """Each statement outside the ontology, provenance, lexicon and derived (kgg:inferred) graphs has
-    an evidence quote."""
+    """Each statement outside the ontology, provenance, curated-annotation (lexicon, CAMEO codes) and
+    derived (kgg:inferred) graphs has an evidence quote."""
     unsupported = list(bundled_store.query(
         "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } "
         "FILTER(?g NOT IN (<https://w3id.org/kg-diplomacy/ontology>, kgg:provenance, kgg:lexicon, kgg:inferred)) "
-        "FILTER NOT EXISTS { ?g kg:quote ?q ; kg:source ?src } } LIMIT 5"))
+        "FILTER NOT EXISTS { ?g kg:quote ?q ; kg:source ?src } "
+        "FILTER NOT EXISTS { GRAPH kgg:provenance { ?g a kg:CuratedAnnotations } } } LIMIT 5"))
     assert unsupported == []
     facts = next(iter(bundled_store.query(
         "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } ?g kg:quote ?q }")))

@@ -23,8 +23,12 @@ class ImportGroup(click.Group):
         return list(readers())
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """A reader's own command when it has one (added with add_command: `kg import gdelt`, which
+        reports rows and skips), else the generic command built from its registry entry."""
         from kg.readers import readers
 
+        if name in self.commands:
+            return self.commands[name]
         reader = readers().get(name)
         return None if reader is None else _reader_command(reader)
 

@@ -66,6 +66,10 @@ def site_pages(store: GraphStore, *, hops: int = 1) -> dict[str, str]:
     queries = [{"href": f"queries/{name}.html", "title": q.title, "description": q.description}
                for name, q in canned_queries().items()]
     index_extra = env.get_template("index_details.html").render(entities=entities, queries=queries)
+    from kg.pages.site_events import LINK, event_pages
+
+    event_page = event_pages(local, env)
+    index_extra += LINK if event_page else ""
     index = graph_page(
         graph, sizes=sizes, title="kg: the whole graph",
         subtitle=f"{graph.number_of_nodes()} entities, {graph.number_of_edges()} links; "
@@ -92,7 +96,7 @@ def site_pages(store: GraphStore, *, hops: int = 1) -> dict[str, str]:
         for name in canned_queries():
             pages[f"queries/{name}.html"] = _query_page(env, local, name, slugs)
             bar.advance()
-    return pages
+    return pages | event_page
 
 
 def _entity_page(env: Any, snap: Snapshot, graph: Any, node: str, data: dict[str, Any], slugs: dict[str, str],

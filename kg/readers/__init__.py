@@ -30,6 +30,7 @@ from kg.readers.base import Reader, ReaderOption
 # One line per reader module (each defines READER).
 READER_MODULES = (
     "kg.readers.rdf",
+    "kg.readers.gdelt",
 )
 
 __all__ = ["READER_MODULES", "Reader", "ReaderOption", "expand_inputs", "get", "reader_for", "readers"]
