@@ -233,6 +233,20 @@ class _Generator:
             return self.res("person", self.pick("person"))
         return self.res("organization", self.pick("organization", 1.5))
 
+    def party(self) -> str:
+        """A state or an organisation: persons sign agreements but are never parties (graph/README.md)."""
+        if self.rng.random() < 0.67:
+            return self.res("state", self.pick("state"))
+        return self.res("organization", self.pick("organization", 1.5))
+
+    def parties(self, count: int) -> list[str]:
+        chosen: list[str] = []
+        while len(chosen) < count:
+            candidate = self.party()
+            if candidate not in chosen:
+                chosen.append(candidate)
+        return chosen
+
     def actors(self, count: int) -> list[str]:
         chosen: list[str] = []
         while len(chosen) < count:
@@ -358,7 +372,7 @@ class _Generator:
 
     def _agreement(self, i: int) -> tuple[str, list[tuple[str, str]]]:
         kind = self.rng.choices(AGREEMENT_TYPES, AGREEMENT_WEIGHTS)[0]
-        parties = self.actors(self.rng.randint(2, 3))
+        parties = self.parties(self.rng.randint(2, 3))
         pairs = [(self.rdf_type, self.c[kind]),
                  (self.label, self.en(f"{kind} on {self.rng.choice(TOPICS)} ({i})"))]
         pairs += [(self.p["party"], party) for party in parties]

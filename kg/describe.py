@@ -10,7 +10,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import UnknownEntityError
-from kg.namespaces import LABEL_PROPERTIES, PREFIXES, PROVENANCE_GRAPH, RDF, shorten
+from kg.namespaces import KG, LABEL_PROPERTIES, PREFIXES, PROVENANCE_GRAPH, RDF, shorten
 from kg.snapshot import Snapshot, snapshot_of
 from kg.storage.protocol import GraphStore
 
@@ -116,6 +116,7 @@ class EntityDescription:
     classes: list[str]
     labels: list[tuple[str, str]]  # (text, language)
     facts: list[Fact] = field(default_factory=list)
+    nodes: list[NaryNode] = field(default_factory=list)  # second hop: see nary_nodes
 
 
 def describe(source: GraphStore | Snapshot, name: str) -> EntityDescription:
@@ -129,7 +130,7 @@ def describe(source: GraphStore | Snapshot, name: str) -> EntityDescription:
         if statement.graph == PROVENANCE_GRAPH or statement.predicate in _NOT_FACTS:
             continue
         key = (statement.direction, statement.predicate, statement.other)
-        grouped.setdefault(key, set()).update(snap.graph_quotes.get(statement.graph, ()))
+        grouped.setdefault(key, set()).update(_quotes(snap, statement.graph))  # marked if inferred etc.
 
     def order(item: tuple[tuple[str, str, Any], set[str]]) -> tuple[Any, ...]:
         (direction, predicate, other), _ = item
@@ -154,7 +155,7 @@ def describe(source: GraphStore | Snapshot, name: str) -> EntityDescription:
                 quotes=tuple(sorted(quotes)),
             )
         )
-    return EntityDescription(entity.iri, entity.label, classes, labels, facts)
+    return EntityDescription(entity.iri, entity.label, classes, labels, facts, nary_nodes(snap, entity.iri))
 
 
 _NOT_FACTS = frozenset({RDF + "type", *LABEL_PROPERTIES})
@@ -173,6 +174,90 @@ def _term_text(term: object) -> str:
         return shorten(term.value)
     return str(term)
 
+
+# Top-level kinds whose instances are n-ary nodes: their facts belong to the entities they link.
+NARY_KINDS = frozenset({"Event", "Ruling", "Claim", "OfficeTerm", "PollResult", "DisputeSide"})
+
+
+@dataclass(frozen=True)
+class NaryNode:
+    """An n-ary node (event, ruling, claim, office term, poll result, dispute side) the entity takes
+    part in, with the node's own facts: the second hop of a description."""
+
+    iri: str
+    label: str
+    classes: tuple[str, ...]
+    direction: str  # "in": the node points at the entity (a term's holder); "out": the entity points at it
+    predicate: str
+    predicate_label: str
+    facts: tuple[Fact, ...]
+
+
+def nary_nodes(source: GraphStore | Snapshot, iri: str) -> list[NaryNode]:
+    """The n-ary nodes linked to the entity `iri`, each with its own facts and their quotes (two hops).
+
+    A quote from an inferred or outside-knowledge evidence graph ends with the kind in brackets.
+    """
+    snap = snapshot_of(source)
+    links: dict[tuple[str, str, str], None] = {}
+    for statement in snap.statements.get(iri, ()):
+        other = statement.other
+        if not isinstance(other, ox.NamedNode) or other.value == iri:
+            continue
+        if snap.nodes.get(other.value, {}).get("top") in NARY_KINDS:
+            links[(other.value, statement.direction, statement.predicate)] = None
+    nodes = [_node(snap, iri, node, direction, link) for node, direction, link in links]
+    return sorted(nodes, key=lambda n: (n.predicate_label, n.label))
+
+
+def _node(snap: Snapshot, iri: str, node: str, direction: str, link: str) -> NaryNode:
+    quotes: dict[tuple[str, str], set[str]] = {}
+    values: dict[tuple[str, str], Any] = {}
+    for statement in snap.statements.get(node, ()):
+        other = statement.other
+        if statement.direction != "out" or statement.graph == PROVENANCE_GRAPH or statement.predicate in _NOT_FACTS:
+            continue
+        if isinstance(other, ox.NamedNode) and other.value == iri:
+            continue
+        key = (statement.predicate, _term_text(other))
+        values[key] = other
+        quotes.setdefault(key, set()).update(_quotes(snap, statement.graph))
+    facts = [
+        Fact(
+            direction="out",
+            predicate=predicate,
+            predicate_label=snap.english.get(predicate) or shorten(predicate),
+            value=text,
+            value_label=_value_label(snap, values[(predicate, text)], text),
+            quotes=tuple(sorted(found)),
+        )
+        for (predicate, text), found in quotes.items()
+    ]
+    return NaryNode(
+        iri=node,
+        label=snap.english.get(node) or shorten(node),
+        classes=tuple(sorted(shorten(c) for c in snap.types.get(node, ()))),
+        direction=direction,
+        predicate=link,
+        predicate_label=snap.english.get(link) or shorten(link),
+        facts=tuple(sorted(facts, key=lambda f: (f.predicate_label, f.value))),
+    )
+
+
+def _quotes(snap: Snapshot, graph: str) -> set[str]:
+    kind = snap.graph_support.get(graph)
+    found = snap.graph_quotes.get(graph, set())
+    return {f"{quote} [{kind}]" for quote in found} if kind else set(found)
+
+
+def _value_label(snap: Snapshot, value: Any, text: str) -> str:
+    label = _english_label(snap, value) or text
+    if isinstance(value, ox.NamedNode):  # a poll result: its share is the fact that matters
+        shares = [s.other.value for s in snap.statements.get(value.value, ()) if s.predicate == KG + "share"
+                  and s.direction == "out"]
+        if shares:
+            label += f" ({float(min(shares)):.0%})"
+    return label
 
 
 _INVERSE_LABELS = """

@@ -22,7 +22,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.dates import period
-from kg.namespaces import INFERRED_GRAPH, KG, LABEL_PROPERTIES, OWL, PROVENANCE_GRAPH, RDF, RDFS, shorten
+from kg.namespaces import INFERRED_GRAPH, KG, KGC, LABEL_PROPERTIES, OWL, PROVENANCE_GRAPH, RDF, RDFS, shorten
 from kg.storage.protocol import GraphStore
 
 TYPE = RDF + "type"
@@ -31,8 +31,8 @@ LABEL = RDFS + "label"
 ENTITY = KG + "Entity"
 
 # Top-level kinds, and which of them are n-ary "hub" nodes that can be contracted.
-TOP_CLASSES = ("Actor", "Agreement", "Policy", "Ruling", "Dispute", "Event", "Claim", "Office",
-               "OfficeTerm", "Place", "PollResult")
+TOP_CLASSES = ("Actor", "Agreement", "Policy", "Ruling", "Dispute", "DisputeSide", "Relationship", "Event",
+               "Claim", "Office", "OfficeTerm", "Place", "PollResult")
 # Relations that describe a node rather than link it (kept as node attributes, never edges).
 SKIPPED_RELATIONS = frozenset({KG + "claimedRelation", KG + "newStatus", KG + "category",
                                KG + "outlook", KG + "claimType"})
@@ -67,6 +67,7 @@ class Snapshot:
     plain_or_english: dict[str, str] = field(default_factory=dict)  # ... English or untagged
     statements: dict[str, list[Statement]] = field(default_factory=dict)  # entity -> its statements
     graph_quotes: dict[str, set[str]] = field(default_factory=dict)  # graph -> its kg:quote values
+    graph_support: dict[str, str] = field(default_factory=dict)  # graph -> label of its kg:support, if not stated
     quads: int = 0
     store: GraphStore | None = field(default=None, repr=False, compare=False)  # read from (for kg.search)
 
@@ -118,6 +119,7 @@ def _build(quads: list[ox.Quad]) -> Snapshot:
     provenance_quotes: dict[str, list[str]] = defaultdict(list)
     sources: dict[str, list[str]] = defaultdict(list)
     named: list[tuple[Any, str, Any, str]] = []
+    supports: dict[str, str] = {}
     for quad in quads:
         subject, predicate, obj, graph = quad.subject, quad.predicate.value, quad.object, quad.graph_name
         graph_iri = graph.value if isinstance(graph, ox.NamedNode) else None
@@ -157,9 +159,13 @@ def _build(quads: list[ox.Quad]) -> Snapshot:
                 made_at[s].append(obj.value)
             if predicate == KG + "source" and graph_iri == PROVENANCE_GRAPH and isinstance(obj, ox.NamedNode):
                 sources[s].append(obj.value)
+            if predicate == KG + "support" and graph_iri == PROVENANCE_GRAPH and isinstance(obj, ox.NamedNode):
+                supports[s] = obj.value
         if graph_iri is not None:
             named.append((subject, predicate, obj, graph_iri))
     snap.types = dict(types)
+    snap.graph_support = {g: snap.english.get(kind) or shorten(kind) for g, kind in supports.items()
+                          if kind != KGC + "stated"}
     # Entities: instances of kg:Entity or of any class below it (rdfs:subClassOf*, any namespace).
     below_entity = {ENTITY}
     todo = [ENTITY]

@@ -120,7 +120,7 @@ def test_linkages_notebook_draws_its_graphs(kernel_env: dict[str, str], tmp_path
     pages = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs
              if out.output_type == "display_data" and '<iframe srcdoc="' in out.data.get("text/html", "")]
     assert [p.data["text/plain"].split(":")[-1].strip() for p in pages] == [
-        "31 nodes, 72 links>", "17 nodes, 36 links>"]
+        "36 nodes, 83 links>", "20 nodes, 46 links>"]
 
 
 def test_nbconvert_html_draws_the_graph_offline(kernel_env: dict[str, str], tmp_path: Path) -> None:
@@ -168,7 +168,7 @@ def check_page(browser: Any, page_file: Path) -> None:
         frame.wait_for_function("window.kgGraph && window.kgGraph.ready", timeout=60_000)
         counts.append(frame.evaluate("[network.body.data.nodes.length, network.body.data.edges.length]"))
         assert frame.evaluate("document.querySelector('#graph canvas').width") > 0
-    assert counts == [[31, 72], [17, 36]]
+    assert counts == [[36, 83], [20, 46]]
     external = [url for url, _ in requests if not url.startswith(("file:", "data:", "blob:", "about:"))]
     assert all(url.startswith(NBCONVERT_CDN) for url in external), external  # only nbconvert's own links
     assert not any(in_frame for url, in_frame in requests if url in external)  # the graphs fetch nothing

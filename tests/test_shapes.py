@@ -25,6 +25,17 @@ CASES = {
     "untyped-date": ("kgr:press-conference-2023-03-16", "kg:date", "xsd:date, xsd:gYearMonth or xsd:gYear"),
     "two-dates": ("kgr:press-conference-2023-03-16", "kg:date", "One date only"),
     "no-english-label": ("kgr:kim-x", "rdfs:label", "English label"),
+    "claim-without-type": ("kgr:claim-x", "kg:claimType", "A claim needs its claim type"),
+    "person-as-party": ("kgr:pact-x", "kg:party", "a person who signs is a kg:signatory"),
+    "policy-adopted-by-person": ("kgr:plan-x", "kg:adoptedBy", "not a person"),
+    "side-without-member": ("kgr:side-b", "kg:sideMember", "at least one member"),
+    "side-with-person": ("kgr:side-b", "kg:sideMember", "not single persons"),
+    "side-without-dispute": ("kgr:side-x", "-", "exactly one dispute"),
+    "dispute-one-side": ("kgr:dispute-x", "-", "needs at least two"),
+    "actor-on-both-sides": ("kgr:dispute-x", "-", "two sides of the same dispute"),
+    "disputant-without-side": ("kgr:dispute-x", "-", "member of one of its sides"),
+    "place-without-country": ("kgr:district-x", "-", "kg:locatedIn its country"),
+    "support-without-note": ("https://example.org/test-evidence/q9", "-", "needs a kg:supportNote"),
 }
 
 KGR = "https://w3id.org/kg-diplomacy/resource/"

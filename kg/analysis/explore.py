@@ -102,8 +102,8 @@ def explain_paths(
         cost = 1.0
         if avoid_hubs:
             cost = (undirected.degree(u) + undirected.degree(v)) / 2
-        if "Claim" in (graph.nodes[u]["top"], graph.nodes[v]["top"]):
-            cost *= CLAIM_LINK_COST  # what someone says links less firmly than what happened
+        if {"Claim", "DisputeSide"} & {graph.nodes[u]["top"], graph.nodes[v]["top"]}:
+            cost *= CLAIM_LINK_COST  # what someone says or stands for links less firmly than what happened
         data["cost"] = cost
     try:
         found = list(islice(nx.shortest_simple_paths(undirected, start.iri, target.iri, weight="cost"), k))

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 # Which top-level kinds are n-ary "hub" nodes that can be contracted.
-HUB_KINDS = frozenset({"Event", "Ruling", "Claim", "OfficeTerm", "PollResult"})
+HUB_KINDS = frozenset({"Event", "Ruling", "Claim", "OfficeTerm", "PollResult", "DisputeSide"})
 TEMPORAL_KINDS = frozenset({"Event", "Ruling", "Claim", "OfficeTerm", "PollResult", "Agreement", "Policy"})
 CONFLICT_CLASSES = frozenset({"Dispute", "Ruling", "Incident", "LegalProceeding"})
 COOPERATION_CLASSES = frozenset({"Agreement", "Summit", "Visit", "Dialogue", "MilitaryExercise",

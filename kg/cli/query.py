@@ -105,3 +105,10 @@ def describe(session: Session, name: str, fmt: str) -> None:
             click.echo(f"  {fact.predicate_label} ← {fact.value_label}")
         for quote in fact.quotes:
             click.echo(f"      “{quote}”")
+    for node in entity.nodes:  # second hop: the n-ary nodes the entity takes part in
+        arrow = "→" if node.direction == "out" else "←"
+        click.echo(f"  {node.predicate_label} {arrow} {node.label} [{', '.join(node.classes)}]")
+        for fact in node.facts:
+            click.echo(f"      {fact.predicate_label}: {fact.value_label}")
+        for quote in sorted({q for fact in node.facts for q in fact.quotes}):
+            click.echo(f"          “{quote}”")
