@@ -105,6 +105,8 @@ def build(
                 )
         report.inferred += materialise_hierarchy(store)
         _count(store, report)
+        if not where.is_remote:
+            _write_search_index(store, generation)
         report.seconds = time.perf_counter() - started
         (generation / "build.json").write_text(
             json.dumps(
@@ -123,6 +125,13 @@ def build(
             encoding="utf-8",
         )
     return report
+
+
+def _write_search_index(store: Store, generation: Path) -> None:
+    """The full-text index of `kg search`, written into the generation before it goes live."""
+    from kg.search import INDEX_FILE, write_index
+
+    write_index(store, generation / INDEX_FILE)
 
 
 @dataclass

@@ -55,7 +55,20 @@ def find_entity(source: GraphStore | Snapshot, name: str) -> EntityRef:
     if len(exact) > 1:
         options = [f"{snap.label(e)} ({shorten(e)})" for e in exact]
         raise UnknownEntityError(f"{name!r} is ambiguous", options)
+    if (found := _search_fallback(source, name)) is not None:
+        return found
     raise UnknownEntityError(f"no entity is called {name!r}", _suggestions(snap, labels, wanted))
+
+
+def _search_fallback(source: GraphStore | Snapshot, name: str) -> EntityRef | None:
+    """No label is `name`: the unique best match of the full-text index (kg.search), if any."""
+    from kg.search import best_match
+
+    store = source.store if isinstance(source, Snapshot) else source
+    if store is None or any(unicodedata.category(c)[0] == "C" for c in name):
+        return None  # no store to search, or control characters: never a name to guess from
+    found = best_match(store, name)
+    return EntityRef(found[0], found[1]) if found else None
 
 
 def _as_iri(name: str) -> str | None:

@@ -80,6 +80,29 @@ class ValidationFailed(KgError):
         super().__init__(message)
 
 
+class SourceError(KgError):
+    """A source text is missing, unreadable, of an unsupported type, or not registered."""
+
+
+class SheetError(KgError):
+    """A fact sheet entry is invalid; the message names the sheet (and line), entry and field."""
+
+    def __init__(self, sheet: str, message: str, entry: str | None = None, field: str | None = None,
+                 line: int | None = None):
+        self.sheet, self.entry, self.field, self.line, self.detail = sheet, entry, field, line, message
+        where = sheet + (f":{line}" if line is not None else "")
+        parts = [where]
+        if entry is not None:
+            parts.append(f"entry {entry}")
+        if field is not None:
+            parts.append(field)
+        super().__init__(": ".join([*parts, message]))
+
+
+class SearchError(KgError):
+    """The search index is missing or cannot answer (for example on a remote store)."""
+
+
 class ShapeNotCompiled(KgError):
     """A SHACL shape uses a feature the SPARQL validation engine does not compile."""
 

@@ -69,11 +69,14 @@ class Snapshot:
     graph_quotes: dict[str, set[str]] = field(default_factory=dict)  # graph -> its kg:quote values
     graph_support: dict[str, str] = field(default_factory=dict)  # graph -> label of its kg:support, if not stated
     quads: int = 0
+    store: GraphStore | None = field(default=None, repr=False, compare=False)  # read from (for kg.search)
 
     @classmethod
     def of(cls, store: GraphStore) -> Snapshot:
         """Read the whole store once and index it."""
-        return _build(store.quads())
+        snap = _build(store.quads())
+        snap.store = store
+        return snap
 
     @classmethod
     def of_quads(cls, quads: list[ox.Quad]) -> Snapshot:

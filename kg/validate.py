@@ -117,7 +117,8 @@ def validate_store(
             logging.getLogger("kg").warning("validating with pySHACL: %s", error)
     if violations is None:
         violations = _pyshacl_violations(store)
-    violations += check_quotes(store, [*source_roots, graph_dir()])
+    violations += check_quotes(store, [*source_roots, *_store_source_roots(store), graph_dir()])
+    violations += _vocabulary(store)
     return sorted(set(violations))
 
 
@@ -211,6 +212,29 @@ def validation_graph(store: GraphStore) -> rdflib.Graph:
     for subject, predicate, obj in derived_statements(store):
         graph.add((to_rdflib(subject), rdflib.URIRef(predicate), to_rdflib(obj)))
     return graph
+
+
+def _vocabulary(store: GraphStore) -> list[Violation]:
+    """Closed vocabulary: unknown kg/rdfs/skos/schema.org classes, properties and concepts (kg.vocabulary)."""
+    from kg.vocabulary import unknown_terms
+
+    return [
+        Violation(
+            focus_label=shorten(term.example) if term.example else shorten(term.term),
+            focus=term.example or term.term,
+            path="rdf:type" if term.role == "class" else shorten(term.term),
+            message=term.message(),
+        )
+        for term in unknown_terms(store)
+    ]
+
+
+def _store_source_roots(store: GraphStore) -> list[Path]:
+    """The live generation of a store folder: sources registered with `kg source add` live there."""
+    if "://" in store.location or store.location == ":memory:":
+        return []
+    link = Path(store.location) / "current"
+    return [link.resolve()] if link.exists() else []
 
 
 def check_quotes(store: GraphStore, roots: Iterable[Path]) -> list[Violation]:

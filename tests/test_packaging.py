@@ -33,6 +33,7 @@ def test_wheel_ships_data(wheel: Path) -> None:
         "kg/data/graph/sources/japan-rok-2023.txt",
         "kg/queries/cq1-summit-leaders.rq",
         "kg/py.typed",
+        "kg/schemas/factsheet.schema.json",
     ):
         assert required in names, required
     entry_points = zipfile.ZipFile(wheel).read(

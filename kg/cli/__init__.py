@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from kg.cli import analysis, data, events, importing, pages, query, server
+from kg.cli import analysis, data, events, factsheet, importing, pages, query, server
 from kg.cli.base import EXIT_CHECK_FAILED, CheckFailed, InputError, ServerStartFailed, Session, one_line
 from kg.cli.options import store as store_option
 from kg.cli.options import verbosity
@@ -59,6 +59,7 @@ for command in (
     data.build, data.validate, importing.import_group, query.query, query.describe, data.stats, data.export,
     analysis.analyze, analysis.path, analysis.neighbors, analysis.timeline,
     pages.render, pages.site, server.serve, pages.demo, events.tension,
+    factsheet.source, factsheet.add, factsheet.search,
 ):
     cli.add_command(command)
 importing.import_group.add_command(events.import_gdelt)  # the gdelt reader's own command (report, exit 1)
