@@ -44,6 +44,17 @@ def ontology_html() -> str:
         root.setLevel(level)
 
 
+def shipped_ontology_html() -> str:
+    """The page shipped with kg (generated from the same kg.ttl; a test keeps it current), or a new
+    one where it is missing: pyLODE takes about 2 s, so `kg site` reads the shipped page."""
+    from kg.resources import ontology_docs_file
+
+    try:
+        return ontology_docs_file().read_text(encoding="utf-8")
+    except (OSError, FileNotFoundError):
+        return ontology_html()
+
+
 def ontology_terms() -> list[str]:
     """The IRIs of the classes and properties `kg.ttl` defines (what the page must document)."""
     import rdflib

@@ -40,3 +40,8 @@ def shapes_file() -> Path:
 
 def bundled_graph_files() -> list[Path]:
     return sorted(graph_dir().glob("*.trig"))
+
+
+def ontology_docs_file() -> Path:
+    """The ontology's documentation page generated from kg.ttl (`make docs`), shipped with the data."""
+    return _data_dir("docs") / "ontology.html"

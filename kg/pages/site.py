@@ -77,9 +77,9 @@ def site_pages(store: GraphStore, *, hops: int = 1) -> dict[str, str]:
     )
     index.links = {n: f"entities/{s}.html" for n, s in slugs.items()}
     pages["index.html"] = index.html(asset_prefix="assets/", extra_html=index_extra)
-    from kg.ontology_docs import ontology_html
+    from kg.ontology_docs import shipped_ontology_html
 
-    pages["ontology/index.html"] = ontology_html()
+    pages["ontology/index.html"] = shipped_ontology_html()
     pages["entities.json"] = json.dumps({n: f"entities/{s}.html" for n, s in sorted(slugs.items())}, indent=0)
     events: dict[str, list[dict[str, Any]]] = {}
     for position, entry in enumerate(timeline(snap)):
