@@ -58,14 +58,10 @@ SEED = 20230316  # bench/generate.py's default, as in bench_core.py
 # -- helpers ------------------------------------------------------------------------------------
 
 
-
-
-
 def parse_size(text: str) -> int:
     text = text.strip().lower()
     factor = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
     return int(float(text.rstrip("km")) * factor)
-
 
 
 def data_file(label: str) -> Path:
@@ -116,8 +112,13 @@ def projection_runs(store: Path, mode: str, runs: int, budget: float, *, dump: P
             break
         last = json.loads(done.stdout.strip().splitlines()[-1])
         times.append(last.pop("seconds"))
-    return {"seconds": median(times) if times and not capped else None, "runs": times, "capped": capped,
-            "budget": budget, **last}
+    return {
+        "seconds": median(times) if times and not capped else None,
+        "runs": times,
+        "capped": capped,
+        "budget": budget,
+        **last,
+    }
 
 
 # -- analysis -------------------------------------------------------------------------------------
@@ -141,9 +142,17 @@ def kg_analysis(graph: Any, runs: int) -> dict[str, Any]:
         comm.append(b)
         full.append(timed(lambda: analyze(graph))[0])
     engine = "igraph" if graph.number_of_nodes() > ENGINE_THRESHOLD else "networkx"
-    return {"seconds": median(totals), "runs": totals, "centrality": median(cent), "communities": median(comm),
-            "engine": engine, "modularity": modularity, "groups": len(groups),
-            "analyze_defaults": median(full), "analyze_defaults_runs": full}
+    return {
+        "seconds": median(totals),
+        "runs": totals,
+        "centrality": median(cent),
+        "communities": median(comm),
+        "engine": engine,
+        "modularity": modularity,
+        "groups": len(groups),
+        "analyze_defaults": median(full),
+        "analyze_defaults_runs": full,
+    }
 
 
 def kg_breakdown(graph: Any) -> dict[str, float]:
@@ -162,8 +171,9 @@ def kg_breakdown(graph: Any) -> dict[str, float]:
     steps["betweenness_256"], _ = timed(lambda: g.betweenness(vertices=None, directed=False, sources=sources))
     igraph.set_random_number_generator(random.Random(0))
     try:
-        steps["leiden"], clustering = timed(lambda: g.community_leiden(
-            objective_function="modularity", weights="weight", n_iterations=2))
+        steps["leiden"], clustering = timed(
+            lambda: g.community_leiden(objective_function="modularity", weights="weight", n_iterations=2)
+        )
         steps["louvain_multilevel"], _ = timed(lambda: g.community_multilevel(weights="weight"))
     finally:
         igraph.set_random_number_generator(random)
@@ -191,8 +201,17 @@ def networkx_analysis(graph: Any, runs: int, k: int) -> dict[str, Any]:
     med = {name: median(values) for name, values in steps.items()}
     scale = SAMPLES / k
     total = med["convert"] + med["pagerank"] + med["louvain"] + med["betweenness"] * scale
-    return {"seconds": total, "estimated": k != SAMPLES, "k": k, "betweenness_scale": scale, "runs": runs,
-            "steps": med, "step_runs": steps, "modularity": modularity, "groups": len(groups)}
+    return {
+        "seconds": total,
+        "estimated": k != SAMPLES,
+        "k": k,
+        "betweenness_scale": scale,
+        "runs": runs,
+        "steps": med,
+        "step_runs": steps,
+        "modularity": modularity,
+        "groups": len(groups),
+    }
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -203,15 +222,17 @@ def run_size(label: str, args: argparse.Namespace, workdir: Path) -> dict[str, A
     source = data_file(label)
     store = workdir / f"store-{label}"
     started = time.perf_counter()
-    subprocess.run([str(KG_BIN), "--store", str(store), "build", "--only", str(source), "--no-validate"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(KG_BIN), "--store", str(store), "build", "--only", str(source), "--no-validate"],
+        check=True,
+        capture_output=True,
+    )
     entry["build_seconds"] = time.perf_counter() - started
     print(f"[{label}] store built in {entry['build_seconds']:.1f} s", file=sys.stderr)
 
     dump = workdir / f"graph-{label}.pickle"
     entry["projection"] = projection_runs(store, "kg", args.runs, args.projection_budget, dump=dump)
-    print(f"[{label}] projection: {seconds(entry['projection']['seconds'], args.projection_budget)}",
-          file=sys.stderr)
+    print(f"[{label}] projection: {seconds(entry['projection']['seconds'], args.projection_budget)}", file=sys.stderr)
     entry["quads_floor"] = projection_runs(store, "quads", args.runs, 3600)
     if not dump.exists():  # kg's projection overran its budget: take the graph from one unbudgeted run
         projection_runs(store, "kg", 1, 3600, dump=dump)
@@ -234,8 +255,11 @@ def run_size(label: str, args: argparse.Namespace, workdir: Path) -> dict[str, A
         entry["kg_breakdown"] = kg_breakdown(graph)
     full = graph.number_of_nodes() <= args.nx_full_limit
     entry["networkx"] = networkx_analysis(graph, args.runs if full else 1, SAMPLES if full else args.nx_k_large)
-    print(f"[{label}] networkx: {seconds(entry['networkx']['seconds'])}"
-          + (" (est.)" if entry["networkx"]["estimated"] else ""), file=sys.stderr)
+    print(
+        f"[{label}] networkx: {seconds(entry['networkx']['seconds'])}"
+        + (" (est.)" if entry["networkx"]["estimated"] else ""),
+        file=sys.stderr,
+    )
     return entry
 
 
@@ -243,7 +267,8 @@ def table(results: dict[str, Any]) -> str:
     meta = results["meta"]
     lines = [
         f"{meta['date']}; {meta['machine']}; Python {meta['python']}; "
-        + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + f"; medians of {meta['runs']}",
+        + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+        + f"; medians of {meta['runs']}",
         "",
         "| triples → nodes (edges) | build | projection | every quad (floor) "
         "| kg analysis (centrality + communities) | plain networkx | networkx / kg "
@@ -261,7 +286,8 @@ def table(results: dict[str, Any]) -> str:
             f"| {seconds(e['quads_floor']['seconds'])} "
             f"| {seconds(kg['seconds'])} ({seconds(kg['centrality'])} + {seconds(kg['communities'])}; {kg['engine']}) "
             f"| {nx_text} | {'≈ ' if nx_['estimated'] else ''}{nx_['seconds'] / kg['seconds']:.0f}× "
-            f"| {seconds(kg.get('analyze_defaults'))} |")
+            f"| {seconds(kg.get('analyze_defaults'))} |"
+        )
     lines += ["", "| triples | step (one run) | seconds |", "|---|---|---|"]
     for label, e in results["sizes"].items():
         for step, value in e.get("kg_breakdown", {}).items():
@@ -277,12 +303,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="10k and 100k triples, one run")
     parser.add_argument("--sizes", help="comma-separated triple counts (default 100k,1M)")
     parser.add_argument("--runs", type=int, help="runs per measurement (default 3; 1 with --quick)")
-    parser.add_argument("--projection-budget", type=float, default=300.0,
-                        help="seconds allowed for kg's projection per run (default 300)")
-    parser.add_argument("--nx-full-limit", type=int, default=30_000,
-                        help="run networkx in full up to this many nodes (default 30000)")
-    parser.add_argument("--nx-k-large", type=int, default=8,
-                        help="betweenness sources for networkx above the limit, scaled to 256 (default 8)")
+    parser.add_argument(
+        "--projection-budget",
+        type=float,
+        default=300.0,
+        help="seconds allowed for kg's projection per run (default 300)",
+    )
+    parser.add_argument(
+        "--nx-full-limit", type=int, default=30_000, help="run networkx in full up to this many nodes (default 30000)"
+    )
+    parser.add_argument(
+        "--nx-k-large",
+        type=int,
+        default=8,
+        help="betweenness sources for networkx above the limit, scaled to 256 (default 8)",
+    )
     parser.add_argument("--no-breakdown", dest="breakdown", action="store_false")
     parser.add_argument("--output", type=Path, help="JSON file (default bench/results/analysis[-quick].json)")
     parser.add_argument("--worker", choices=["kg", "quads"], help=argparse.SUPPRESS)
@@ -298,8 +333,13 @@ def main(argv: list[str] | None = None) -> int:
         args.projection_budget = min(args.projection_budget, 60.0)
     started = time.perf_counter()
     results: dict[str, Any] = {"meta": machine(("networkx", "igraph", "pyoxigraph")), "sizes": {}}
-    results["meta"].update(runs=args.runs, samples=SAMPLES, projection_budget=args.projection_budget,
-                           nx_full_limit=args.nx_full_limit, nx_k_large=args.nx_k_large)
+    results["meta"].update(
+        runs=args.runs,
+        samples=SAMPLES,
+        projection_budget=args.projection_budget,
+        nx_full_limit=args.nx_full_limit,
+        nx_k_large=args.nx_k_large,
+    )
     workdir = Path(tempfile.mkdtemp(prefix="kg-bench-analysis-"))
     try:
         for label in labels:

@@ -53,13 +53,15 @@ HUB = "https://example.org/bench/resource/state-0"  # the most active actor of a
 
 QUERIES = {
     # "one actor's events ordered by date": the shape of most canned queries
-    "anchored": PREFIXES + f"""SELECT ?event ?date ?label WHERE {{
+    "anchored": PREFIXES
+    + f"""SELECT ?event ?date ?label WHERE {{
   ?event {ROLES} <{HUB}> ;
          kg:date ?date ;
          rdfs:label ?label .
 }} ORDER BY ?date ?event""",
     # events per actor and year: a whole-graph aggregate
-    "group_by": PREFIXES + f"""SELECT ?actor ?year (COUNT(?event) AS ?events) WHERE {{
+    "group_by": PREFIXES
+    + f"""SELECT ?actor ?year (COUNT(?event) AS ?events) WHERE {{
   ?event {ROLES} ?actor ;
          kg:date ?date .
   BIND(SUBSTR(STR(?date), 1, 4) AS ?year)
@@ -113,8 +115,9 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run_measured(cmd: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None = None,
-                 check: bool = True) -> dict[str, Any]:
+def run_measured(
+    cmd: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None = None, check: bool = True
+) -> dict[str, Any]:
     """Run a command; its wall time, peak RSS (KB, of that process only), exit code and output."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
@@ -241,12 +244,13 @@ def worker_ox_memory(file: str, runs: int, names: list[str]) -> dict[str, Any]:
     store = ox.Store()
     store.load(path=file, format=ox.RdfFormat.TRIG)
     spent = _since(start)
-    report: dict[str, Any] = {**spent, "quads": len(store),
-                              "load_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    report: dict[str, Any] = {
+        **spent,
+        "quads": len(store),
+        "load_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }
     if runs:
-        report["queries"] = _time_queries(
-            lambda text: store.query(text, use_default_graph_as_union=True), runs, names
-        )
+        report["queries"] = _time_queries(lambda text: store.query(text, use_default_graph_as_union=True), runs, names)
     return report
 
 
@@ -322,13 +326,13 @@ def bench_cli(runs: int, tmp: Path | None) -> dict[str, Any]:
             build = run_measured([str(KG_BIN), "--store", str(store), "build"], env=env, check=False)
             graph = "bundled graph (graph/japan-rok-2023.trig)"
             if build["returncode"] != 0:
-                build = run_measured([str(KG_BIN), "--store", str(store), "build", "--allow-invalid"],
-                                     env=env)
-                note = ("the bundled graph does not validate yet: store built with --allow-invalid "
-                        f"({build['stderr'].count('Violation')} violation line(s))")
+                build = run_measured([str(KG_BIN), "--store", str(store), "build", "--allow-invalid"], env=env)
+                note = (
+                    "the bundled graph does not validate yet: store built with --allow-invalid "
+                    f"({build['stderr'].count('Violation')} violation line(s))"
+                )
         else:
-            build = run_measured([str(KG_BIN), "--store", str(store), "build", "--only",
-                                  str(MINI_GRAPH)], env=env)
+            build = run_measured([str(KG_BIN), "--store", str(store), "build", "--only", str(MINI_GRAPH)], env=env)
             graph = "tests/data/mini.trig (graph/japan-rok-2023.trig does not exist yet)"
             note = "fallback: built with `kg build --only tests/data/mini.trig`"
         log(f"CLI store built: {build['stdout'].strip()}")
@@ -343,8 +347,7 @@ def bench_cli(runs: int, tmp: Path | None) -> dict[str, Any]:
 
         canned = sorted(canned_queries())
         if canned:
-            commands[f"kg query {canned[0]} (canned)"] = [str(KG_BIN), "--store", str(store),
-                                                           "query", canned[0]]
+            commands[f"kg query {canned[0]} (canned)"] = [str(KG_BIN), "--store", str(store), "query", canned[0]]
         else:
             note += ("; " if note else "") + "no canned queries are shipped yet (kg/queries/*.rq)"
         times: dict[str, list[float]] = {name: [] for name in commands}
@@ -435,16 +438,16 @@ def _summary(reports: list[dict[str, Any]], quads: int) -> dict[str, Any]:
     }
 
 
-def bench_size(file: Path, info: dict[str, Any], rdflib_file: Path | None,
-               rdflib_info: dict[str, Any] | None, opts: Options) -> dict[str, Any]:
+def bench_size(
+    file: Path, info: dict[str, Any], rdflib_file: Path | None, rdflib_info: dict[str, Any] | None, opts: Options
+) -> dict[str, Any]:
     """b. load throughput of every method on `file`; c. the queries on kg, pyoxigraph, rdflib."""
     quads = info["quads"]
     names = list(QUERIES)
     query_file = rdflib_file or file  # the rdflib sample when rdflib is limited
     same_graph = query_file == file
     big = file.stat().st_size >= SLOW_DISK_LOAD_BYTES
-    samples: dict[str, list[dict[str, Any]]] = {m: [] for m in (KG_LOAD, KG_BUILD, OX_BULK,
-                                                                OX_MEMORY, OX_DISK)}
+    samples: dict[str, list[dict[str, Any]]] = {m: [] for m in (KG_LOAD, KG_BUILD, OX_BULK, OX_MEMORY, OX_DISK)}
     kg_store: Path | None = None
     memory_queries: dict[str, Any] | None = None
     with scratch(opts.tmp, "load") as folder:
@@ -455,10 +458,15 @@ def bench_size(file: Path, info: dict[str, Any], rdflib_file: Path | None,
                 if method == KG_LOAD:
                     report = worker("kg-load", str(file), str(target))
                 elif method == KG_BUILD:
-                    built = run_measured([str(KG_BIN), "--store", str(target), "build", "--only",
-                                          str(file), "--no-validate"])
-                    report = {"seconds": built["wall"], "cpu_s": built["cpu_s"],
-                              "maxrss_kb": built["maxrss_kb"], "output": built["stdout"].strip()}
+                    built = run_measured(
+                        [str(KG_BIN), "--store", str(target), "build", "--only", str(file), "--no-validate"]
+                    )
+                    report = {
+                        "seconds": built["wall"],
+                        "cpu_s": built["cpu_s"],
+                        "maxrss_kb": built["maxrss_kb"],
+                        "output": built["stdout"].strip(),
+                    }
                 elif method == OX_MEMORY:
                     query_runs = opts.query_runs if last and same_graph else 0
                     report = worker("ox-memory", str(file), str(query_runs), ",".join(names))
@@ -469,8 +477,10 @@ def bench_size(file: Path, info: dict[str, Any], rdflib_file: Path | None,
                 else:
                     report = worker(f"ox-{method.split()[1]}", str(file), str(target))
                 samples[method].append(report)
-                log(f"load {method} round {round_ + 1}/{opts.runs}: {report['seconds']:.2f} s "
-                    f"(cpu {report['cpu_s']:.2f} s)")
+                log(
+                    f"load {method} round {round_ + 1}/{opts.runs}: {report['seconds']:.2f} s "
+                    f"(cpu {report['cpu_s']:.2f} s)"
+                )
                 if method == KG_LOAD and kg_store is None:
                     kg_store = target  # kept for the query benchmark
                 else:
@@ -478,24 +488,23 @@ def bench_size(file: Path, info: dict[str, Any], rdflib_file: Path | None,
 
         rdflib_report: dict[str, Any] | None = None
         if rdflib_file is not None and rdflib_info is not None:
-            log(f"rdflib: parsing {rdflib_file.name} ({rdflib_info['quads']} quads), then "
-                f"{opts.rdflib_runs} run(s) of each query")
-            rdflib_report = worker("rdflib", str(rdflib_file), str(opts.rdflib_runs),
-                                   ",".join(names))
+            log(
+                f"rdflib: parsing {rdflib_file.name} ({rdflib_info['quads']} quads), then "
+                f"{opts.rdflib_runs} run(s) of each query"
+            )
+            rdflib_report = worker("rdflib", str(rdflib_file), str(opts.rdflib_runs), ",".join(names))
             log(f"rdflib parse: {rdflib_report['seconds']:.1f} s")
         if not same_graph:
             kg_store = folder / "kg-sample"
             worker("kg-load", str(query_file), str(kg_store))
-            memory_queries = worker("ox-memory", str(query_file), str(opts.query_runs),
-                                    ",".join(names))["queries"]
+            memory_queries = worker("ox-memory", str(query_file), str(opts.query_runs), ",".join(names))["queries"]
         assert kg_store is not None
         log(f"kg queries: {opts.query_runs} run(s) each")
         kg_queries = worker("kg-query", str(kg_store), str(opts.query_runs), ",".join(names))
         optimized = None
         if opts.optimize:
             log("kg queries after Store.optimize()")
-            optimized = worker("kg-query", str(kg_store), str(opts.query_runs), ",".join(names),
-                               "optimize")
+            optimized = worker("kg-query", str(kg_store), str(opts.query_runs), ",".join(names), "optimize")
 
     load = {m: _summary(samples[m], quads) for m in samples}
     baseline = load[OX_BULK]["median_s"]
@@ -512,13 +521,20 @@ def bench_size(file: Path, info: dict[str, Any], rdflib_file: Path | None,
         }
     for summary in load.values():
         summary["ratio_to_bulk_load"] = summary["median_s"] / baseline
-    result: dict[str, Any] = {"file": str(file.relative_to(ROOT)), "quads": quads,
-                              "bytes": file.stat().st_size, "runs": opts.runs, "load": load}
+    result: dict[str, Any] = {
+        "file": str(file.relative_to(ROOT)),
+        "quads": quads,
+        "bytes": file.stat().st_size,
+        "runs": opts.runs,
+        "load": load,
+    }
     if RDFLIB in load:
         result["kg_speedup_over_rdflib"] = load[RDFLIB]["median_s"] / load[KG_LOAD]["median_s"]
 
-    queries: dict[str, Any] = {"graph": str(query_file.relative_to(ROOT)),
-                               "quads": (rdflib_info or info)["quads"] if not same_graph else quads}
+    queries: dict[str, Any] = {
+        "graph": str(query_file.relative_to(ROOT)),
+        "quads": (rdflib_info or info)["quads"] if not same_graph else quads,
+    }
     if optimized is not None:
         queries["optimize_s"] = optimized["optimize"]["seconds"]
     for name in names:
@@ -571,10 +587,12 @@ def environment() -> dict[str, Any]:
     with contextlib.suppress(OSError, IndexError, ValueError):
         kb = int(Path("/proc/meminfo").read_text().split("\n")[0].split()[1])
         memory = f"{kb / 1024 / 1024:.0f} GiB"
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "kg"], cwd=ROOT,
-                           capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "kg"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     return {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), {memory}",
@@ -590,48 +608,67 @@ def environment() -> dict[str, Any]:
 
 def markdown(results: dict[str, Any]) -> str:
     env = results["environment"]
-    lines = [f"## kg core benchmarks — {env['date']}", "",
-             f"Machine: {env['machine']}; Python {env['python']}, pyoxigraph {env['pyoxigraph']}, "
-             f"rdflib {env['rdflib']}, kg {env['kg']} at {env['git']}. Load average "
-             f"{env['loadavg_start']} at the start, {results.get('loadavg_end', '?')} at the end "
-             f"(2 cores: above 2 means other work competed for the CPU). Total "
-             f"{results.get('total_s', 0):.0f} s.", ""]
+    lines = [
+        f"## kg core benchmarks — {env['date']}",
+        "",
+        f"Machine: {env['machine']}; Python {env['python']}, pyoxigraph {env['pyoxigraph']}, "
+        f"rdflib {env['rdflib']}, kg {env['kg']} at {env['git']}. Load average "
+        f"{env['loadavg_start']} at the start, {results.get('loadavg_end', '?')} at the end "
+        f"(2 cores: above 2 means other work competed for the CPU). Total "
+        f"{results.get('total_s', 0):.0f} s.",
+        "",
+    ]
     cli = results.get("cli")
     if cli:
         lines += [f"### a. Cold `kg query` ({cli['graph']}; median of {cli['runs']})", ""]
         if cli["note"]:
             lines += [f"Note: {cli['note']}.", ""]
-        lines += ["| command | median | min–max | × python -c pass | CPU | peak RSS |",
-                  "|---|---|---|---|---|---|"]
+        lines += ["| command | median | min–max | × python -c pass | CPU | peak RSS |", "|---|---|---|---|---|---|"]
         for name, c in cli["commands"].items():
-            lines.append(f"| `{name}` | {fmt_s(c['median'])} | {fmt_s(c['min'])}–{fmt_s(c['max'])} "
-                         f"| {fmt_ratio(c['ratio_to_python'])} | {fmt_s(c['cpu_s'])} "
-                         f"| {fmt_mb(c['maxrss_kb'])} |")
+            lines.append(
+                f"| `{name}` | {fmt_s(c['median'])} | {fmt_s(c['min'])}–{fmt_s(c['max'])} "
+                f"| {fmt_ratio(c['ratio_to_python'])} | {fmt_s(c['cpu_s'])} "
+                f"| {fmt_mb(c['maxrss_kb'])} |"
+            )
         lines += ["", f"Query ({cli['query_rows']} rows): `{cli['query']}`. Target ≤ 0.6 s.", ""]
     for size in results.get("sizes", []):
-        lines += [f"### b. Load {size['quads']:,} quads ({size['file']}, "
-                  f"{size['bytes'] / 1e6:.0f} MB TriG; median of the runs shown)", "",
-                  "| method | runs | median wall | CPU | quads/s | × bulk_load (disk) | peak RSS |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            f"### b. Load {size['quads']:,} quads ({size['file']}, "
+            f"{size['bytes'] / 1e6:.0f} MB TriG; median of the runs shown)",
+            "",
+            "| method | runs | median wall | CPU | quads/s | × bulk_load (disk) | peak RSS |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for name, m in size["load"].items():
             label = name
             if name == KG_LOAD and "loader" in m:
                 label += f" (uses {m['loader']})"
             if m.get("extrapolated"):
-                label += (f" — EXTRAPOLATED (linear) from {m['measured_quads']:,} quads "
-                          f"measured in {fmt_s(m['measured_s'])}; peak RSS of that sample")
-            lines.append(f"| {label} | {len(m['runs'])} | {fmt_s(m['median_s'])} | "
-                         f"{fmt_s(m['cpu_s'])} | {fmt_rate(m['quads_per_s'])} | "
-                         f"{fmt_ratio(m['ratio_to_bulk_load'])} | {fmt_mb(m['maxrss_kb'])} |")
-        lines += ["", "Targets: kg load_file ≤ 1.25× pyoxigraph bulk_load (disk), ≥ 200k quads/s, "
-                  f"≥ 10× rdflib (measured: {fmt_ratio(size['load'][KG_LOAD]['ratio_to_bulk_load'])}"
-                  f", {fmt_rate(size['load'][KG_LOAD]['quads_per_s'])}"
-                  + (f", {fmt_ratio(size['kg_speedup_over_rdflib'])}" if "kg_speedup_over_rdflib"
-                     in size else "") + ")."]
+                label += (
+                    f" — EXTRAPOLATED (linear) from {m['measured_quads']:,} quads "
+                    f"measured in {fmt_s(m['measured_s'])}; peak RSS of that sample"
+                )
+            lines.append(
+                f"| {label} | {len(m['runs'])} | {fmt_s(m['median_s'])} | "
+                f"{fmt_s(m['cpu_s'])} | {fmt_rate(m['quads_per_s'])} | "
+                f"{fmt_ratio(m['ratio_to_bulk_load'])} | {fmt_mb(m['maxrss_kb'])} |"
+            )
+        lines += [
+            "",
+            "Targets: kg load_file ≤ 1.25× pyoxigraph bulk_load (disk), ≥ 200k quads/s, "
+            f"≥ 10× rdflib (measured: {fmt_ratio(size['load'][KG_LOAD]['ratio_to_bulk_load'])}"
+            f", {fmt_rate(size['load'][KG_LOAD]['quads_per_s'])}"
+            + (f", {fmt_ratio(size['kg_speedup_over_rdflib'])}" if "kg_speedup_over_rdflib" in size else "")
+            + ").",
+        ]
         queries = size["queries"]
-        lines += ["", f"### c. SPARQL on {queries['quads']:,} quads ({queries['graph']})", "",
-                  "| query | rows | kg | pyoxigraph memory | rdflib | rdflib / kg | rows match |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"### c. SPARQL on {queries['quads']:,} quads ({queries['graph']})",
+            "",
+            "| query | rows | kg | pyoxigraph memory | rdflib | rdflib / kg | rows match |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for name in QUERIES:
             q = queries[name]
 
@@ -639,18 +676,27 @@ def markdown(results: dict[str, Any]) -> str:
                 times = q.get(f"{key}_times")
                 return f"{fmt_s(q[f'{key}_median_s'])} ({len(times)})" if times else "–"
 
-            lines.append(f"| {name} | {q['rows']:,} | {cell('kg')} | {cell('pyoxigraph_memory')} | "
-                         f"{cell('rdflib')} | {fmt_ratio(q.get('speedup', float('nan')))} | "
-                         f"{'yes' if q['rows_match'] else 'NO ' + str(q['rows_by_engine'])} |")
+            lines.append(
+                f"| {name} | {q['rows']:,} | {cell('kg')} | {cell('pyoxigraph_memory')} | "
+                f"{cell('rdflib')} | {fmt_ratio(q.get('speedup', float('nan')))} | "
+                f"{'yes' if q['rows_match'] else 'NO ' + str(q['rows_by_engine'])} |"
+            )
         if "optimize_s" in queries:
-            lines += ["", f"After `Store.optimize()` ({fmt_s(queries['optimize_s'])}) on kg's store: "
-                      + ", ".join(f"{name} {fmt_s(queries[name]['kg_optimized_median_s'])}"
-                                  for name in QUERIES) + "."]
-        lines += ["", "Medians (runs in brackets). kg = kg.query.run_query on the on-disk store "
-                  "(read-only, union default graph); pyoxigraph memory = Store() in memory, "
-                  "use_default_graph_as_union=True; rdflib = Dataset(default_union=True) in memory. "
-                  "Rows fully materialised everywhere. Target: kg ≥ 30× rdflib on the anchored "
-                  "query.", ""]
+            lines += [
+                "",
+                f"After `Store.optimize()` ({fmt_s(queries['optimize_s'])}) on kg's store: "
+                + ", ".join(f"{name} {fmt_s(queries[name]['kg_optimized_median_s'])}" for name in QUERIES)
+                + ".",
+            ]
+        lines += [
+            "",
+            "Medians (runs in brackets). kg = kg.query.run_query on the on-disk store "
+            "(read-only, union default graph); pyoxigraph memory = Store() in memory, "
+            "use_default_graph_as_union=True; rdflib = Dataset(default_union=True) in memory. "
+            "Rows fully materialised everywhere. Target: kg ≥ 30× rdflib on the anchored "
+            "query.",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -662,29 +708,44 @@ def parse_sizes(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default=None, help="graph sizes for load/query (default 1M; "
-                        "--quick: 100k), e.g. 100k,1M")
+    parser.add_argument(
+        "--sizes", default=None, help="graph sizes for load/query (default 1M; --quick: 100k), e.g. 100k,1M"
+    )
     parser.add_argument("--quick", action="store_true", help="100k quads instead of 1M")
-    parser.add_argument("--runs", type=int, default=3,
-                        help="load rounds (default 3); the CLI is timed max(7, runs) times and "
-                             "kg/pyoxigraph queries max(5, runs) times")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help="load rounds (default 3); the CLI is timed max(7, runs) times and "
+        "kg/pyoxigraph queries max(5, runs) times",
+    )
     parser.add_argument("--rdflib-runs", type=int, default=3, help="runs of each rdflib query")
-    parser.add_argument("--rdflib-max-triples", default=None,
-                        help="parse at most this many quads with rdflib: larger sizes use a "
-                             "generated sample of this size for rdflib and for the query "
-                             "comparison, and rdflib's load time is extrapolated (labelled)")
+    parser.add_argument(
+        "--rdflib-max-triples",
+        default=None,
+        help="parse at most this many quads with rdflib: larger sizes use a "
+        "generated sample of this size for rdflib and for the query "
+        "comparison, and rdflib's load time is extrapolated (labelled)",
+    )
     parser.add_argument("--no-rdflib", action="store_true", help="skip rdflib entirely")
-    parser.add_argument("--disk-load-runs", type=int, default=1,
-                        help="rounds of pyoxigraph Store(path).load for files kg bulk-loads "
-                             "(slow; default 1)")
-    parser.add_argument("--optimize", action="store_true",
-                        help="also time the queries after Store.optimize() on kg's store")
+    parser.add_argument(
+        "--disk-load-runs",
+        type=int,
+        default=1,
+        help="rounds of pyoxigraph Store(path).load for files kg bulk-loads (slow; default 1)",
+    )
+    parser.add_argument(
+        "--optimize", action="store_true", help="also time the queries after Store.optimize() on kg's store"
+    )
     parser.add_argument("--skip-cli", action="store_true")
     parser.add_argument("--seed", type=int, default=20230316)
     parser.add_argument("--tmp", type=Path, default=None, help="folder for scratch stores")
-    parser.add_argument("--json", type=Path, default=None,
-                        help="where to write JSON (default bench/results/core.json, "
-                             "core-quick.json with --quick)")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help="where to write JSON (default bench/results/core.json, core-quick.json with --quick)",
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -694,8 +755,14 @@ def main(argv: list[str] | None = None) -> int:
     from bench.generate import parse_size
 
     sizes = parse_sizes(args.sizes) if args.sizes else [100_000 if args.quick else 1_000_000]
-    opts = Options(runs=args.runs, query_runs=max(5, args.runs), rdflib_runs=args.rdflib_runs,
-                   disk_load_runs=args.disk_load_runs, optimize=args.optimize, tmp=args.tmp)
+    opts = Options(
+        runs=args.runs,
+        query_runs=max(5, args.runs),
+        rdflib_runs=args.rdflib_runs,
+        disk_load_runs=args.disk_load_runs,
+        optimize=args.optimize,
+        tmp=args.tmp,
+    )
     rdflib_max = parse_size(args.rdflib_max_triples) if args.rdflib_max_triples else None
     started = time.perf_counter()
     results: dict[str, Any] = {"environment": environment(), "sizes": []}

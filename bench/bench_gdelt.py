@@ -40,14 +40,41 @@ from bench.common import machine, median  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
-COUNTRIES = ["USA", "CHN", "RUS", "JPN", "KOR", "PRK", "GBR", "FRA", "DEU", "IND", "PAK", "IRN", "ISR", "SYR",
-             "TUR", "UKR", "SAU", "EGY", "NGA", "BRA", "MEX", "CAN", "AUS", "AFG", "IRQ"]
+COUNTRIES = [
+    "USA",
+    "CHN",
+    "RUS",
+    "JPN",
+    "KOR",
+    "PRK",
+    "GBR",
+    "FRA",
+    "DEU",
+    "IND",
+    "PAK",
+    "IRN",
+    "ISR",
+    "SYR",
+    "TUR",
+    "UKR",
+    "SAU",
+    "EGY",
+    "NGA",
+    "BRA",
+    "MEX",
+    "CAN",
+    "AUS",
+    "AFG",
+    "IRQ",
+]
 TYPES = ["", "", "", "GOV", "MIL", "BUS", "CVL", "MED", "OPP", "JUD", "LEG", "COP"]
-PLACES = [("Tokyo, Tokyo, Japan", "JA", "35.685", "139.751", "-246227"),
-          ("Seoul, Soul-t'ukpyolsi, South Korea", "KS", "37.5664", "126.997", "-716583"),
-          ("Washington, District of Columbia, United States", "US", "38.8951", "-77.0364", "531871"),
-          ("Beijing, Beijing, China", "CH", "39.9289", "116.388", "-1898541"),
-          ("Moscow, Moskva, Russia", "RS", "55.7522", "37.6156", "-2960561")]
+PLACES = [
+    ("Tokyo, Tokyo, Japan", "JA", "35.685", "139.751", "-246227"),
+    ("Seoul, Soul-t'ukpyolsi, South Korea", "KS", "37.5664", "126.997", "-716583"),
+    ("Washington, District of Columbia, United States", "US", "38.8951", "-77.0364", "531871"),
+    ("Beijing, Beijing, China", "CH", "39.9289", "116.388", "-1898541"),
+    ("Moscow, Moskva, Russia", "RS", "55.7522", "37.6156", "-2960561"),
+]
 
 
 def parse_size(text: str) -> int:
@@ -63,8 +90,11 @@ def generate(rows: int, path: Path, seed: int = 12) -> Path:
 
     random.seed(seed)
     codes = sorted(event_codes().values(), key=lambda c: c.code)
-    quad = {**dict.fromkeys(["01", "02", "03", "04", "05"], "1"), **dict.fromkeys(["06", "07", "08"], "2"),
-            **dict.fromkeys(["09", "10", "11", "12", "13"], "3")}
+    quad = {
+        **dict.fromkeys(["01", "02", "03", "04", "05"], "1"),
+        **dict.fromkeys(["06", "07", "08"], "2"),
+        **dict.fromkeys(["09", "10", "11", "12", "13"], "3"),
+    }
     layout = LAYOUTS[61]
     index = {c: i for i, c in enumerate(layout)}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,22 +105,40 @@ def generate(rows: int, path: Path, seed: int = 12) -> Path:
             code = random.choice(codes)
             place = random.choice(PLACES)
             values = {
-                "GLOBALEVENTID": str(700_000_000 + n), "SQLDATE": f"{year}{month:02d}{day:02d}",
-                "MonthYear": f"{year}{month:02d}", "Year": str(year), "FractionDate": f"{year + month / 12:.4f}",
-                "IsRootEvent": "1", "EventCode": code.code, "EventBaseCode": code.code[:3],
-                "EventRootCode": code.root, "QuadClass": quad.get(code.root, "4"),
-                "GoldsteinScale": f"{code.goldstein:.1f}", "NumMentions": str(random.randint(1, 60)),
-                "NumSources": str(random.randint(1, 6)), "NumArticles": str(random.randint(1, 60)),
-                "AvgTone": f"{random.uniform(-9, 6):.6f}", "ActionGeo_Type": "4",
-                "ActionGeo_FullName": place[0], "ActionGeo_CountryCode": place[1], "ActionGeo_Lat": place[2],
-                "ActionGeo_Long": place[3], "ActionGeo_FeatureID": place[4],
+                "GLOBALEVENTID": str(700_000_000 + n),
+                "SQLDATE": f"{year}{month:02d}{day:02d}",
+                "MonthYear": f"{year}{month:02d}",
+                "Year": str(year),
+                "FractionDate": f"{year + month / 12:.4f}",
+                "IsRootEvent": "1",
+                "EventCode": code.code,
+                "EventBaseCode": code.code[:3],
+                "EventRootCode": code.root,
+                "QuadClass": quad.get(code.root, "4"),
+                "GoldsteinScale": f"{code.goldstein:.1f}",
+                "NumMentions": str(random.randint(1, 60)),
+                "NumSources": str(random.randint(1, 6)),
+                "NumArticles": str(random.randint(1, 60)),
+                "AvgTone": f"{random.uniform(-9, 6):.6f}",
+                "ActionGeo_Type": "4",
+                "ActionGeo_FullName": place[0],
+                "ActionGeo_CountryCode": place[1],
+                "ActionGeo_Lat": place[2],
+                "ActionGeo_Long": place[3],
+                "ActionGeo_FeatureID": place[4],
                 "DATEADDED": f"{year}{month:02d}{day:02d}120000",
                 "SOURCEURL": f"https://news.example.org/{year}/{month:02d}/{day:02d}/story-{n // 3}",
             }
             for actor in ("1", "2"):
                 country, kind = random.choice(COUNTRIES), random.choice(TYPES)
-                values.update({f"Actor{actor}Code": country + kind, f"Actor{actor}Name": country,
-                               f"Actor{actor}CountryCode": country, f"Actor{actor}Type1Code": kind})
+                values.update(
+                    {
+                        f"Actor{actor}Code": country + kind,
+                        f"Actor{actor}Name": country,
+                        f"Actor{actor}CountryCode": country,
+                        f"Actor{actor}Type1Code": kind,
+                    }
+                )
             for column, value in values.items():
                 fields[index[column]] = value
             out.write("\t".join(fields) + "\n")
@@ -154,7 +202,9 @@ def run_worker(method: str, events_file: Path, template: Path, nquads: Path) -> 
         shutil.copytree(template, store_path, symlinks=True)
         output = subprocess.run(
             [sys.executable, __file__, "--worker", method, str(events_file), str(store_path), str(nquads)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
     return dict(json.loads(output.strip().splitlines()[-1]))
 
@@ -204,12 +254,15 @@ def main() -> None:
             summary["import_vs_pandas"] = imported["seconds"] / summary["pandas"]["seconds"]
             summary["file_mb"] = events_file.stat().st_size / 2**20
             results["sizes"][label] = summary
-            print(f"{label:>5} rows ({summary['file_mb']:.0f} MB, {summary['quads']:,} quads): "
-                  f"import {imported['seconds']:.2f} s ({summary['events_per_s']:,.0f} events/s, "
-                  f"{imported['rss_mb']:.0f} MB) | raw N-Quads bulk load {raw['seconds']:.2f} s "
-                  f"({raw['rss_mb']:.0f} MB) → {summary['import_vs_raw']:.2f}× | pandas read_csv "
-                  f"{summary['pandas']['seconds']:.2f} s ({summary['pandas']['rss_mb']:.0f} MB) | map only "
-                  f"{summary['map']['seconds']:.2f} s ({summary['map']['rss_mb']:.0f} MB)", flush=True)
+            print(
+                f"{label:>5} rows ({summary['file_mb']:.0f} MB, {summary['quads']:,} quads): "
+                f"import {imported['seconds']:.2f} s ({summary['events_per_s']:,.0f} events/s, "
+                f"{imported['rss_mb']:.0f} MB) | raw N-Quads bulk load {raw['seconds']:.2f} s "
+                f"({raw['rss_mb']:.0f} MB) → {summary['import_vs_raw']:.2f}× | pandas read_csv "
+                f"{summary['pandas']['seconds']:.2f} s ({summary['pandas']['rss_mb']:.0f} MB) | map only "
+                f"{summary['map']['seconds']:.2f} s ({summary['map']['rss_mb']:.0f} MB)",
+                flush=True,
+            )
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "gdelt-" + args.sizes.replace(",", "-") + ".json"
     (RESULTS / name).write_text(json.dumps(results, indent=2), encoding="utf-8")

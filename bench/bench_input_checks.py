@@ -49,8 +49,12 @@ def measure(file: Path, runs: int) -> dict[str, float]:
             ours = Store(ox.Store(str(Path(folder) / "kg")), folder)
             kg.append(timed(lambda ours=ours: load_file(ours, file))[0])  # type: ignore[misc]
             ours.close()
-    return {"raw_bulk_load_s": median(raw), "kg_load_file_s": median(kg), "check_only_s": median(check),
-            "ratio": median(kg) / median(raw)}
+    return {
+        "raw_bulk_load_s": median(raw),
+        "kg_load_file_s": median(kg),
+        "check_only_s": median(check),
+        "ratio": median(kg) / median(raw),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
             generate(file, triples=parse_size(size))
         row = measure(file, args.runs)
         results["sizes"][size] = row | {"bytes": file.stat().st_size}
-        print(f"| {size} | {file.stat().st_size / 2**20:.0f} MB | {row['raw_bulk_load_s']:.2f} s | "
-              f"{row['kg_load_file_s']:.2f} s | {row['check_only_s']:.3f} s | {row['ratio']:.2f}× |")
+        print(
+            f"| {size} | {file.stat().st_size / 2**20:.0f} MB | {row['raw_bulk_load_s']:.2f} s | "
+            f"{row['kg_load_file_s']:.2f} s | {row['check_only_s']:.3f} s | {row['ratio']:.2f}× |"
+        )
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
     (out / "input_checks.json").write_text(json.dumps(results, indent=2))

@@ -48,9 +48,14 @@ RESULTS = ROOT / "bench" / "results"
 CHROMIUM = "/usr/bin/chromium"
 # The launch arguments of tests/test_browser.py: no sandbox (root in a container), no GPU, and
 # every host name resolves to nothing, so a page cannot fetch anything from the network.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
+]
 RESOURCE = "https://example.org/bench/resource/"
 
 # Installed before any page script runs: records when vis-network first fires each event, and
@@ -83,20 +88,32 @@ window.__bench = { events: {}, progress: null };
 
 # -- synthetic graphs with the shape of kg.analysis.project.entity_graph ---------------------------------
 
-ACTOR_KINDS = [("State", 0.05), ("Person", 0.55), ("Company", 0.15), ("GovernmentBody", 0.15),
-               ("InternationalOrganization", 0.10)]
+ACTOR_KINDS = [
+    ("State", 0.05),
+    ("Person", 0.55),
+    ("Company", 0.15),
+    ("GovernmentBody", 0.15),
+    ("InternationalOrganization", 0.10),
+]
 OTHER_KINDS = [  # (kind, top, share of the non-actors, relation from the node to its actors)
-    ("Summit", "Event", 0.22, "host"), ("Visit", "Event", 0.18, "visitor"),
-    ("Dialogue", "Event", 0.10, "member"), ("PressConference", "Event", 0.06, "speaker"),
-    ("Treaty", "Agreement", 0.07, "party"), ("JointStatement", "Agreement", 0.05, "party"),
-    ("Statement", "Claim", 0.15, "claimant"), ("Dispute", "Dispute", 0.07, "party"),
-    ("Ruling", "Ruling", 0.05, "party"), ("Policy", "Policy", 0.03, "adoptedBy"),
+    ("Summit", "Event", 0.22, "host"),
+    ("Visit", "Event", 0.18, "visitor"),
+    ("Dialogue", "Event", 0.10, "member"),
+    ("PressConference", "Event", 0.06, "speaker"),
+    ("Treaty", "Agreement", 0.07, "party"),
+    ("JointStatement", "Agreement", 0.05, "party"),
+    ("Statement", "Claim", 0.15, "claimant"),
+    ("Dispute", "Dispute", 0.07, "party"),
+    ("Ruling", "Ruling", 0.05, "party"),
+    ("Policy", "Policy", 0.03, "adoptedBy"),
     ("City", "Place", 0.02, "locatedIn"),
 ]
 HUB_TOPS = {"Event", "Ruling", "Claim", "OfficeTerm", "PollResult"}
-WORDS = ("minister said the two governments agreed to resume talks on export controls and "
-         "security cooperation after the court ruling on compensation for wartime labour was "
-         "discussed at length during the visit while officials stressed shared values").split()
+WORDS = (
+    "minister said the two governments agreed to resume talks on export controls and "
+    "security cooperation after the court ruling on compensation for wartime labour was "
+    "discussed at length during the visit while officials stressed shared values"
+).split()
 
 
 def _sentence(rng: random.Random) -> str:
@@ -122,8 +139,17 @@ def make_graph(nodes: int, seed: int = 0) -> nx.MultiDiGraph:
         kind = rng.choices([k for k, _ in ACTOR_KINDS], [w for _, w in ACTOR_KINDS])[0]
         iri = f"{RESOURCE}{kind.lower()}-{i}"
         quotes = [(_sentence(rng), f"Source {rng.randint(1, 50)}")]
-        graph.add_node(iri, label=f"{kind} {i}", kind=kind, top="Actor", date="", end="", quotes=quotes,
-                       quote=quotes[0][0], hub=False)
+        graph.add_node(
+            iri,
+            label=f"{kind} {i}",
+            kind=kind,
+            top="Actor",
+            date="",
+            end="",
+            quotes=quotes,
+            quote=quotes[0][0],
+            hub=False,
+        )
         actors.append(iri)
     weights = [1 / (rank + 1) ** 0.9 for rank in range(actor_count)]
     targets: list[str] = []  # disputes and agreements, which events may concern
@@ -134,31 +160,69 @@ def make_graph(nodes: int, seed: int = 0) -> nx.MultiDiGraph:
         date = f"{rng.randint(1990, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         quotes = sorted((_sentence(rng), f"Source {rng.randint(1, 50)}") for _ in range(rng.randint(1, 2)))
         quote = "\n".join(q for q, _ in quotes)
-        graph.add_node(iri, label=f"{kind} of {date} ({i})", kind=kind, top=top, date=date, end="",
-                       quotes=quotes, quote=quote, hub=top in HUB_TOPS)
+        graph.add_node(
+            iri,
+            label=f"{kind} of {date} ({i})",
+            kind=kind,
+            top=top,
+            date=date,
+            end="",
+            quotes=quotes,
+            quote=quote,
+            hub=top in HUB_TOPS,
+        )
         linked = set(rng.choices(actors, weights, k=rng.choice((1, 1, 2, 2, 2, 3))))
         for actor in sorted(linked):
-            graph.add_edge(iri, actor, key=f"kg:{relation}", label=relation, relation=f"kg:{relation}",
-                           date=date, quote=quotes[0][0], claim=False)
+            graph.add_edge(
+                iri,
+                actor,
+                key=f"kg:{relation}",
+                label=relation,
+                relation=f"kg:{relation}",
+                date=date,
+                quote=quotes[0][0],
+                claim=False,
+            )
         if top == "Claim" and targets:
-            graph.add_edge(iri, rng.choice(targets), key="kg:claimedObject", label="claimed object",
-                           relation="kg:claimedObject", date=date, quote=quotes[0][0], claim=True)
+            graph.add_edge(
+                iri,
+                rng.choice(targets),
+                key="kg:claimedObject",
+                label="claimed object",
+                relation="kg:claimedObject",
+                date=date,
+                quote=quotes[0][0],
+                claim=True,
+            )
         elif top == "Event" and targets and rng.random() < 0.3:
-            graph.add_edge(iri, rng.choice(targets), key="kg:concerns", label="concerns",
-                           relation="kg:concerns", date=date, quote=quotes[0][0], claim=False)
+            graph.add_edge(
+                iri,
+                rng.choice(targets),
+                key="kg:concerns",
+                label="concerns",
+                relation="kg:concerns",
+                date=date,
+                quote=quotes[0][0],
+                claim=False,
+            )
         if top in ("Dispute", "Agreement"):
             targets.append(iri)
     for _ in range(actor_count // 2):  # persons in organisations, states in organisations
         a, b = rng.sample(actors, 2)
-        graph.add_edge(a, b, key="kg:memberOf", label="member of", relation="kg:memberOf", date="",
-                       quote=graph.nodes[a]["quote"], claim=False)
+        graph.add_edge(
+            a,
+            b,
+            key="kg:memberOf",
+            label="member of",
+            relation="kg:memberOf",
+            date="",
+            quote=graph.nodes[a]["quote"],
+            claim=False,
+        )
     return graph
 
 
 # -- helpers ------------------------------------------------------------------------------------
-
-
-
 
 
 # -- page generation ----------------------------------------------------------------------------
@@ -184,8 +248,13 @@ def kg_generate(graph: nx.MultiDiGraph, runs: int, out: Path) -> dict[str, Any]:
         started = time.perf_counter()
         _layout(graph, 0)
         layout = time.perf_counter() - started
-    return {"seconds": median(totals), "runs": totals, "network_seconds": median(network_times),
-            "layout_seconds": layout, "bytes": len(html.encode("utf-8"))}
+    return {
+        "seconds": median(totals),
+        "runs": totals,
+        "network_seconds": median(network_times),
+        "layout_seconds": layout,
+        "bytes": len(html.encode("utf-8")),
+    }
 
 
 def pyvis_worker(nodes: int, seed: int, mode: str, out: str) -> None:
@@ -198,8 +267,10 @@ def pyvis_worker(nodes: int, seed: int, mode: str, out: str) -> None:
     if mode == "from_nx":
         net.from_nx(graph.copy())
     else:  # what from_nx would give, set directly (pyvis's add_node/add_edge are quadratic)
-        net.nodes = [{"color": "#97c2fc", "shape": "dot", **data, "size": 10, "id": node}
-                     for node, data in graph.nodes(data=True)]
+        net.nodes = [
+            {"color": "#97c2fc", "shape": "dot", **data, "size": 10, "id": node}
+            for node, data in graph.nodes(data=True)
+        ]
         net.edges = [{"from": a, "to": b, **data, "width": 1} for a, b, data in graph.edges(data=True)]
         net.node_ids = [n["id"] for n in net.nodes]
         net.node_map = {n["id"]: n for n in net.nodes}
@@ -216,8 +287,18 @@ def pyvis_generate(nodes: int, seed: int, runs: int, budget: float, out: Path) -
     size = None
     timed_out = False
     for _ in range(runs):
-        command = [sys.executable, __file__, "--worker", "from_nx", "--nodes", str(nodes), "--seed", str(seed),
-                   "--out", str(out)]
+        command = [
+            sys.executable,
+            __file__,
+            "--worker",
+            "from_nx",
+            "--nodes",
+            str(nodes),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+        ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=budget + 15, check=True)
         except subprocess.TimeoutExpired:
@@ -229,11 +310,27 @@ def pyvis_generate(nodes: int, seed: int, runs: int, budget: float, out: Path) -
             break
         times.append(result["seconds"])
         size = result["bytes"]
-    record: dict[str, Any] = {"seconds": median(times) if times else None, "runs": times, "budget": budget,
-                              "capped": timed_out and not times, "bytes": size, "page": "from_nx"}
+    record: dict[str, Any] = {
+        "seconds": median(times) if times else None,
+        "runs": times,
+        "budget": budget,
+        "capped": timed_out and not times,
+        "bytes": size,
+        "page": "from_nx",
+    }
     if not times:
-        command = [sys.executable, __file__, "--worker", "direct", "--nodes", str(nodes), "--seed", str(seed),
-                   "--out", str(out)]
+        command = [
+            sys.executable,
+            __file__,
+            "--worker",
+            "direct",
+            "--nodes",
+            str(nodes),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+        ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=True)
         result = json.loads(done.stdout.strip().splitlines()[-1])
         record.update(page="direct", direct_seconds=result["seconds"], bytes=result["bytes"])
@@ -260,9 +357,14 @@ def open_page(browser: Any, path: Path, *, kind: str, cap: float) -> dict[str, A
     started = time.perf_counter()
     try:
         page.goto(path.as_uri(), wait_until="commit", timeout=cap * 1000)
-        waits = ([("ready", "window.kgGraph && window.kgGraph.ready")] if kind == "kg" else
-                 [("iterations_done", "window.__bench.events.stabilizationIterationsDone !== undefined"),
-                  ("stabilized", "window.__bench.events.stabilized !== undefined")])
+        waits = (
+            [("ready", "window.kgGraph && window.kgGraph.ready")]
+            if kind == "kg"
+            else [
+                ("iterations_done", "window.__bench.events.stabilizationIterationsDone !== undefined"),
+                ("stabilized", "window.__bench.events.stabilized !== undefined"),
+            ]
+        )
         for name, condition in waits:
             remaining = cap - (time.perf_counter() - started)
             try:
@@ -302,20 +404,25 @@ def browser_runs(browser: Any, path: Path, *, kind: str, runs: int, cap: float) 
     stable = [r.get("stabilized") for r in opened if r.get("stabilized") is not None]
     errors = sorted({e for r in opened for e in r["console_errors"]})
     return {
-        "seconds": median(done) if len(done) == len(opened) else None, "runs": [r[key] for r in opened],
+        "seconds": median(done) if len(done) == len(opened) else None,
+        "runs": [r[key] for r in opened],
         "stabilized": median(stable) if kind == "pyvis" and len(stable) == len(opened) else None,
-        "cap": cap, "console_errors": errors,
+        "cap": cap,
+        "console_errors": errors,
         "external_requests": sorted({u for r in opened for u in r["external_requests"]}),
-        "drawn_nodes": opened[0].get("drawn_nodes"), "drawn_edges": opened[0].get("drawn_edges"),
-        "events_ms": opened[0].get("events_ms"), "at_cap": opened[-1].get("at_cap"),
+        "drawn_nodes": opened[0].get("drawn_nodes"),
+        "drawn_edges": opened[0].get("drawn_edges"),
+        "events_ms": opened[0].get("events_ms"),
+        "at_cap": opened[-1].get("at_cap"),
     }
 
 
 # -- the run ------------------------------------------------------------------------------------
 
 
-def run(sizes: list[int], runs: int, budget: float, cap: float, seed: int, keep: Path | None,
-        skip_pyvis: bool = False) -> dict[str, Any]:
+def run(
+    sizes: list[int], runs: int, budget: float, cap: float, seed: int, keep: Path | None, skip_pyvis: bool = False
+) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     workdir = Path(tempfile.mkdtemp(prefix="kg-bench-pages-"))
@@ -326,16 +433,18 @@ def run(sizes: list[int], runs: int, budget: float, cap: float, seed: int, keep:
         for nodes in sizes:
             started = time.perf_counter()
             graph = make_graph(nodes, seed)
-            entry: dict[str, Any] = {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(),
-                                     "generate_graph_seconds": time.perf_counter() - started}
+            entry: dict[str, Any] = {
+                "nodes": graph.number_of_nodes(),
+                "edges": graph.number_of_edges(),
+                "generate_graph_seconds": time.perf_counter() - started,
+            }
             print(f"[{nodes}] graph: {entry['nodes']} nodes, {entry['edges']} edges", file=sys.stderr)
             kg_page, pyvis_page = workdir / f"kg-{nodes}.html", workdir / f"pyvis-{nodes}.html"
             entry["kg_generate"] = kg_generate(graph, runs, kg_page)
             print(f"[{nodes}] kg page: {seconds(entry['kg_generate']['seconds'])}", file=sys.stderr)
             if not skip_pyvis:
                 entry["pyvis_generate"] = pyvis_generate(nodes, seed, runs, budget, pyvis_page)
-                print(f"[{nodes}] pyvis page: {seconds(entry['pyvis_generate']['seconds'], budget)}",
-                      file=sys.stderr)
+                print(f"[{nodes}] pyvis page: {seconds(entry['pyvis_generate']['seconds'], budget)}", file=sys.stderr)
             results["sizes"][str(nodes)] = entry
             pages[nodes] = (kg_page, pyvis_page)
         with sync_playwright() as playwright:
@@ -349,8 +458,9 @@ def run(sizes: list[int], runs: int, budget: float, cap: float, seed: int, keep:
                 if skip_pyvis:
                     continue
                 entry["pyvis_browser"] = browser_runs(browser, pyvis_page, kind="pyvis", runs=runs, cap=cap)
-                print(f"[{nodes}] pyvis in Chromium: {seconds(entry['pyvis_browser']['seconds'], cap)}",
-                      file=sys.stderr)
+                print(
+                    f"[{nodes}] pyvis in Chromium: {seconds(entry['pyvis_browser']['seconds'], cap)}", file=sys.stderr
+                )
             browser.close()
         if keep:
             keep.mkdir(parents=True, exist_ok=True)
@@ -388,7 +498,8 @@ def table(results: dict[str, Any]) -> str:
     budget, cap = meta["pyvis_budget"], meta["browser_cap"]
     lines = [
         f"{meta['date']}; {meta['machine']}; Python {meta['python']}; Chromium {meta.get('chromium', '?')}; "
-        + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + f"; medians of {meta['runs']}",
+        + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+        + f"; medians of {meta['runs']}",
         "",
         "| nodes (edges) | kg page (layout, one run) | pyvis from_nx page | ratio | HTML kg / pyvis "
         "| Chromium: kg ready | pyvis stabilizationIterationsDone | pyvis stabilized | ratio "
@@ -411,18 +522,24 @@ def table(results: dict[str, Any]) -> str:
             f"| {ratio(py_gen['seconds'], kg_gen['seconds'], budget)} | {sizes} "
             f"| {seconds(kg_br['seconds'], cap)}{at_cap(kg_br)} | {seconds(py_br['seconds'], cap)}{at_cap(py_br)} "
             f"| {seconds(py_br['stabilized'], cap)} | {ratio(py_br['seconds'], kg_br['seconds'], cap)} "
-            f"| {kg_errors} / {py_errors} |")
-    errors = sorted({e for entry in results["sizes"].values()
-                     for e in entry.get("pyvis_browser", {}).get("console_errors", [])})
+            f"| {kg_errors} / {py_errors} |"
+        )
+    errors = sorted(
+        {e for entry in results["sizes"].values() for e in entry.get("pyvis_browser", {}).get("console_errors", [])}
+    )
     if errors:
         lines += ["", "pyvis console errors: " + "; ".join(e[:160] for e in errors)]
     kg_errors_all = sorted({e for entry in results["sizes"].values() for e in entry["kg_browser"]["console_errors"]})
     lines += ["", "kg console errors: " + ("; ".join(kg_errors_all) if kg_errors_all else "none")]
-    complete = all(entry["kg_browser"]["drawn_nodes"] == entry["nodes"]
-                   and entry["kg_browser"]["drawn_edges"] == entry["edges"] for entry in results["sizes"].values())
+    complete = all(
+        entry["kg_browser"]["drawn_nodes"] == entry["nodes"] and entry["kg_browser"]["drawn_edges"] == entry["edges"]
+        for entry in results["sizes"].values()
+    )
     external = sorted({u for entry in results["sizes"].values() for u in entry["kg_browser"]["external_requests"]})
-    lines += [f"kg pages drew every node and edge: {'yes' if complete else 'NO'}; "
-              f"requests leaving file: {', '.join(external) if external else 'none'}"]
+    lines += [
+        f"kg pages drew every node and edge: {'yes' if complete else 'NO'}; "
+        f"requests leaving file: {', '.join(external) if external else 'none'}"
+    ]
     return "\n".join(lines)
 
 
@@ -446,8 +563,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not Path(CHROMIUM).exists():
         parser.error(f"{CHROMIUM} is missing (apt-get install chromium)")
-    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
-        [500, 2000] if args.quick else [1000, 5000, 20000])
+    sizes = (
+        [int(s) for s in args.sizes.split(",")] if args.sizes else ([500, 2000] if args.quick else [1000, 5000, 20000])
+    )
     runs = args.runs or (1 if args.quick else 3)
     budget = args.pyvis_budget or (20.0 if args.quick else 90.0)
     cap = args.browser_cap or (20.0 if args.quick else 60.0)

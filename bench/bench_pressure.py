@@ -38,9 +38,24 @@ def _free_port() -> int:
 
 def _start(tree: Path, store: Path, timeout: float) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "kg", "--store", str(store), "serve", "--no-site",
-                                "--port", str(port), "--timeout", str(timeout)],
-                               cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kg",
+            "--store",
+            str(store),
+            "serve",
+            "--no-site",
+            "--port",
+            str(port),
+            "--timeout",
+            str(timeout),
+        ],
+        cwd=tree,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -75,8 +90,10 @@ def measure(tree: Path, store: Path, timeout: float) -> Pressure:
     process, url = _start(tree, store, timeout)
     try:
         idle = [_small(url)[0] for _ in range(11)]
-        runaways = [threading.Thread(target=lambda: httpx.post(url + "/sparql", data={"query": RUNAWAY},
-                                                               timeout=timeout + 30)) for _ in range(3)]
+        runaways = [
+            threading.Thread(target=lambda: httpx.post(url + "/sparql", data={"query": RUNAWAY}, timeout=timeout + 30))
+            for _ in range(3)
+        ]
         for thread in runaways:
             thread.start()
         time.sleep(1.5)
@@ -90,8 +107,11 @@ def measure(tree: Path, store: Path, timeout: float) -> Pressure:
         for thread in smalls + runaways:
             thread.join()
         page: list[int] = []
-        html = threading.Thread(target=lambda: page.append(
-            httpx.get(url + "/sparql", params={"query": BIG, "format": "html"}, timeout=timeout + 30).status_code))
+        html = threading.Thread(
+            target=lambda: page.append(
+                httpx.get(url + "/sparql", params={"query": BIG, "format": "html"}, timeout=timeout + 30).status_code
+            )
+        )
         html.start()
         time.sleep(0.3)
         stalls = []
@@ -104,9 +124,14 @@ def measure(tree: Path, store: Path, timeout: float) -> Pressure:
     finally:
         process.terminate()
         process.wait()
-    return Pressure(median(idle), median([r[0] for r in results]), max(r[0] for r in results),
-                    sum(r[1] != 200 for r in results), page[0] if page else 0,
-                    max(stalls) if stalls else float("nan"))
+    return Pressure(
+        median(idle),
+        median([r[0] for r in results]),
+        max(r[0] for r in results),
+        sum(r[1] != 200 for r in results),
+        page[0] if page else 0,
+        max(stalls) if stalls else float("nan"),
+    )
 
 
 def main() -> None:
@@ -118,13 +143,18 @@ def main() -> None:
     trees = [("this checkout", Path(__file__).resolve().parents[1])]
     if args.baseline:
         trees.insert(0, ("baseline", args.baseline.resolve()))
-    print("| code | small query, idle (p50) | with 3 runaways (p50 / max / not 200) | /query page while "
-          "a 44k-row HTML page renders (max) |")
+    print(
+        "| code | small query, idle (p50) | with 3 runaways (p50 / max / not 200) | /query page while "
+        "a 44k-row HTML page renders (max) |"
+    )
     print("|---|---|---|---|")
     for name, tree in trees:
         m = measure(tree, args.store, args.timeout)
-        print(f"| {name} | {m.idle * 1000:.0f} ms | {m.runaway_p50 * 1000:.0f} ms / {m.runaway_max * 1000:.0f} ms"
-              f" / {m.refused} of 11 | {m.page_max * 1000:.0f} ms (HTML: {m.html_status}) |", flush=True)
+        print(
+            f"| {name} | {m.idle * 1000:.0f} ms | {m.runaway_p50 * 1000:.0f} ms / {m.runaway_max * 1000:.0f} ms"
+            f" / {m.refused} of 11 | {m.page_max * 1000:.0f} ms (HTML: {m.html_status}) |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

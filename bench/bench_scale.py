@@ -116,12 +116,16 @@ def worker_ox_memory(file: str, runs: int, names: list[str]) -> dict[str, Any]:
     store = ox.Store()
     store.load(path=file, format=ox.RdfFormat.TRIG)
     spent = core._since(start)
-    report: dict[str, Any] = {**spent, "quads": len(store),
-                              "load_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    report: dict[str, Any] = {
+        **spent,
+        "quads": len(store),
+        "load_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }
     if runs:
         _ontology_into_pyoxigraph(store)
         report["queries"] = core._time_queries(
-            lambda text: store.query(text, use_default_graph_as_union=True), runs, names)
+            lambda text: store.query(text, use_default_graph_as_union=True), runs, names
+        )
     return report
 
 
@@ -142,9 +146,12 @@ def worker_rdflib(file: str, runs: int, names: list[str], cap: float) -> dict[st
     dataset = rdflib.Dataset(default_union=True)
     dataset.parse(file, format="trig")
     spent = core._since(start)
-    report: dict[str, Any] = {**spent, "quads": sum(1 for _ in dataset.quads((None, None, None, None))),
-                              "load_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                              "queries": {}}
+    report: dict[str, Any] = {
+        **spent,
+        "quads": sum(1 for _ in dataset.quads((None, None, None, None))),
+        "load_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "queries": {},
+    }
     for path in ontology_files():
         dataset.graph(rdflib.URIRef(ONTOLOGY_IRI)).parse(str(path), format="turtle")
 
@@ -156,8 +163,9 @@ def worker_rdflib(file: str, runs: int, names: list[str], cap: float) -> dict[st
         capped = name in CANNED  # canned queries: one run, stopped after `cap` seconds
         signal.setitimer(signal.ITIMER_REAL, cap if capped else 0)
         try:
-            report["queries"].update(core._time_queries(lambda text: dataset.query(text),
-                                                        1 if capped else runs, [name]))
+            report["queries"].update(
+                core._time_queries(lambda text: dataset.query(text), 1 if capped else runs, [name])
+            )
         except _Timeout:
             report["queries"][name] = {"times": [], "cpu": [], "rows": None, "timeout_s": cap}
         finally:
@@ -199,8 +207,7 @@ def start_virtuoso() -> Any:
 
     def bigger(*args: Any, **kwargs: Any) -> Path:
         path: Path = original(*args, **kwargs)
-        text = re.sub(r"(?m)^NumberOfBuffers\s*=.*$", f"NumberOfBuffers = {VIRT_BUFFERS[0]}",
-                      path.read_text())
+        text = re.sub(r"(?m)^NumberOfBuffers\s*=.*$", f"NumberOfBuffers = {VIRT_BUFFERS[0]}", path.read_text())
         text = re.sub(r"(?m)^MaxDirtyBuffers\s*=.*$", f"MaxDirtyBuffers = {VIRT_BUFFERS[1]}", text)
         path.write_text(text)
         return path
@@ -230,9 +237,11 @@ def peak_rss_kb(pid: int) -> int | None:
 def virtuoso_select(server: Any, text: str, timeout: float = 600) -> tuple[int, bool]:
     """Run a SELECT over HTTP, all rows parsed from SPARQL JSON; (rows, answer was cut short)."""
     data = urllib.parse.urlencode({"query": text}).encode()
-    request = urllib.request.Request(server.sparql_url, data=data, headers={
-        "Accept": "application/sparql-results+json",
-        "Content-Type": "application/x-www-form-urlencoded"})
+    request = urllib.request.Request(
+        server.sparql_url,
+        data=data,
+        headers={"Accept": "application/sparql-results+json", "Content-Type": "application/x-www-form-urlencoded"},
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         partial = response.headers.get("X-SQL-State") is not None  # MaxQueryExecutionTime hit
         body = json.loads(response.read())
@@ -241,11 +250,14 @@ def virtuoso_select(server: Any, text: str, timeout: float = 600) -> tuple[int, 
 
 def virtuoso_count(server: Any) -> int:
     """Quads in the synthetic data's graphs (the server also holds its own system graphs)."""
-    text = ("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), "
-            "'https://example.org/bench/') || ?g = <https://w3id.org/kg-diplomacy/graph/provenance>) }")
+    text = (
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), "
+        "'https://example.org/bench/') || ?g = <https://w3id.org/kg-diplomacy/graph/provenance>) }"
+    )
     data = urllib.parse.urlencode({"query": text}).encode()
-    request = urllib.request.Request(server.sparql_url, data=data,
-                                     headers={"Accept": "application/sparql-results+json"})
+    request = urllib.request.Request(
+        server.sparql_url, data=data, headers={"Accept": "application/sparql-results+json"}
+    )
     with urllib.request.urlopen(request, timeout=600) as response:
         return int(json.loads(response.read())["results"]["bindings"][0]["n"]["value"])
 
@@ -263,8 +275,12 @@ def virtuoso_bulk_load(server: Any, file: Path) -> dict[str, Any]:
     errors = server.sql("SELECT COUNT(*) FROM DB.DBA.load_list WHERE ll_error IS NOT NULL;")
     if not re.search(r"^\s*0\s*$", errors, re.M):
         raise RuntimeError(f"Virtuoso bulk load reported errors:\n{errors[-1500:]}")
-    return {"seconds": seconds, "cpu_s": float("nan"), "quads": virtuoso_count(server),
-            "maxrss_kb": peak_rss_kb(server.process.pid)}
+    return {
+        "seconds": seconds,
+        "cpu_s": float("nan"),
+        "quads": virtuoso_count(server),
+        "maxrss_kb": peak_rss_kb(server.process.pid),
+    }
 
 
 def virtuoso_ontology(server: Any) -> None:
@@ -295,11 +311,25 @@ def kg_upload(server: Any, file: Path, timeout: float) -> dict[str, Any]:
     """kg's own path to a server: `kg --store URL build --only FILE --no-validate` (one run)."""
     env = {**os.environ, "KG_REMOTE_USER": server.user, "KG_REMOTE_PASSWORD": server.password}
     env.pop("KG_STORE", None)
-    cmd = ["timeout", str(int(timeout)), str(core.KG_BIN), "--store", server.sparql_url, "build",
-           "--only", str(file), "--no-validate"]
+    cmd = [
+        "timeout",
+        str(int(timeout)),
+        str(core.KG_BIN),
+        "--store",
+        server.sparql_url,
+        "build",
+        "--only",
+        str(file),
+        "--no-validate",
+    ]
     result = core.run_measured(cmd, env=env, check=False)
-    report = {"seconds": result["wall"], "cpu_s": result["cpu_s"], "maxrss_kb": result["maxrss_kb"],
-              "output": result["stdout"].strip()[-500:], "returncode": result["returncode"]}
+    report = {
+        "seconds": result["wall"],
+        "cpu_s": result["cpu_s"],
+        "maxrss_kb": result["maxrss_kb"],
+        "output": result["stdout"].strip()[-500:],
+        "returncode": result["returncode"],
+    }
     if result["returncode"] == 124:
         report["timeout_s"] = timeout
     elif result["returncode"] != 0:
@@ -314,11 +344,15 @@ def kg_upload(server: Any, file: Path, timeout: float) -> dict[str, Any]:
 
 def summary(reports: list[dict[str, Any]], quads: int) -> dict[str, Any]:
     seconds = [r["seconds"] for r in reports]
-    return {"median_s": median(seconds), "cpu_s": median([r["cpu_s"] for r in reports]),
-            "quads_per_s": quads / median(seconds), "runs": seconds,
-            "maxrss_kb": median([r.get("load_maxrss_kb") or r.get("maxrss_kb") or 0 for r in reports]),
-            "quads_loaded": reports[-1].get("quads"),
-            **{k: reports[-1][k] for k in ("timeout_s", "error", "loader") if k in reports[-1]}}
+    return {
+        "median_s": median(seconds),
+        "cpu_s": median([r["cpu_s"] for r in reports]),
+        "quads_per_s": quads / median(seconds),
+        "runs": seconds,
+        "maxrss_kb": median([r.get("load_maxrss_kb") or r.get("maxrss_kb") or 0 for r in reports]),
+        "quads_loaded": reports[-1].get("quads"),
+        **{k: reports[-1][k] for k in ("timeout_s", "error", "loader") if k in reports[-1]},
+    }
 
 
 def bench_size(size: int, opts: argparse.Namespace, names: list[str], last_size: bool) -> dict[str, Any]:
@@ -331,8 +365,12 @@ def bench_size(size: int, opts: argparse.Namespace, names: list[str], last_size:
     if not opts.no_virtuoso:
         samples[VIRT_BULK] = []
     queries: dict[str, dict[str, Any]] = {}
-    result: dict[str, Any] = {"file": str(file.relative_to(ROOT)), "quads": quads,
-                              "bytes": file.stat().st_size, "graphs": info.get("graphs")}
+    result: dict[str, Any] = {
+        "file": str(file.relative_to(ROOT)),
+        "quads": quads,
+        "bytes": file.stat().st_size,
+        "graphs": info.get("graphs"),
+    }
     with core.scratch(opts.tmp, "scale") as folder:
         kg_store = folder / "kg-build-0"
         for round_ in range(opts.runs):
@@ -343,15 +381,14 @@ def bench_size(size: int, opts: argparse.Namespace, names: list[str], last_size:
                     report = core.worker("kg-load", str(file), str(target))
                 elif method == KG_BUILD:
                     target = folder / f"kg-build-{round_}"
-                    built = core.run_measured([str(core.KG_BIN), "--store", str(target), "build",
-                                               "--only", str(file), "--no-validate"])
-                    report = {"seconds": built["wall"], "cpu_s": built["cpu_s"],
-                              "maxrss_kb": built["maxrss_kb"]}
+                    built = core.run_measured(
+                        [str(core.KG_BIN), "--store", str(target), "build", "--only", str(file), "--no-validate"]
+                    )
+                    report = {"seconds": built["wall"], "cpu_s": built["cpu_s"], "maxrss_kb": built["maxrss_kb"]}
                 elif method == OX_BULK:
                     report = core.worker("ox-bulk_load", str(file), str(target))
                 elif method == OX_MEMORY:
-                    report = worker("ox-memory", str(file), str(opts.query_runs if last else 0),
-                                    ",".join(names))
+                    report = worker("ox-memory", str(file), str(opts.query_runs if last else 0), ",".join(names))
                     if "queries" in report:
                         queries["pyoxigraph memory"] = report.pop("queries")
                 else:
@@ -369,10 +406,11 @@ def bench_size(size: int, opts: argparse.Namespace, names: list[str], last_size:
                 if target != kg_store:
                     shutil.rmtree(target, ignore_errors=True)
 
-        log(f"rdflib: parse once, then {rdflib_runs} run(s) of {len(rdflib_names)} queries "
-            f"(each capped at {opts.rdflib_timeout:g} s)")
-        rdflib_report = worker("rdflib", str(file), str(rdflib_runs), ",".join(rdflib_names),
-                               str(opts.rdflib_timeout))
+        log(
+            f"rdflib: parse once, then {rdflib_runs} run(s) of {len(rdflib_names)} queries "
+            f"(each capped at {opts.rdflib_timeout:g} s)"
+        )
+        rdflib_report = worker("rdflib", str(file), str(rdflib_runs), ",".join(rdflib_names), str(opts.rdflib_timeout))
         queries["rdflib"] = rdflib_report.pop("queries")
         samples[RDFLIB] = [rdflib_report]
         log(f"kg queries: {opts.query_runs} run(s) each")
@@ -409,10 +447,12 @@ def compare_queries(raw: dict[str, dict[str, Any]], names: list[str]) -> dict[st
             if not measured:
                 continue
             entry["engines"][engine] = {
-                "median_s": median(measured["times"]), "times": measured["times"],
-                "rows": measured["rows"], **({"timeout_s": measured["timeout_s"]}
-                                             if "timeout_s" in measured else {}),
-                **({"partial": True} if measured.get("partial") else {})}
+                "median_s": median(measured["times"]),
+                "times": measured["times"],
+                "rows": measured["rows"],
+                **({"timeout_s": measured["timeout_s"]} if "timeout_s" in measured else {}),
+                **({"partial": True} if measured.get("partial") else {}),
+            }
         counts = {e: m["rows"] for e, m in entry["engines"].items() if m["rows"] is not None}
         entry["rows"] = counts.get("kg")
         entry["rows_match"] = len(set(counts.values())) == 1
@@ -429,8 +469,10 @@ def compare_queries(raw: dict[str, dict[str, Any]], names: list[str]) -> dict[st
 def serve_at_scale(store: Path, opts: argparse.Namespace) -> dict[str, Any]:
     """wrk against `kg serve` on the largest store: a one-entity lookup and the anchored query."""
     port = bench_serve.free_port()
-    server = subprocess.Popen([str(core.KG_BIN), "--store", str(store), "serve", "--port", str(port),
-                               "--no-site", "--timeout", "30"], stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(core.KG_BIN), "--store", str(store), "serve", "--port", str(port), "--no-site", "--timeout", "30"],
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}/sparql"
     lookup = f"SELECT ?label WHERE {{ <{core.HUB}> rdfs:label ?label }}"
     report: dict[str, Any] = {"connections": opts.connections, "seconds": opts.seconds}
@@ -446,8 +488,7 @@ def serve_at_scale(store: Path, opts: argparse.Namespace) -> dict[str, Any]:
             bench_serve.wrk(url, 2, opts.connections)  # warm up
             rows = [bench_serve.wrk(url, opts.seconds, opts.connections) for _ in range(opts.serve_runs)]
             report[name] = {k: median([r[k] for r in rows]) for k in rows[0]}
-            log(f"endpoint {name}: {report[name]['requests_per_s']:.0f} req/s, "
-                f"p99 {report[name]['p99_ms']:.0f} ms")
+            log(f"endpoint {name}: {report[name]['requests_per_s']:.0f} req/s, p99 {report[name]['p99_ms']:.0f} ms")
     finally:
         server.terminate()
         server.wait(30)
@@ -456,9 +497,19 @@ def serve_at_scale(store: Path, opts: argparse.Namespace) -> dict[str, Any]:
 
 def bench_serve_bundled(opts: argparse.Namespace) -> dict[str, Any]:
     """bench_serve.py as it is (bundled graph, runaway query); its JSON is bench/results/serve.json."""
-    result = core.run_measured([sys.executable, str(ROOT / "bench" / "bench_serve.py"),
-                                "--runs", str(opts.serve_runs), "--seconds", str(opts.seconds),
-                                "--connections", str(opts.connections)], check=False)
+    result = core.run_measured(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_serve.py"),
+            "--runs",
+            str(opts.serve_runs),
+            "--seconds",
+            str(opts.seconds),
+            "--connections",
+            str(opts.connections),
+        ],
+        check=False,
+    )
     if result["returncode"] != 0:
         return {"error": result["stderr"].strip()[-800:]}
     report: dict[str, Any] = json.loads((core.RESULTS / "serve.json").read_text())
@@ -484,15 +535,22 @@ def cell(measured: dict[str, Any] | None) -> str:
 
 def markdown(results: dict[str, Any]) -> str:
     env = results["environment"]
-    lines = [f"## kg scale benchmark — {env['date']}", "",
-             f"Machine: {env['machine']}; Python {env['python']}, pyoxigraph {env['pyoxigraph']}, "
-             f"rdflib {env['rdflib']}, {env.get('virtuoso', 'Virtuoso ?')}, kg {env['kg']} at "
-             f"{env['git']}. Load average {env['loadavg_start']} at the start, "
-             f"{results.get('loadavg_end', '?')} at the end. Total {results.get('total_s', 0):.0f} s.", ""]
+    lines = [
+        f"## kg scale benchmark — {env['date']}",
+        "",
+        f"Machine: {env['machine']}; Python {env['python']}, pyoxigraph {env['pyoxigraph']}, "
+        f"rdflib {env['rdflib']}, {env.get('virtuoso', 'Virtuoso ?')}, kg {env['kg']} at "
+        f"{env['git']}. Load average {env['loadavg_start']} at the start, "
+        f"{results.get('loadavg_end', '?')} at the end. Total {results.get('total_s', 0):.0f} s.",
+        "",
+    ]
     sizes = results["sizes"]
-    lines += ["### Load (median wall; quads/s; × = time / kg load_file's time)", "",
-              "| method | " + " | ".join(f"{s['quads']:,}" for s in sizes) + " | peak RSS (largest) |",
-              "|---|" + "---|" * len(sizes) + "---|"]
+    lines += [
+        "### Load (median wall; quads/s; × = time / kg load_file's time)",
+        "",
+        "| method | " + " | ".join(f"{s['quads']:,}" for s in sizes) + " | peak RSS (largest) |",
+        "|---|" + "---|" * len(sizes) + "---|",
+    ]
     methods = list(dict.fromkeys(m for s in sizes for m in s["load"]))
     for method in methods:
         cells = []
@@ -504,8 +562,9 @@ def markdown(results: dict[str, Any]) -> str:
                 cells.append(f"> {m['timeout_s']:g} s (stopped)" if "timeout_s" in m else "failed")
             else:
                 runs = len(m["runs"])
-                cells.append(f"{fmt_s(m['median_s'])} ({runs}) · {fmt_rate(m['quads_per_s'])} · "
-                             f"{fmt_ratio(m['kg_speedup'])}")
+                cells.append(
+                    f"{fmt_s(m['median_s'])} ({runs}) · {fmt_rate(m['quads_per_s'])} · {fmt_ratio(m['kg_speedup'])}"
+                )
         biggest = sizes[-1]["load"].get(method, {})
         rss = fmt_mb(biggest.get("maxrss_kb"))
         if method == VIRT_UPLOAD and biggest.get("server_maxrss_kb"):
@@ -515,55 +574,83 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(f"| {method} | " + " | ".join(cells) + f" | {rss} |")
     top = sizes[-1]
     kg = top["load"][KG_LOAD]
-    lines += ["", f"Targets at {top['quads']:,}: ≥ 200k quads/s — {met(kg['quads_per_s'] >= 200_000)} "
-              f"({fmt_rate(kg['quads_per_s'])}); ≤ 1.25× raw bulk_load — "
-              f"{met(kg['ratio_to_bulk_load'] <= 1.25)} ({fmt_ratio(kg['ratio_to_bulk_load'])})."]
+    lines += [
+        "",
+        f"Targets at {top['quads']:,}: ≥ 200k quads/s — {met(kg['quads_per_s'] >= 200_000)} "
+        f"({fmt_rate(kg['quads_per_s'])}); ≤ 1.25× raw bulk_load — "
+        f"{met(kg['ratio_to_bulk_load'] <= 1.25)} ({fmt_ratio(kg['ratio_to_bulk_load'])}).",
+    ]
     if RDFLIB in top["load"]:
         lines[-1] += f" rdflib takes {fmt_ratio(top['load'][RDFLIB]['kg_speedup'])} kg's time"
     if VIRT_BULK in top["load"]:
         lines[-1] += f", Virtuoso's bulk loader {fmt_ratio(top['load'][VIRT_BULK]['kg_speedup'])}."
     for s in sizes:
-        lines += ["", f"### Queries on {s['quads']:,} quads (median, runs in brackets; rdflib "
-                  f"{s['rdflib_query_runs']} run(s))", "",
-                  "| query | rows | " + " | ".join(ENGINES) + " | rdflib / kg | Virtuoso / kg | rows match |",
-                  "|---|---|" + "---|" * len(ENGINES) + "---|---|---|"]
+        lines += [
+            "",
+            f"### Queries on {s['quads']:,} quads (median, runs in brackets; rdflib {s['rdflib_query_runs']} run(s))",
+            "",
+            "| query | rows | " + " | ".join(ENGINES) + " | rdflib / kg | Virtuoso / kg | rows match |",
+            "|---|---|" + "---|" * len(ENGINES) + "---|---|---|",
+        ]
         for name, q in s["queries"].items():
             e = q["engines"]
-            ratios = [fmt_ratio(e[k]["ratio_to_kg"]) if k in e and "timeout_s" not in e[k] else "–"
-                      for k in ("rdflib", "Virtuoso")]
-            match = "yes" if q["rows_match"] else "NO " + ", ".join(
-                f"{k} {v['rows']}" for k, v in e.items())
+            ratios = [
+                fmt_ratio(e[k]["ratio_to_kg"]) if k in e and "timeout_s" not in e[k] else "–"
+                for k in ("rdflib", "Virtuoso")
+            ]
+            match = "yes" if q["rows_match"] else "NO " + ", ".join(f"{k} {v['rows']}" for k, v in e.items())
             rows = f"{q['rows']:,}" if q["rows"] is not None else "–"
-            lines.append(f"| {name} | {rows} | " + " | ".join(cell(e.get(k)) for k in ENGINES)
-                         + f" | {ratios[0]} | {ratios[1]} | {match} |")
+            lines.append(
+                f"| {name} | {rows} | "
+                + " | ".join(cell(e.get(k)) for k in ENGINES)
+                + f" | {ratios[0]} | {ratios[1]} | {match} |"
+            )
     q = top["queries"]
-    lines += ["", f"Targets at {top['quads']:,}: kg ≥ 30× rdflib — "
-              + "; ".join(f"{n} {fmt_ratio(q[n]['engines']['rdflib']['ratio_to_kg'])}"
-                          for n in ("anchored", "group_by") if "rdflib" in q[n]["engines"])
-              + " — " + met(all(q[n]["engines"].get("rdflib", {}).get("ratio_to_kg", 0) >= 30
-                                for n in ("anchored", "group_by")))
-              + "; p50 ≤ 50 ms for anchored queries (kg) — "
-              + "; ".join(f"{n} {fmt_s(q[n]['engines']['kg']['median_s'])}" for n in ANCHORED)
-              + " — " + met(all(q[n]["engines"]["kg"]["median_s"] <= 0.05 for n in ANCHORED)) + "."]
+    lines += [
+        "",
+        f"Targets at {top['quads']:,}: kg ≥ 30× rdflib — "
+        + "; ".join(
+            f"{n} {fmt_ratio(q[n]['engines']['rdflib']['ratio_to_kg'])}"
+            for n in ("anchored", "group_by")
+            if "rdflib" in q[n]["engines"]
+        )
+        + " — "
+        + met(all(q[n]["engines"].get("rdflib", {}).get("ratio_to_kg", 0) >= 30 for n in ("anchored", "group_by")))
+        + "; p50 ≤ 50 ms for anchored queries (kg) — "
+        + "; ".join(f"{n} {fmt_s(q[n]['engines']['kg']['median_s'])}" for n in ANCHORED)
+        + " — "
+        + met(all(q[n]["engines"]["kg"]["median_s"] <= 0.05 for n in ANCHORED))
+        + ".",
+    ]
     endpoint = top.get("endpoint")
     bundled = results.get("serve_bundled")
     if endpoint or bundled:
-        lines += ["", "### Endpoint (wrk on loopback, median of runs)", "",
-                  "| store, query | req/s | p50 ms | p90 ms | p99 ms | non-2xx |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "### Endpoint (wrk on loopback, median of runs)",
+            "",
+            "| store, query | req/s | p50 ms | p90 ms | p99 ms | non-2xx |",
+            "|---|---|---|---|---|---|",
+        ]
         if bundled and "quiet" in bundled:
-            for label, key in (("bundled graph, one-label lookup", "quiet"),
-                               ("same, with a runaway query hitting its time limit", "with_runaway")):
+            for label, key in (
+                ("bundled graph, one-label lookup", "quiet"),
+                ("same, with a runaway query hitting its time limit", "with_runaway"),
+            ):
                 r = bundled[key]
-                lines.append(f"| {label} | {r['requests_per_s']:.0f} | {r['p50_ms']:.1f} | "
-                             f"{r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {r['non_2xx']:.0f} |")
-            lines.append(f"| (bench_serve.py: p99 with runaway / without {bundled['p99_ratio']:.2f}×) "
-                         "| | | | | |")
+                lines.append(
+                    f"| {label} | {r['requests_per_s']:.0f} | {r['p50_ms']:.1f} | "
+                    f"{r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {r['non_2xx']:.0f} |"
+                )
+            lines.append(f"| (bench_serve.py: p99 with runaway / without {bundled['p99_ratio']:.2f}×) | | | | | |")
         elif bundled:
             lines.append(f"| bench_serve.py failed: {bundled.get('error', '')[:200]} | | | | | |")
         for name in ("lookup", "anchored") if endpoint else ():
             r = endpoint[name]
-            lines.append(f"| {top['quads']:,} quads, {name} | {r['requests_per_s']:.0f} | "
-                         f"{r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {r['non_2xx']:.0f} |")
+            lines.append(
+                f"| {top['quads']:,} quads, {name} | {r['requests_per_s']:.0f} | "
+                f"{r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {r['non_2xx']:.0f} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -583,16 +670,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10k,100k,1M")
     parser.add_argument("--quick", action="store_true", help="10k and 100k only")
     parser.add_argument("--runs", type=int, default=3, help="load rounds per method (default 3)")
-    parser.add_argument("--query-runs", type=int, default=3, help="runs of each query (kg, "
-                        "pyoxigraph, Virtuoso; default 3)")
-    parser.add_argument("--rdflib-runs", type=int, default=3,
-                        help="runs of each rdflib query up to --rdflib-full-runs-max (then 1)")
+    parser.add_argument(
+        "--query-runs", type=int, default=3, help="runs of each query (kg, pyoxigraph, Virtuoso; default 3)"
+    )
+    parser.add_argument(
+        "--rdflib-runs", type=int, default=3, help="runs of each rdflib query up to --rdflib-full-runs-max (then 1)"
+    )
     parser.add_argument("--rdflib-full-runs-max", default="100k")
-    parser.add_argument("--rdflib-canned-max", default="10k",
-                        help="largest size at which rdflib runs the canned queries (they take "
-                             "seconds to minutes each at 10k already)")
-    parser.add_argument("--rdflib-timeout", type=float, default=20.0,
-                        help="stop an rdflib query after this many seconds (reported as stopped)")
+    parser.add_argument(
+        "--rdflib-canned-max",
+        default="10k",
+        help="largest size at which rdflib runs the canned queries (they take seconds to minutes each at 10k already)",
+    )
+    parser.add_argument(
+        "--rdflib-timeout",
+        type=float,
+        default=20.0,
+        help="stop an rdflib query after this many seconds (reported as stopped)",
+    )
     parser.add_argument("--no-virtuoso", action="store_true")
     parser.add_argument("--no-upload", action="store_true", help="skip kg's upload to Virtuoso")
     parser.add_argument("--upload-max", default="1M", help="largest size for kg's upload path")
@@ -603,8 +698,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seed", type=int, default=20230316)
     parser.add_argument("--tmp", type=Path, default=None)
-    parser.add_argument("--json", type=Path, default=None,
-                        help="default bench/results/scale.json (scale-quick.json with --quick)")
+    parser.add_argument(
+        "--json", type=Path, default=None, help="default bench/results/scale.json (scale-quick.json with --quick)"
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -619,8 +715,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit("wrk is missing: make bench-deps (or --no-serve)")
     names = register_queries()
     started = time.perf_counter()
-    results: dict[str, Any] = {"environment": environment(), "sizes": [], "queries": core.QUERIES,
-                               "skipped_canned": SKIPPED, "virtuoso_buffers": VIRT_BUFFERS}
+    results: dict[str, Any] = {
+        "environment": environment(),
+        "sizes": [],
+        "queries": core.QUERIES,
+        "skipped_canned": SKIPPED,
+        "virtuoso_buffers": VIRT_BUFFERS,
+    }
     for index, size in enumerate(sizes):
         results["sizes"].append(bench_size(size, args, names, index == len(sizes) - 1))
     if not args.no_serve:

@@ -55,8 +55,11 @@ def log(message: str) -> None:
 
 def size(text: str) -> int:
     text = text.lower()
-    return int(float(text[:-1]) * 1_000) if text.endswith("k") else (
-        int(float(text[:-1]) * 1_000_000) if text.endswith("m") else int(text))
+    return (
+        int(float(text[:-1]) * 1_000)
+        if text.endswith("k")
+        else (int(float(text[:-1]) * 1_000_000) if text.endswith("m") else int(text))
+    )
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -91,8 +94,12 @@ def search_bench(quads: int, queries: int, seed: int) -> dict[str, Any]:
     Path(f"/tmp/kg-bench-index-{quads}.sqlite").unlink()
 
     rng = random.Random(seed)
-    texts = [r["t"].value for r in store.query(
-        "SELECT ?t WHERE { { ?e rdfs:label ?t } UNION { GRAPH kgg:provenance { ?g kg:quote ?t } } } LIMIT 200000")]
+    texts = [
+        r["t"].value
+        for r in store.query(
+            "SELECT ?t WHERE { { ?e rdfs:label ?t } UNION { GRAPH kgg:provenance { ?g kg:quote ?t } } } LIMIT 200000"
+        )
+    ]
     words = sorted({w for t in texts for w in re.findall(r"[A-Za-z]{4,}", t)})
     sample = [rng.choice(words) for _ in range(queries // 2)]
     pairs = []
@@ -100,7 +107,7 @@ def search_bench(quads: int, queries: int, seed: int) -> dict[str, Any]:
         found = re.findall(r"[A-Za-z]{4,}", text)
         if len(found) >= 2:
             start = rng.randrange(len(found) - 1)
-            pairs.append(" ".join(found[start:start + 2]))
+            pairs.append(" ".join(found[start : start + 2]))
     common = ["summit", "agreement", "minister", "state", "visit"]
     asked = [*common, *sample, *pairs]
     times, hits = [], []
@@ -110,15 +117,18 @@ def search_bench(quads: int, queries: int, seed: int) -> dict[str, Any]:
         found = search(store, text, limit=10)
         times.append(time.perf_counter() - started)
         hits.append(len(found))
-    common_times = times[:len(common)]
+    common_times = times[: len(common)]
 
     scan_times = []
-    for text in asked[len(common):len(common) + 5]:
+    for text in asked[len(common) : len(common) + 5]:
         word = text.split()[0].lower()
         started = time.perf_counter()
-        list(store.query(
-            "SELECT DISTINCT ?e WHERE { { ?e rdfs:label ?t } UNION { GRAPH ?e { ?s ?p ?o } ?e kg:quote ?t } "
-            f"FILTER(CONTAINS(LCASE(STR(?t)), \"{word}\")) }} LIMIT 10"))
+        list(
+            store.query(
+                "SELECT DISTINCT ?e WHERE { { ?e rdfs:label ?t } UNION { GRAPH ?e { ?s ?p ?o } ?e kg:quote ?t } "
+                f'FILTER(CONTAINS(LCASE(STR(?t)), "{word}")) }} LIMIT 10'
+            )
+        )
         scan_times.append(time.perf_counter() - started)
 
     cold = []
@@ -153,28 +163,42 @@ def write_sheet(folder: Path, entries: int, seed: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     states = [f"Benchland {i}" for i in range(40)]
     cities = [f"Port Bench {i}" for i in range(40)]
-    sentences, lines = [], [
-        "source: {file: source.txt, title: Generated bench source, publisher: kg bench, issued: 2024}",
-        "entries:",
-    ]
+    sentences, lines = (
+        [],
+        [
+            "source: {file: source.txt, title: Generated bench source, publisher: kg bench, issued: 2024}",
+            "entries:",
+        ],
+    )
     for i in range(entries):
         a, b = rng.sample(range(40), 2)
         day = f"20{10 + i % 14:02d}-{1 + i % 12:02d}-{1 + i % 28:02d}"
-        sentence = (f"In talks number {i}, held on {day}, {states[a]} hosted {states[b]} in {cities[a]} "
-                    f"and the two sides discussed item {rng.randrange(10**6)}.")
+        sentence = (
+            f"In talks number {i}, held on {day}, {states[a]} hosted {states[b]} in {cities[a]} "
+            f"and the two sides discussed item {rng.randrange(10**6)}."
+        )
         sentences.append(sentence)
-        lines += [f"  - id: e{i}", f"    quote: \"{sentence}\"", "    entities:"]
+        lines += [f"  - id: e{i}", f'    quote: "{sentence}"', "    entities:"]
         if i < 40:
-            lines += [f"      - {{label: {states[i]}, class: State}}",
-                      f"      - {{label: {cities[i]}, class: Place, relations: {{locatedIn: {states[i]}}}}}"]
-        lines += [f"      - {{label: Bench talks {i}, class: Dialogue, date: {day},",
-                  f"         relations: {{host: {states[a]}, guest: {states[b]}, place: {cities[a]}}}}}"]
+            lines += [
+                f"      - {{label: {states[i]}, class: State}}",
+                f"      - {{label: {cities[i]}, class: Place, relations: {{locatedIn: {states[i]}}}}}",
+            ]
+        lines += [
+            f"      - {{label: Bench talks {i}, class: Dialogue, date: {day},",
+            f"         relations: {{host: {states[a]}, guest: {states[b]}, place: {cities[a]}}}}}",
+        ]
         if i % 5 == 0:
-            lines += [f"      - {{label: Bench accord {i}, class: Arrangement, date: {day},",
-                      f"         relations: {{party: [{states[a]}, {states[b]}]}}}}"]
+            lines += [
+                f"      - {{label: Bench accord {i}, class: Arrangement, date: {day},",
+                f"         relations: {{party: [{states[a]}, {states[b]}]}}}}",
+            ]
         if i % 7 == 0:
-            lines += ["    claims:", f"      - {{claimant: {states[a]}, content: Talks {i} went well., "
-                                     f"about: Bench talks {i}, type: assertion}}"]
+            lines += [
+                "    claims:",
+                f"      - {{claimant: {states[a]}, content: Talks {i} went well., "
+                f"about: Bench talks {i}, type: assertion}}",
+            ]
     # Entities are declared before use: the states and cities come in the first 40 entries, so
     # entries 0..39 may name a state declared later; kg resolves names across the whole sheet.
     (folder / "source.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")

@@ -40,17 +40,26 @@ def free_port() -> int:
 def wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
     output = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
+
     def ms(label: str) -> float:
         match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)", output, re.M)
         assert match, output
         value, unit = float(match.group(1)), match.group(2)
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"requests_per_s": rate, "p50_ms": ms("50"), "p90_ms": ms("90"), "p99_ms": ms("99"),
-            "non_2xx": float(errors.group(1)) if errors else 0.0}
+    return {
+        "requests_per_s": rate,
+        "p50_ms": ms("50"),
+        "p90_ms": ms("90"),
+        "p99_ms": ms("99"),
+        "non_2xx": float(errors.group(1)) if errors else 0.0,
+    }
 
 
 def main() -> None:
@@ -67,8 +76,10 @@ def main() -> None:
         store = Path(tmp) / "store"
         subprocess.run([*kg, "--store", str(store), "build"], check=True, capture_output=True)
         port = free_port()
-        server = subprocess.Popen([*kg, "--store", str(store), "serve", "--port", str(port), "--no-site",
-                                   "--timeout", str(args.timeout)], stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [*kg, "--store", str(store), "serve", "--port", str(port), "--no-site", "--timeout", str(args.timeout)],
+            stderr=subprocess.DEVNULL,
+        )
         base = f"http://127.0.0.1:{port}/sparql"
         try:
             for _ in range(100):
@@ -108,7 +119,9 @@ def main() -> None:
         return statistics.median(r[key] for r in rows)
 
     report = {
-        "connections": args.connections, "seconds_per_run": args.seconds, "runs": args.runs,
+        "connections": args.connections,
+        "seconds_per_run": args.seconds,
+        "runs": args.runs,
         "quiet": {k: median(quiet, k) for k in quiet[0]},
         "with_runaway": {k: median(loaded, k) for k in loaded[0]},
     }
@@ -118,12 +131,18 @@ def main() -> None:
     (out / "serve.json").write_text(json.dumps(report, indent=2))
     q, r = report["quiet"], report["with_runaway"]
     print("| load | requests/s | p50 ms | p90 ms | p99 ms |\n|---|---|---|---|---|")
-    print(f"| {args.connections} clients, small queries | {q['requests_per_s']:.0f} | {q['p50_ms']:.1f} | "
-          f"{q['p90_ms']:.1f} | {q['p99_ms']:.1f} |")
-    print(f"| same, with a runaway query hitting its {args.timeout:g} s limit | {r['requests_per_s']:.0f} | "
-          f"{r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} |")
-    print(f"\np99 with the runaway / p99 without: {report['p99_ratio']:.2f}x (target <= 2x); "
-          f"throughput target >= 500/s: {'met' if q['requests_per_s'] >= 500 else 'missed'}")
+    print(
+        f"| {args.connections} clients, small queries | {q['requests_per_s']:.0f} | {q['p50_ms']:.1f} | "
+        f"{q['p90_ms']:.1f} | {q['p99_ms']:.1f} |"
+    )
+    print(
+        f"| same, with a runaway query hitting its {args.timeout:g} s limit | {r['requests_per_s']:.0f} | "
+        f"{r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} |"
+    )
+    print(
+        f"\np99 with the runaway / p99 without: {report['p99_ratio']:.2f}x (target <= 2x); "
+        f"throughput target >= 500/s: {'met' if q['requests_per_s'] >= 500 else 'missed'}"
+    )
 
 
 if __name__ == "__main__":

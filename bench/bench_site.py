@@ -94,12 +94,18 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(folder)
         old = work / "baseline"
         old.mkdir()
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", opts.baseline, "kg", "ontology", "graph"],
-                                 capture_output=True, check=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", opts.baseline, "kg", "ontology", "graph"],
+            capture_output=True,
+            check=True,
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
         data = work / f"synthetic-{opts.triples}.trig"
-        subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "--triples", opts.triples,
-                        "-o", str(data)], check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "generate.py"), "--triples", opts.triples, "-o", str(data)],
+            check=True,
+            capture_output=True,
+        )
         store = work / "store"
         _child(ROOT, ["-m", "kg", "--store", str(store), "build", "--only", str(data)], work)
         versions = {"before (baseline)": old, "after (snapshot)": ROOT}
@@ -121,16 +127,20 @@ def main(argv: list[str] | None = None) -> int:
     names = list(versions)
     wall = {n: _median([w for w, _ in timings[n]]) for n in names}
     cpu = {n: _median([c for _, c in timings[n]]) for n in names}
-    print(f"\n`kg site` on bench/generate.py --triples {opts.triples}: median of {opts.runs} runs each, "
-          "alternating, one child process per run\n")
+    print(
+        f"\n`kg site` on bench/generate.py --triples {opts.triples}: median of {opts.runs} runs each, "
+        "alternating, one child process per run\n"
+    )
     print("| version | wall | CPU (user+sys) | SPARQL queries | entity pages | queries per entity page |")
     print("|---|---|---|---|---|---|")
     for name in names:
         queries, pages, _ = counts[name]
         print(f"| {name} | {wall[name]:.2f} s | {cpu[name]:.2f} s | {queries} | {pages} | {queries / pages:.2f} |")
     before, after = names
-    print(f"\nSpeed-up of the command: **{wall[before] / wall[after]:.1f}×** wall, "
-          f"**{cpu[before] / cpu[after]:.1f}×** CPU")
+    print(
+        f"\nSpeed-up of the command: **{wall[before] / wall[after]:.1f}×** wall, "
+        f"**{cpu[before] / cpu[after]:.1f}×** CPU"
+    )
     lib_wall = {n: _median([w for w, _ in library[n]]) for n in names}
     lib_cpu = {n: _median([c for _, c in library[n]]) for n in names}
     print("\nThe library call alone (`site_pages(store)` after the imports, same store, medians):\n")
@@ -138,13 +148,26 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|")
     for name in names:
         print(f"| {name} | {lib_wall[name]:.2f} s | {lib_cpu[name]:.2f} s |")
-    print(f"\nSpeed-up of `site_pages`: **{lib_wall[before] / lib_wall[after]:.1f}×** wall, "
-          f"**{lib_cpu[before] / lib_cpu[after]:.1f}×** CPU")
+    print(
+        f"\nSpeed-up of `site_pages`: **{lib_wall[before] / lib_wall[after]:.1f}×** wall, "
+        f"**{lib_cpu[before] / lib_cpu[after]:.1f}×** CPU"
+    )
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
-    (results / "site.json").write_text(json.dumps(
-        {"triples": opts.triples, "runs": opts.runs, "baseline": opts.baseline,
-         "timings": timings, "queries": counts, "library": library}, indent=2), encoding="utf-8")
+    (results / "site.json").write_text(
+        json.dumps(
+            {
+                "triples": opts.triples,
+                "runs": opts.runs,
+                "baseline": opts.baseline,
+                "timings": timings,
+                "queries": counts,
+                "library": library,
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     return 0
 
 

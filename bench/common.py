@@ -35,13 +35,16 @@ def machine(packages: Sequence[str]) -> dict[str, Any]:
         memory_text = f"{int(memory) / 2**20:.0f} GiB"
     except OSError:
         pass
-    return {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), {memory_text}",
-            "python": platform.python_version(), "versions": {name: version(name) for name in packages}}
+    return {
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), {memory_text}",
+        "python": platform.python_version(),
+        "versions": {name: version(name) for name in packages},
+    }
 
 
 def seconds(value: float | None, cap: float | None = None) -> str:
-    """"1.23 s", "12.3 s", or "> CAP s" for a run stopped at its cap (None without a cap: "–")."""
+    """ "1.23 s", "12.3 s", or "> CAP s" for a run stopped at its cap (None without a cap: "–")."""
     if value is None:
         return f"> {cap:.0f} s" if cap else "–"
     return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"

@@ -81,8 +81,18 @@ PER_MILLION = {
     "ruling": 3_500,
     "claim": 19_000,
 }
-MINIMUM = {"state": 8, "place": 10, "person": 20, "organization": 10, "term": 10, "dispute": 5,
-           "agreement": 5, "event": 20, "ruling": 3, "claim": 10}
+MINIMUM = {
+    "state": 8,
+    "place": 10,
+    "person": 20,
+    "organization": 10,
+    "term": 10,
+    "dispute": 5,
+    "agreement": 5,
+    "event": 20,
+    "ruling": 3,
+    "claim": 10,
+}
 # Measured quads per million planned (data + evidence); used to scale the plan to --triples.
 QUADS_PER_UNIT = 988_800
 FIXED_KINDS = ("state", "office", "court", "place", "person", "organization")
@@ -90,31 +100,145 @@ MIXED_KINDS = ("term", "dispute", "agreement", "event", "ruling", "claim")
 
 EVENT_TYPES = ("Summit", "Visit", "Dialogue", "MilitaryExercise", "PressConference")
 EVENT_WEIGHTS = (3, 3, 4, 1, 2)
-AGREEMENT_TYPES = ("Treaty", "JointStatement", "JointDeclaration", "Arrangement",
-                   "SecurityAgreement", "Fund")
+AGREEMENT_TYPES = ("Treaty", "JointStatement", "JointDeclaration", "Arrangement", "SecurityAgreement", "Fund")
 AGREEMENT_WEIGHTS = (2, 5, 2, 3, 2, 1)
-ORG_TYPES = ("Company", "Government", "GovernmentBody", "InternationalOrganization",
-             "BusinessFederation", "PoliticalParty", "MilitaryUnit", "Group")
+ORG_TYPES = (
+    "Company",
+    "Government",
+    "GovernmentBody",
+    "InternationalOrganization",
+    "BusinessFederation",
+    "PoliticalParty",
+    "MilitaryUnit",
+    "Group",
+)
 ORG_WEIGHTS = (5, 1, 3, 1, 1, 1, 1, 2)
 CATEGORIES = ("historical", "trade", "security", "environmental", "heritage", "legal", "economic")
 OUTLOOKS = ("active", "looming", "settled")
-CLAIM_TYPES = ("assertion", "demand", "pledge", "rejection", "denunciation", "praise", "doubt",
-               "complaint")
+CLAIM_TYPES = ("assertion", "demand", "pledge", "rejection", "denunciation", "praise", "doubt", "complaint")
 
-SYLLABLES = ("ka", "lo", "mer", "an", "dri", "vo", "sel", "ta", "ri", "no", "pa", "zu", "ven",
-             "hal", "mi", "tor", "ea", "sun", "bel", "gra", "os", "li", "kur", "dan")
-GIVEN = ("Arin", "Bora", "Chen", "Dalia", "Emil", "Farah", "Goran", "Hana", "Ivo", "Jun", "Kenji",
-         "Lena", "Min", "Nadia", "Omar", "Petra", "Quan", "Rosa", "Sami", "Tomas", "Una", "Viktor",
-         "Wen", "Yuki", "Zara")
-WORDS = ("the", "government", "minister", "talks", "agreed", "to", "resume", "bilateral",
-         "cooperation", "on", "security", "trade", "and", "historical", "issues", "after", "years",
-         "of", "friction", "both", "sides", "pledged", "a", "new", "framework", "for", "dialogue",
-         "summit", "leaders", "welcomed", "the", "ruling", "court", "ordered", "compensation",
-         "export", "controls", "were", "lifted", "in", "exchange", "visit", "president",
-         "prime", "announced", "plan", "fund", "victims", "relations", "improved", "sharply")
-TOPICS = ("maritime boundaries", "export controls", "wartime labour", "fisheries", "energy supply",
-          "semiconductor materials", "missile tests", "heritage listing", "treated water",
-          "visa waivers", "intelligence sharing", "tariffs", "student exchanges", "air defence")
+SYLLABLES = (
+    "ka",
+    "lo",
+    "mer",
+    "an",
+    "dri",
+    "vo",
+    "sel",
+    "ta",
+    "ri",
+    "no",
+    "pa",
+    "zu",
+    "ven",
+    "hal",
+    "mi",
+    "tor",
+    "ea",
+    "sun",
+    "bel",
+    "gra",
+    "os",
+    "li",
+    "kur",
+    "dan",
+)
+GIVEN = (
+    "Arin",
+    "Bora",
+    "Chen",
+    "Dalia",
+    "Emil",
+    "Farah",
+    "Goran",
+    "Hana",
+    "Ivo",
+    "Jun",
+    "Kenji",
+    "Lena",
+    "Min",
+    "Nadia",
+    "Omar",
+    "Petra",
+    "Quan",
+    "Rosa",
+    "Sami",
+    "Tomas",
+    "Una",
+    "Viktor",
+    "Wen",
+    "Yuki",
+    "Zara",
+)
+WORDS = (
+    "the",
+    "government",
+    "minister",
+    "talks",
+    "agreed",
+    "to",
+    "resume",
+    "bilateral",
+    "cooperation",
+    "on",
+    "security",
+    "trade",
+    "and",
+    "historical",
+    "issues",
+    "after",
+    "years",
+    "of",
+    "friction",
+    "both",
+    "sides",
+    "pledged",
+    "a",
+    "new",
+    "framework",
+    "for",
+    "dialogue",
+    "summit",
+    "leaders",
+    "welcomed",
+    "the",
+    "ruling",
+    "court",
+    "ordered",
+    "compensation",
+    "export",
+    "controls",
+    "were",
+    "lifted",
+    "in",
+    "exchange",
+    "visit",
+    "president",
+    "prime",
+    "announced",
+    "plan",
+    "fund",
+    "victims",
+    "relations",
+    "improved",
+    "sharply",
+)
+TOPICS = (
+    "maritime boundaries",
+    "export controls",
+    "wartime labour",
+    "fisheries",
+    "energy supply",
+    "semiconductor materials",
+    "missile tests",
+    "heritage listing",
+    "treated water",
+    "visa waivers",
+    "intelligence sharing",
+    "tariffs",
+    "student exchanges",
+    "air defence",
+)
 
 
 @dataclass
@@ -205,16 +329,69 @@ class _Generator:
         self.rdf_type = "a" if w.trig else w.iri("rdf", "type")
         self.label = w.iri("rdfs", "label")
         self.prov = w.iri("kgg", "provenance")
-        self.p = {name: w.iri("kg", name) for name in (
-            "party", "signatory", "date", "startDate", "endDate", "place", "concerns", "category",
-            "outlook", "disputant", "court", "plaintiff", "defendant", "orderedParty",
-            "orderedAction", "claimant", "addressee", "content", "claimType", "madeAt",
-            "nationality", "governmentOf", "officeOf", "holder", "office", "locatedIn",
-            "commitment", "aimsToResolve", "subject", "host", "guest", "visitor", "member",
-            "speaker", "quote", "source", "startOffset", "endOffset", "memberOf")}
-        self.c = {name: w.iri("kg", name) for name in (
-            *EVENT_TYPES, *AGREEMENT_TYPES, *ORG_TYPES, "State", "Person", "Office", "OfficeTerm",
-            "Court", "Place", "Dispute", "Ruling", "Claim", "Evidence", "Source")}
+        self.p = {
+            name: w.iri("kg", name)
+            for name in (
+                "party",
+                "signatory",
+                "date",
+                "startDate",
+                "endDate",
+                "place",
+                "concerns",
+                "category",
+                "outlook",
+                "disputant",
+                "court",
+                "plaintiff",
+                "defendant",
+                "orderedParty",
+                "orderedAction",
+                "claimant",
+                "addressee",
+                "content",
+                "claimType",
+                "madeAt",
+                "nationality",
+                "governmentOf",
+                "officeOf",
+                "holder",
+                "office",
+                "locatedIn",
+                "commitment",
+                "aimsToResolve",
+                "subject",
+                "host",
+                "guest",
+                "visitor",
+                "member",
+                "speaker",
+                "quote",
+                "source",
+                "startOffset",
+                "endOffset",
+                "memberOf",
+            )
+        }
+        self.c = {
+            name: w.iri("kg", name)
+            for name in (
+                *EVENT_TYPES,
+                *AGREEMENT_TYPES,
+                *ORG_TYPES,
+                "State",
+                "Person",
+                "Office",
+                "OfficeTerm",
+                "Court",
+                "Place",
+                "Dispute",
+                "Ruling",
+                "Claim",
+                "Evidence",
+                "Source",
+            )
+        }
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -294,8 +471,7 @@ class _Generator:
         return build(i)
 
     def _state(self, i: int) -> tuple[str, list[tuple[str, str]]]:
-        return self.res("state", i), [(self.rdf_type, self.c["State"]),
-                                      (self.label, self.en(self.state_name(i)))]
+        return self.res("state", i), [(self.rdf_type, self.c["State"]), (self.label, self.en(self.state_name(i)))]
 
     def _office(self, i: int) -> tuple[str, list[tuple[str, str]]]:
         state = i // 2
@@ -330,8 +506,7 @@ class _Generator:
     def _organization(self, i: int) -> tuple[str, list[tuple[str, str]]]:
         kind = self.rng.choices(ORG_TYPES, ORG_WEIGHTS)[0]
         state = self.res("state", self.pick("state", 1.5))
-        pairs = [(self.rdf_type, self.c[kind]),
-                 (self.label, self.en(f"{self.name(i + 200_000, 2)} {kind}"))]
+        pairs = [(self.rdf_type, self.c[kind]), (self.label, self.en(f"{self.name(i + 200_000, 2)} {kind}"))]
         if kind in ("Government", "GovernmentBody"):
             pairs.append((self.p["governmentOf"], state))
         elif kind == "InternationalOrganization":
@@ -373,8 +548,7 @@ class _Generator:
     def _agreement(self, i: int) -> tuple[str, list[tuple[str, str]]]:
         kind = self.rng.choices(AGREEMENT_TYPES, AGREEMENT_WEIGHTS)[0]
         parties = self.parties(self.rng.randint(2, 3))
-        pairs = [(self.rdf_type, self.c[kind]),
-                 (self.label, self.en(f"{kind} on {self.rng.choice(TOPICS)} ({i})"))]
+        pairs = [(self.rdf_type, self.c[kind]), (self.label, self.en(f"{kind} on {self.rng.choice(TOPICS)} ({i})"))]
         pairs += [(self.p["party"], party) for party in parties]
         pairs.append((self.p["date"], self.typed_date()))
         if self.rng.random() < 0.5:
@@ -397,9 +571,11 @@ class _Generator:
         else:
             roles = ["member"] * len(people)
         value, datatype = self.date()
-        pairs = [(self.rdf_type, self.c[kind]),
-                 (self.label, self.en(f"{kind} {i} of {value}")),
-                 (self.p["date"], self.w.typed(value, datatype))]
+        pairs = [
+            (self.rdf_type, self.c[kind]),
+            (self.label, self.en(f"{kind} {i} of {value}")),
+            (self.p["date"], self.w.typed(value, datatype)),
+        ]
         pairs += [(self.p[role], person) for role, person in zip(roles, people, strict=True)]
         if self.rng.random() < 0.8:
             pairs.append((self.p["place"], self.res("place", self.pick("place", 1.5))))
@@ -452,11 +628,16 @@ class _Generator:
     def write_sources(self) -> None:
         subjects = []
         for i in range(self.sources):
-            subjects.append((self.res("source", i), [
-                (self.rdf_type, self.c["Source"]),
-                (self.label, self.en(f"Synthetic source document {i}")),
-                (self.w.iri("dcterms", "title"), self.w.text(f"Synthetic source {i}")),
-            ]))
+            subjects.append(
+                (
+                    self.res("source", i),
+                    [
+                        (self.rdf_type, self.c["Source"]),
+                        (self.label, self.en(f"Synthetic source document {i}")),
+                        (self.w.iri("dcterms", "title"), self.w.text(f"Synthetic source {i}")),
+                    ],
+                )
+            )
         self.w.graph(self.prov, subjects)
 
     def write_evidence(self, subjects: list[tuple[str, list[tuple[str, str]]]]) -> None:
@@ -468,13 +649,21 @@ class _Generator:
         start = self.offsets[source]
         end = start + len(quote)
         self.offsets[source] = end + 1
-        self.w.graph(self.prov, [(name, [
-            (self.rdf_type, self.c["Evidence"]),
-            (self.p["source"], self.res("source", source)),
-            (self.p["quote"], self.w.text(quote)),
-            (self.p["startOffset"], self.w.integer(start)),
-            (self.p["endOffset"], self.w.integer(end)),
-        ])])
+        self.w.graph(
+            self.prov,
+            [
+                (
+                    name,
+                    [
+                        (self.rdf_type, self.c["Evidence"]),
+                        (self.p["source"], self.res("source", source)),
+                        (self.p["quote"], self.w.text(quote)),
+                        (self.p["startOffset"], self.w.integer(start)),
+                        (self.p["endOffset"], self.w.integer(end)),
+                    ],
+                )
+            ],
+        )
         self.w.graph(name, subjects)
 
     def sequence(self) -> Iterator[tuple[str, int]]:
@@ -540,9 +729,7 @@ def generate(
     with contextlib.ExitStack() as stack:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            stream: IO[str] = stack.enter_context(
-                open(path, "w", encoding="utf-8", newline="\n", buffering=1 << 20)
-            )
+            stream: IO[str] = stack.enter_context(open(path, "w", encoding="utf-8", newline="\n", buffering=1 << 20))
         else:
             assert not isinstance(out, (str, Path))
             stream = out

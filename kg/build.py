@@ -242,8 +242,7 @@ def _mark_inferred(store: Store) -> None:
     store.oxigraph.extend(
         [
             ox.Quad(record, ox.NamedNode(RDF + "type"), ox.NamedNode(KG + "InferredStatements"), provenance),
-            ox.Quad(record, ox.NamedNode(RDFS + "label"), ox.Literal("Inferred statements", language="en"),
-                    provenance),
+            ox.Quad(record, ox.NamedNode(RDFS + "label"), ox.Literal("Inferred statements", language="en"), provenance),
         ]
     )
 
@@ -272,9 +271,7 @@ def add_inferences(store: Store) -> tuple[int, list[Violation]]:
             f"FILTER(?g NOT IN (<{ONTOLOGY_IRI}>, <{PROVENANCE_GRAPH}>)) FILTER(isIRI(?s)) }}"
         )
     }
-    owlrl.DeductiveClosure(
-        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
-    ).expand(graph)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(graph)
     target = ox.NamedNode(INFERRED_GRAPH)
     quads = [
         ox.Quad(ox.NamedNode(str(s)), ox.NamedNode(str(p)), from_rdflib(o), target)

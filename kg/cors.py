@@ -78,10 +78,12 @@ class CorsMiddleware:
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []),
-                                      (b"access-control-allow-origin", allow.encode("latin-1")),
-                                      (b"access-control-expose-headers", b"Location, Content-Type"),
-                                      (b"vary", b"Origin")]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"access-control-allow-origin", allow.encode("latin-1")),
+                    (b"access-control-expose-headers", b"Location, Content-Type"),
+                    (b"vary", b"Origin"),
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_cors)
@@ -93,19 +95,33 @@ class CorsMiddleware:
             return
         methods = "GET, HEAD, POST, PUT, DELETE" if self.policy.allows(origin, True) else "GET, HEAD, POST"
         allowed_headers = "Accept, Content-Type" + (", Authorization" if self.policy.allows(origin, True) else "")
-        await send({"type": "http.response.start", "status": 204, "headers": [
-            (b"access-control-allow-origin", self.policy.allow_origin_header(origin, write).encode("latin-1")),
-            (b"access-control-allow-methods", methods.encode()),
-            (b"access-control-allow-headers", allowed_headers.encode()),
-            (b"access-control-max-age", b"600"),
-            (b"vary", b"Origin"),
-        ]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 204,
+                "headers": [
+                    (b"access-control-allow-origin", self.policy.allow_origin_header(origin, write).encode("latin-1")),
+                    (b"access-control-allow-methods", methods.encode()),
+                    (b"access-control-allow-headers", allowed_headers.encode()),
+                    (b"access-control-max-age", b"600"),
+                    (b"vary", b"Origin"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": b""})
 
 
 async def _plain(send: Send, status: int, text: str) -> None:
     body = (text + "\n").encode("utf-8")
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-        (b"vary", b"Origin")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"vary", b"Origin"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -141,8 +141,9 @@ def evidence_spans(store: GraphStore) -> dict[str, tuple[str, list[tuple[int, in
     return spans
 
 
-def coverage(store: GraphStore, source: str, *, threshold: float = DEFAULT_THRESHOLD,
-             root: Path | None = None) -> CoverageReport:
+def coverage(
+    store: GraphStore, source: str, *, threshold: float = DEFAULT_THRESHOLD, root: Path | None = None
+) -> CoverageReport:
     """Per-sentence coverage of the source `source` (an IRI with a kg:localCopy) by its evidence."""
     copy, spans = evidence_spans(store).get(source, ("", []))
     if not copy:

@@ -253,8 +253,11 @@ def _quotes(snap: Snapshot, graph: str) -> set[str]:
 def _value_label(snap: Snapshot, value: Any, text: str) -> str:
     label = _english_label(snap, value) or text
     if isinstance(value, ox.NamedNode):  # a poll result: its share is the fact that matters
-        shares = [s.other.value for s in snap.statements.get(value.value, ()) if s.predicate == KG + "share"
-                  and s.direction == "out"]
+        shares = [
+            s.other.value
+            for s in snap.statements.get(value.value, ())
+            if s.predicate == KG + "share" and s.direction == "out"
+        ]
         if shares:
             label += f" ({float(min(shares)):.0%})"
     return label

@@ -87,8 +87,9 @@ class SourceError(KgError):
 class SheetError(KgError):
     """A fact sheet entry is invalid; the message names the sheet (and line), entry and field."""
 
-    def __init__(self, sheet: str, message: str, entry: str | None = None, field: str | None = None,
-                 line: int | None = None):
+    def __init__(
+        self, sheet: str, message: str, entry: str | None = None, field: str | None = None, line: int | None = None
+    ):
         self.sheet, self.entry, self.field, self.line, self.detail = sheet, entry, field, line, message
         where = sheet + (f":{line}" if line is not None else "")
         parts = [where]

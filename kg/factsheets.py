@@ -95,8 +95,9 @@ class Compiler:
             source = find_source(self.store, self.default_source)
             return _SheetSource(source, self._text_of(source, sheet), None)
         if not header:
-            raise sheet.error("no source: give `kg add --source ID` or a `source:` header (file, title, …)",
-                              field_path="source")
+            raise sheet.error(
+                "no source: give `kg add --source ID` or a `source:` header (file, title, …)", field_path="source"
+            )
         file = (sheet.path.parent / header["file"]).resolve()
         info = SourceInfo(
             title=str(header["title"]),
@@ -157,8 +158,11 @@ class Compiler:
                 iri = KGR + slug(label, 60)
                 if existing and iri not in existing:
                     names = ", ".join(sorted(shorten(e) for e in existing))
-                    raise sheet.error(f"{label!r} already names {names}; refer to it by name instead of declaring "
-                                      "it again", index, where + ".label")
+                    raise sheet.error(
+                        f"{label!r} already names {names}; refer to it by name instead of declaring it again",
+                        index,
+                        where + ".label",
+                    )
                 if not existing and self.index.labels.get(iri):
                     iri += "-" + hashlib.sha1(label.encode()).hexdigest()[:6]
                 try:
@@ -206,8 +210,9 @@ class Compiler:
         for number, claim in enumerate(entry.get("claims", [])):
             emit.claim(claim, f"claims[{number}]")
         self.out.entries.append(
-            EntrySummary(sheet.name, sheet.entry_name(index), evidence, match.start, match.end,
-                         len(self.out.quads) - before)
+            EntrySummary(
+                sheet.name, sheet.entry_name(index), evidence, match.start, match.end, len(self.out.quads) - before
+            )
         )
 
 
@@ -481,8 +486,11 @@ def sheets_to_trig(
     texts: dict[str, str] = {s.iri: t for s, t, _f in compiled.new_sources}
     copies: list[tuple[Path, str]] = []
     for used in compiled.sources_used.values():
-        quads = [q for q in quads if not (q.subject == ox.NamedNode(used.iri) and
-                                          q.graph_name == ox.NamedNode(PROVENANCE_GRAPH))]
+        quads = [
+            q
+            for q in quads
+            if not (q.subject == ox.NamedNode(used.iri) and q.graph_name == ox.NamedNode(PROVENANCE_GRAPH))
+        ]
         file = files.get(used.iri)
         if file is None:
             file = _stored_copy(used, roots)
@@ -498,8 +506,11 @@ def sheets_to_trig(
             target.parent.mkdir(parents=True, exist_ok=True)
             if not target.exists() or target.read_bytes() != text.encode("utf-8"):
                 target.write_bytes(text.encode("utf-8"))
-        prefixes = {k: v for k, v in PREFIXES.items() if k in ("kg", "kgc", "kgr", "kgg", "rdf", "rdfs", "xsd",
-                                                                  "skos", "dcterms", "schema")}
+        prefixes = {
+            k: v
+            for k, v in PREFIXES.items()
+            if k in ("kg", "kgc", "kgr", "kgg", "rdf", "rdfs", "xsd", "skos", "dcterms", "schema")
+        }
         temporary = output.with_name(output.name + ".tmp")
         with open(temporary, "wb") as handle:
             ox.serialize(sorted(set(quads), key=_quad_order), handle, ox.RdfFormat.TRIG, prefixes=prefixes)
@@ -530,4 +541,3 @@ def _replace_copy(source: Source, copy: str) -> Source:
 
 def _quad_order(quad: ox.Quad) -> tuple[str, str, str, str]:
     return (str(quad.graph_name), str(quad.subject), str(quad.predicate), str(quad.object))
-

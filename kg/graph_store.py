@@ -55,8 +55,11 @@ def read_upload(content_type: str | None, body: bytes) -> list[tuple[str, str]]:
 
 def _format(media: str) -> str:
     if media not in UPLOAD_FORMATS:
-        raise ProtocolError(415, f"unsupported graph format {media!r}; send one of "
-                                 + ", ".join(sorted(set(UPLOAD_FORMATS) - {"application/x-turtle"})))
+        raise ProtocolError(
+            415,
+            f"unsupported graph format {media!r}; send one of "
+            + ", ".join(sorted(set(UPLOAD_FORMATS) - {"application/x-turtle"})),
+        )
     return UPLOAD_FORMATS[media]
 
 
@@ -66,8 +69,9 @@ def _multipart(content_type: str, parameters: dict[str, str], body: bytes) -> li
 
     if not parameters.get("boundary"):
         raise ProtocolError(400, "multipart/form-data without a boundary")
-    message = message_from_bytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body,
-                                 policy=policy.HTTP)
+    message = message_from_bytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body, policy=policy.HTTP
+    )
     if not message.is_multipart():
         raise ProtocolError(400, "the multipart/form-data body has no parts")
     parts = []

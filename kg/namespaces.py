@@ -63,9 +63,9 @@ def shorten(iri: str) -> str:
     best = ""
     for prefix, namespace in PREFIXES.items():
         if iri.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
-            local = iri[len(namespace):]
+            local = iri[len(namespace) :]
             if local and all(c.isalnum() or c in "-_." for c in local):
                 best = prefix
     if best:
-        return f"{best}:{iri[len(PREFIXES[best]):]}"
+        return f"{best}:{iri[len(PREFIXES[best]) :]}"
     return f"<{iri}>"

@@ -45,22 +45,37 @@ def table(graph: Any) -> NetworkTable:
     nodes = []
     for iri, data in graph.nodes(data=True):
         date, end = str(data.get("date") or ""), str(data.get("end") or "")
-        nodes.append({
-            "id": iri, "label": str(data.get("label", iri)), "class": str(data.get("kind", "")),
-            "top_class": str(data.get("top", "")), "date": date, "date_precision": _precision(date),
-            "end_date": end, "end_precision": _precision(end), "status": str(data.get("status") or ""),
-        })
+        nodes.append(
+            {
+                "id": iri,
+                "label": str(data.get("label", iri)),
+                "class": str(data.get("kind", "")),
+                "top_class": str(data.get("top", "")),
+                "date": date,
+                "date_precision": _precision(date),
+                "end_date": end,
+                "end_precision": _precision(end),
+                "status": str(data.get("status") or ""),
+            }
+        )
     edges = []
     ordered = sorted(graph.edges(keys=True, data=True), key=lambda e: (e[0], e[2], e[1]))
     for number, (source, target, key, data) in enumerate(ordered, 1):
         date = str(data.get("date") or "")
-        edges.append({
-            "id": f"e{number}", "source": source, "target": target,
-            "relation": str(data.get("relation", key)), "label": str(data.get("label", "")),
-            "date": date, "date_precision": _precision(date),
-            "weight": float(data.get("evidence", 1)), "claim": bool(data.get("claim", False)),
-            "quote": str(data.get("quote") or ""),
-        })
+        edges.append(
+            {
+                "id": f"e{number}",
+                "source": source,
+                "target": target,
+                "relation": str(data.get("relation", key)),
+                "label": str(data.get("label", "")),
+                "date": date,
+                "date_precision": _precision(date),
+                "weight": float(data.get("evidence", 1)),
+                "claim": bool(data.get("claim", False)),
+                "quote": str(data.get("quote") or ""),
+            }
+        )
     return NetworkTable(nodes, edges)
 
 
@@ -100,10 +115,22 @@ def write_gexf(graph: Any, stream: IO[bytes], *, dynamic: bool = False) -> None:
     if dynamic:
         attributes["timeformat"] = "date"
     body = ET.SubElement(root, f"{{{GEXF_NS}}}graph", attributes)
-    node_types = [("class", "string"), ("top_class", "string"), ("date", "string"), ("date_precision", "string"),
-                  ("end_date", "string"), ("end_precision", "string"), ("status", "string")]
-    edge_types = [("relation", "string"), ("date", "string"), ("date_precision", "string"), ("claim", "boolean"),
-                  ("quote", "string")]
+    node_types = [
+        ("class", "string"),
+        ("top_class", "string"),
+        ("date", "string"),
+        ("date_precision", "string"),
+        ("end_date", "string"),
+        ("end_precision", "string"),
+        ("status", "string"),
+    ]
+    edge_types = [
+        ("relation", "string"),
+        ("date", "string"),
+        ("date_precision", "string"),
+        ("claim", "boolean"),
+        ("quote", "string"),
+    ]
     for cls, types in (("node", node_types), ("edge", edge_types)):
         declared = ET.SubElement(body, f"{{{GEXF_NS}}}attributes", {"class": cls, "mode": "static"})
         for name, kind in types:
@@ -118,10 +145,17 @@ def write_gexf(graph: Any, stream: IO[bytes], *, dynamic: bool = False) -> None:
             ET.SubElement(spells, f"{{{GEXF_NS}}}spell", spell)
     edges_element = ET.SubElement(body, f"{{{GEXF_NS}}}edges")
     for edge in rows.edges:
-        element = ET.SubElement(edges_element, f"{{{GEXF_NS}}}edge", {
-            "id": edge["id"], "source": edge["source"], "target": edge["target"], "label": edge["label"],
-            "weight": repr(edge["weight"]),
-        })
+        element = ET.SubElement(
+            edges_element,
+            f"{{{GEXF_NS}}}edge",
+            {
+                "id": edge["id"],
+                "source": edge["source"],
+                "target": edge["target"],
+                "label": edge["label"],
+                "weight": repr(edge["weight"]),
+            },
+        )
         values = dict(edge, claim="true" if edge["claim"] else "false")
         _attvalues(element, "edge", edge_types, values)
     ET.ElementTree(root).write(stream, encoding="utf-8", xml_declaration=True)

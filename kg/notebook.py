@@ -40,14 +40,39 @@ if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
     from IPython.display import HTML
 
-__all__ = ["SparqlMagic", "busiest_dyads", "iri", "load_ipython_extension", "open", "query_df", "show",
-           "store_path", "tension_df", "to_dataframe"]
+__all__ = [
+    "SparqlMagic",
+    "busiest_dyads",
+    "iri",
+    "load_ipython_extension",
+    "open",
+    "query_df",
+    "show",
+    "store_path",
+    "tension_df",
+    "to_dataframe",
+]
 
 _state: dict[str, GraphStore] = {}
 
-INTEGER_TYPES = frozenset(XSD + t for t in (
-    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
-    "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte"))
+INTEGER_TYPES = frozenset(
+    XSD + t
+    for t in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+)
 FLOAT_TYPES = frozenset(XSD + t for t in ("decimal", "double", "float"))
 DATE_TYPES = {XSD + "date": "D", XSD + "gYearMonth": "M", XSD + "gYear": "Y"}
 
@@ -60,6 +85,7 @@ def _pandas() -> Any:
 
 
 # --- stores -------------------------------------------------------------------------------------
+
 
 def store_path() -> Path:
     """The store folder used when none is given: KG_STORE if set, else the user's data folder."""
@@ -77,8 +103,10 @@ def open(store: str | os.PathLike[str] | None = None) -> GraphStore:
         from kg.build import build
 
         report = build(where)
-        print(f"kg: built the bundled graph into {where}: {report.quads} statements, "
-              f"{report.evidence_records} evidence records ({report.seconds:.1f} s)")
+        print(
+            f"kg: built the bundled graph into {where}: {report.quads} statements, "
+            f"{report.evidence_records} evidence records ({report.seconds:.1f} s)"
+        )
     opened = open_store(where)
     _state["store"] = opened
     return opened
@@ -240,6 +268,7 @@ def _convert(pd: Any, terms: list[Any], texts: list[str | None], kind: str) -> t
 
 # --- machine-coded events (GDELT) -----------------------------------------------------------------
 
+
 def tension_df(
     a: str,
     b: str,
@@ -264,6 +293,7 @@ def busiest_dyads(n: int = 10, store: GraphStore | str | os.PathLike[str] | None
 
 
 # --- graphs drawn inline --------------------------------------------------------------------------
+
 
 def show(
     what: Any,
@@ -366,6 +396,7 @@ def _in_kernel() -> bool:
 
 
 # --- the %%sparql cell magic ----------------------------------------------------------------------
+
 
 class _UsageError(Exception):
     pass

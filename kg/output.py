@@ -173,8 +173,9 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def write_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, stream: IO[bytes],
-               *, width: int | None = None) -> None:
+def write_rows(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, stream: IO[bytes], *, width: int | None = None
+) -> None:
     """Records (dicts) as an aligned table, CSV or a JSON array; only `columns` are shown.
 
     JSON gives each record's `iri` first when it has one (an entity's IRI, under "iri" or "node"),

@@ -151,7 +151,7 @@ def typed_value(name: str, raw: str, kind: str, store: GraphStore | None = None)
 
 
 def _short(kind: str) -> str:
-    return "xsd:" + kind[len(XSD):] if kind.startswith(XSD) else kind
+    return "xsd:" + kind[len(XSD) :] if kind.startswith(XSD) else kind
 
 
 def _iri_value(name: str, raw: str, store: GraphStore | None) -> str:
@@ -210,9 +210,7 @@ def bind_parameters(
                 raise ParameterError(f"parameter {name}: {value!r} is not a valid IRI ({error})") from None
     for param in declared.values():
         if param.name not in raw and param.default is not None:
-            bindings[ox.Variable(param.name)] = typed_value(
-                param.name, param.default, param.type, store
-            )
+            bindings[ox.Variable(param.name)] = typed_value(param.name, param.default, param.type, store)
     return bindings
 
 
@@ -253,7 +251,7 @@ def _syntax_message(error: SyntaxError, query: str) -> str:
         return message
     line, column, detail = int(match.group(1)), int(match.group(2)), match.group(3)
     lines = query.splitlines()
-    near = lines[line - 1][column - 1:].split()[:1] if 0 < line <= len(lines) else []
+    near = lines[line - 1][column - 1 :].split()[:1] if 0 < line <= len(lines) else []
     if "Prefix not found" in detail:
         undeclared = _undeclared_prefix(query)
         if undeclared:

@@ -70,7 +70,7 @@ def _normalise(text: str) -> tuple[str, list[int]]:
     where: list[int] = []
     position = 0
     for match in _BREAK.finditer(text):
-        chunk = text[position:match.start()].translate(_QUOTE_MARKS)
+        chunk = text[position : match.start()].translate(_QUOTE_MARKS)
         out.append(chunk)
         where.extend(range(position, match.start()))
         out.append(" ")

@@ -80,7 +80,7 @@ class OntologyTerms:
 def _local(name: str, namespace: str) -> str:
     name = name.strip()
     if name.startswith(namespace):
-        return name[len(namespace):]
+        return name[len(namespace) :]
     prefix, colon, local = name.partition(":")
     if colon and PREFIXES.get(prefix) == namespace:
         return local
@@ -108,9 +108,22 @@ SELECT DISTINCT ?c ?label WHERE {{ GRAPH <{ONTOLOGY_IRI}> {{
   ?c a skos:Concept . OPTIONAL {{ ?c skos:prefLabel|rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }}
 }} }}"""
 # Relations a sheet may not set: evidence bookkeeping and analysis results.
-_RESERVED = {"quote", "source", "startOffset", "endOffset", "localCopy", "sha256", "originalLanguage",
-             "degreeCentrality", "betweenness", "pagerank", "eigenvectorCentrality", "community",
-             "coreNumber", "broker"}
+_RESERVED = {
+    "quote",
+    "source",
+    "startOffset",
+    "endOffset",
+    "localCopy",
+    "sha256",
+    "originalLanguage",
+    "degreeCentrality",
+    "betweenness",
+    "pagerank",
+    "eigenvectorCentrality",
+    "community",
+    "coreNumber",
+    "broker",
+}
 
 
 def ontology_terms(store: GraphStore | None = None) -> OntologyTerms:
@@ -120,22 +133,22 @@ def ontology_terms(store: GraphStore | None = None) -> OntologyTerms:
     terms = OntologyTerms()
     for row in store.query(_CLASSES, union=False):
         if row["c"].value.startswith(KG):
-            local = row["c"].value[len(KG):]
+            local = row["c"].value[len(KG) :]
             terms.classes[local] = row["c"].value
             if row["label"] is not None:
                 terms.aliases.setdefault("class:" + normalize(row["label"].value), local)
     for row in store.query(_RELATIONS, union=False):
         iri = row["p"].value
-        if not iri.startswith(KG) or iri[len(KG):] in _RESERVED:
+        if not iri.startswith(KG) or iri[len(KG) :] in _RESERVED:
             continue
-        local = iri[len(KG):]
+        local = iri[len(KG) :]
         datatype = row["kind"].value.endswith("DatatypeProperty")
         terms.relations[local] = Relation(iri, local, datatype, row["range"].value if row["range"] else None)
         if row["label"] is not None:
             terms.aliases.setdefault("relation:" + normalize(row["label"].value), local)
     for row in store.query(_CONCEPTS, union=False):
         if row["c"].value.startswith(KGC):
-            local = row["c"].value[len(KGC):]
+            local = row["c"].value[len(KGC) :]
             terms.concepts[local] = row["c"].value
             if row["label"] is not None:
                 terms.aliases.setdefault("concept:" + normalize(row["label"].value), local)

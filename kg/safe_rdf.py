@@ -40,7 +40,6 @@ _OPENERS = frozenset(b"[({<")
 _ALL_BYTES = bytes(range(256))
 
 
-
 def check_rdf(data: bytes, fmt: ox.RdfFormat, name: str, limits: Limits | None = None) -> bytes:
     """The bytes to give the parser (a UTF-8 byte-order mark removed), or InputFileError.
 
@@ -54,7 +53,7 @@ def check_rdf(data: bytes, fmt: ox.RdfFormat, name: str, limits: Limits | None =
     if data.startswith(_UTF16_BOMS):
         raise InputFileError(name, "UTF-16 text is not supported; save the file as UTF-8", 1, 1)
     if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM):]
+        data = data[len(_UTF8_BOM) :]
     if fmt == ox.RdfFormat.RDF_XML:
         _check_xml(data, name, limits)
         return data
@@ -82,7 +81,7 @@ def _check_utf8(data: bytes, end: int, name: str) -> None:
     chunk = 1024 * 1024
     for start in range(0, end, chunk):
         try:
-            decoder.decode(data[start:min(start + chunk, end)])
+            decoder.decode(data[start : min(start + chunk, end)])
         except UnicodeDecodeError as error:
             offset = start + error.start
             line, column = _position(data, offset)
@@ -104,7 +103,8 @@ def _check_lines(data: bytes, name: str, limits: Limits) -> None:
             if token.end() - token.start() > limits.max_literal_bytes and data[token.start()] in b"\"'":
                 line, column = _position(data, token.start())
                 raise InputFileError(
-                    name, f"string longer than {describe_size(limits.max_literal_bytes)}", line, column)
+                    name, f"string longer than {describe_size(limits.max_literal_bytes)}", line, column
+                )
     # A line of `cap` bytes or more holds a whole aligned window of cap/2 bytes: look for windows
     # without a newline (a few finds), and measure the line around any such window exactly.
     cap = limits.max_literal_bytes
@@ -116,7 +116,8 @@ def _check_lines(data: bytes, name: str, limits: Limits) -> None:
         line_end = data.find(b"\n", start)
         if (line_end if line_end >= 0 else len(data)) - line_start > cap:
             raise InputFileError(
-                name, f"line longer than {describe_size(cap)} (a literal or IRI this long is refused)",
+                name,
+                f"line longer than {describe_size(cap)} (a literal or IRI this long is refused)",
                 data.count(b"\n", 0, line_start) + 1,
             )
 
@@ -156,14 +157,22 @@ def _check_depth(data: bytes, opaque: re.Pattern[bytes], brackets: bytes, name: 
         if depth > limits.max_depth:
             break
     raise InputFileError(
-        name, f"nesting deeper than {limits.max_depth} levels (blank nodes, collections, graphs, "
-        "triple terms or objects)", line,
+        name,
+        f"nesting deeper than {limits.max_depth} levels (blank nodes, collections, graphs, triple terms or objects)",
+        line,
     )
 
 
 def load_rdf(
-    store: ox.Store, data: bytes, fmt: ox.RdfFormat, name: str, *, limits: Limits | None = None,
-    bulk: bool = False, base_iri: str | None = None, to_graph: Any = None,
+    store: ox.Store,
+    data: bytes,
+    fmt: ox.RdfFormat,
+    name: str,
+    *,
+    limits: Limits | None = None,
+    bulk: bool = False,
+    base_iri: str | None = None,
+    to_graph: Any = None,
 ) -> None:
     """Check `data` (:func:`check_rdf`) and load it into `store`; every failure is InputFileError.
 
@@ -237,8 +246,9 @@ def _check_xml(data: bytes, name: str, limits: Limits) -> None:
         if system_id or public_id:
             raise _Refused("DOCTYPE names an external DTD; external DTDs and entities are refused")
 
-    def entity(name: str, parameter: int, value: str | None, _base: Any, system_id: str | None,
-               _public: Any, _notation: Any) -> None:
+    def entity(
+        name: str, parameter: int, value: str | None, _base: Any, system_id: str | None, _public: Any, _notation: Any
+    ) -> None:
         if parameter:
             raise _Refused(f"DOCTYPE declares the parameter entity %{name}; refused")
         if value is None or system_id:

@@ -72,7 +72,7 @@ def _unspaced(text: str) -> str:
     for i, char in enumerate(text):
         if char == " ":
             before = text[:i].rstrip("[]")[-1:]
-            after = text[i + 1:].lstrip("[]")[:1]
+            after = text[i + 1 :].lstrip("[]")[:1]
             if before and after and _CJK.match(before) and _CJK.match(after):
                 continue
         out.append(char)
@@ -145,7 +145,7 @@ def _rows(store: GraphStore) -> tuple[list[tuple[str, str, str, str]], list[tupl
         label = english[0] if english else (sorted(t for t, _k, _l in names)[0] if names else shorten(iri))
         cls_text = " ".join(class_labels.get(c, c.rsplit("#", 1)[-1]) for c in sorted(classes))
         every = set().union(*(closure.get(c, {c}) for c in classes))
-        local = sorted({c[len(KG):] for c in every if c.startswith(KG)})
+        local = sorted({c[len(KG) :] for c in every if c.startswith(KG)})
         entities.append((iri, label, " " + " ".join(local) + " ", " ".join(sorted(shorten(c) for c in classes))))
         for text, kind, lang in names:
             docs.append((_spaced(text), cls_text, "", "", iri, kind, lang))

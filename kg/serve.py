@@ -82,8 +82,15 @@ class ServeConfig:
         return hosts + [h.lower() for h in self.public_hosts]
 
 
-def _apply_update(store_path: str, operation: str, payload: Any, graph: str | None, base: str | None,
-                  connection: Any, max_bytes: int = 1024 * 1024) -> None:
+def _apply_update(
+    store_path: str,
+    operation: str,
+    payload: Any,
+    graph: str | None,
+    base: str | None,
+    connection: Any,
+    max_bytes: int = 1024 * 1024,
+) -> None:
     """In a child process: copy the live generation, apply one change, swap it in on success.
 
     operation: "update" (payload: the SPARQL Update), "put"/"post" (payload: [(format, text)]) or
@@ -106,8 +113,7 @@ def _apply_update(store_path: str, operation: str, payload: Any, graph: str | No
 
         if operation == "update":
             try:
-                current = ox.Store.read_only(os.path.join(os.path.realpath(Path(store_path) / "current"),
-                                                          "oxigraph"))
+                current = ox.Store.read_only(os.path.join(os.path.realpath(Path(store_path) / "current"), "oxigraph"))
                 graphs = {g.value for g in current.named_graphs() if isinstance(g, ox.NamedNode)}
                 del current
                 check_update(payload, graphs.__contains__)
@@ -133,8 +139,15 @@ def _apply_update(store_path: str, operation: str, payload: Any, graph: str | No
                         store.oxigraph.add_graph(target)
                     for fmt, text in payload:
                         # the checked loader: entity expansion, literal size and nesting bounded by the request limit
-                        load_rdf(store.oxigraph, text.encode("utf-8"), registry.rdf_syntax(fmt), "request body",
-                                 limits=Limits(max_input_bytes=max_bytes), to_graph=target, base_iri=graph or base)
+                        load_rdf(
+                            store.oxigraph,
+                            text.encode("utf-8"),
+                            registry.rdf_syntax(fmt),
+                            "request body",
+                            limits=Limits(max_input_bytes=max_bytes),
+                            to_graph=target,
+                            base_iri=graph or base,
+                        )
                     created = not exists
         connection.send((201 if created else 204, ""))
     except InputFileError as error:
@@ -182,34 +195,53 @@ class Server:
         if kind is not None and chosen[kind] is None:
             return PlainTextResponse(
                 f"none of the formats asked for ({', '.join(request.formats) or accept}) can hold this query's "
-                f"answer; available: {acceptable_list(kind)}\n", status_code=406)
+                f"answer; available: {acceptable_list(kind)}\n",
+                status_code=406,
+            )
         html = kind is not None and chosen[kind] == HTML
         results_format = chosen["results"] if chosen["results"] not in (None, HTML) else "json"
         graph_format = chosen["graph"] if chosen["graph"] not in (None, HTML) else "turtle"
-        outcome = await self.pool.run(QueryJob(
-            text, results_format=results_format, graph_format=graph_format,
-            default_graphs=request.default_graphs, named_graphs=request.named_graphs, dataset=request.has_dataset,
-            max_bytes=self.config.max_result_bytes, base_iri=base, html=html,
-        ))
+        outcome = await self.pool.run(
+            QueryJob(
+                text,
+                results_format=results_format,
+                graph_format=graph_format,
+                default_graphs=request.default_graphs,
+                named_graphs=request.named_graphs,
+                dataset=request.has_dataset,
+                max_bytes=self.config.max_result_bytes,
+                base_iri=base,
+                html=html,
+            )
+        )
         if outcome.status != 200:
             headers = {"Retry-After": "1"} if outcome.status == 503 else None
             return PlainTextResponse(outcome.message + "\n", status_code=outcome.status, headers=headers)
         if outcome.kind == "html":
             return HTMLResponse(outcome.body)
-        return Response(outcome.body, headers={"Content-Type": content_type(
-            "graph" if outcome.kind == "graph" else "results", outcome.format)})
+        return Response(
+            outcome.body,
+            headers={"Content-Type": content_type("graph" if outcome.kind == "graph" else "results", outcome.format)},
+        )
 
-    async def change(self, operation: str, payload: Any, graph: str | None = None, base: str | None = None,
-                     location: str | None = None) -> Any:
+    async def change(
+        self,
+        operation: str,
+        payload: Any,
+        graph: str | None = None,
+        base: str | None = None,
+        location: str | None = None,
+    ) -> Any:
         """Run one change in a child process under the time limit; the live store changes only on success."""
         from starlette.responses import PlainTextResponse, Response
 
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        process = context.Process(target=_apply_update,
-                                  args=(str(self.config.store_path), operation, payload, graph, base, child,
-                                        self.config.max_request_bytes),
-                                  daemon=True)
+        process = context.Process(
+            target=_apply_update,
+            args=(str(self.config.store_path), operation, payload, graph, base, child, self.config.max_request_bytes),
+            daemon=True,
+        )
         async with self.update_lock:
             process.start()
             child.close()
@@ -219,7 +251,9 @@ class Server:
                 await asyncio.to_thread(process.join, 5)
                 return PlainTextResponse(
                     f"the update was stopped at the server's time limit of {self.config.timeout:g} s; "
-                    "the store is unchanged\n", status_code=504)
+                    "the store is unchanged\n",
+                    status_code=504,
+                )
             status, message = parent.recv()
             await asyncio.to_thread(process.join, 5)
         if status == 201:
@@ -268,8 +302,9 @@ def create_app(config: ServeConfig) -> Any:
     async def read_body(request: Request) -> bytes | Response:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > config.max_request_bytes:
-            return PlainTextResponse(f"request larger than the limit of {config.max_request_bytes} bytes\n",
-                                     status_code=413)
+            return PlainTextResponse(
+                f"request larger than the limit of {config.max_request_bytes} bytes\n", status_code=413
+            )
         body = bytearray()
         chunks = request.stream().__aiter__()
         loop = asyncio.get_running_loop()
@@ -280,27 +315,36 @@ def create_app(config: ServeConfig) -> Any:
             except StopAsyncIteration:
                 break
             except TimeoutError:
-                return PlainTextResponse(f"the request body did not arrive within {config.read_timeout:g} s\n",
-                                         status_code=408, headers={"Connection": "close"})
+                return PlainTextResponse(
+                    f"the request body did not arrive within {config.read_timeout:g} s\n",
+                    status_code=408,
+                    headers={"Connection": "close"},
+                )
             body.extend(chunk)
             if len(body) > config.max_request_bytes:
-                return PlainTextResponse(f"request larger than the limit of {config.max_request_bytes} bytes\n",
-                                         status_code=413)
+                return PlainTextResponse(
+                    f"request larger than the limit of {config.max_request_bytes} bytes\n", status_code=413
+                )
         return bytes(body)
 
     def authorised(request: Request) -> Response | None:
         if not config.allow_update:
-            return PlainTextResponse("this endpoint is read-only (start kg serve with --allow-update)\n",
-                                     status_code=403)
+            return PlainTextResponse(
+                "this endpoint is read-only (start kg serve with --allow-update)\n", status_code=403
+            )
         if not request.scope.get("state", {}).get("cors_may_write", True):
             origin = request.headers.get("origin", "")
-            return PlainTextResponse(f"updates from {origin} refused: start kg serve with "
-                                     f"--cors-update-origin {origin}\n", status_code=403)
+            return PlainTextResponse(
+                f"updates from {origin} refused: start kg serve with --cors-update-origin {origin}\n", status_code=403
+            )
         header = request.headers.get("authorization", "")
         token = header[7:] if header.lower().startswith("bearer ") else ""
         if not config.token or not hmac.compare_digest(token.encode(), config.token.encode()):
-            return PlainTextResponse("a valid bearer token is required for updates\n", status_code=401,
-                                     headers={"WWW-Authenticate": 'Bearer realm="kg"'})
+            return PlainTextResponse(
+                "a valid bearer token is required for updates\n",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="kg"'},
+            )
         return None
 
     def own_url(request: Request) -> str:
@@ -315,8 +359,9 @@ def create_app(config: ServeConfig) -> Any:
                 return read
             body = read
         try:
-            operation = parse_request(request.method, request.query_params.multi_items(),
-                                      request.headers.get("content-type"), body)
+            operation = parse_request(
+                request.method, request.query_params.multi_items(), request.headers.get("content-type"), body
+            )
             if operation.update is not None:
                 denied = authorised(request)
                 if denied is not None:
@@ -331,11 +376,11 @@ def create_app(config: ServeConfig) -> Any:
             return PlainTextResponse(f"{error}\n", status_code=400)
         if operation.query is None:
             if request.method == "POST" or request.query_params:
-                return PlainTextResponse("no query: send query= (GET or form POST), or POST "
-                                         "application/sparql-query\n", status_code=400)
+                return PlainTextResponse(
+                    "no query: send query= (GET or form POST), or POST application/sparql-query\n", status_code=400
+                )
             return describe(request, operation.formats)
-        result: Response = await server.query(operation, request.headers.get("accept"),
-                                              config.base or own_url(request))
+        result: Response = await server.query(operation, request.headers.get("accept"), config.base or own_url(request))
         return result
 
     def describe(request: Request, formats: tuple[str, ...]) -> Response:
@@ -344,12 +389,17 @@ def create_app(config: ServeConfig) -> Any:
         if fmt == HTML:
             return RedirectResponse("/query", status_code=303)
         if fmt is None:
-            return PlainTextResponse("the service description is available as text/turtle, application/rdf+xml, "
-                                     "application/ld+json or application/n-triples\n", status_code=406)
+            return PlainTextResponse(
+                "the service description is available as text/turtle, application/rdf+xml, "
+                "application/ld+json or application/n-triples\n",
+                status_code=406,
+            )
         endpoint = own_url(request)
         graph_store_url = endpoint.rsplit("/", 1)[0] + "/rdf-graphs"
-        return Response(service_description(endpoint, graph_store_url, config.allow_update, fmt),
-                        headers={"Content-Type": content_type("graph", fmt)})
+        return Response(
+            service_description(endpoint, graph_store_url, config.allow_update, fmt),
+            headers={"Content-Type": content_type("graph", fmt)},
+        )
 
     async def graph_store(request: Request) -> Response:
         """SPARQL 1.1 Graph Store HTTP Protocol: indirect (?graph=, ?default) and direct identification."""
@@ -375,21 +425,27 @@ def create_app(config: ServeConfig) -> Any:
         except ProtocolError as error:
             return PlainTextResponse(f"{error}\n", status_code=error.status)
         operation = "put" if request.method == "PUT" else "post"
-        changed: Response = await server.change(operation, payload, target.graph, base=config.base or url,
-                                                location=target.graph)
+        changed: Response = await server.change(
+            operation, payload, target.graph, base=config.base or url, location=target.graph
+        )
         return changed
 
     async def read_graph(request: Request, graph: str | None) -> Response:
         if graph is not None and graph not in server.named_graphs():
             return PlainTextResponse(f"no graph <{graph}> in the store\n", status_code=404)
-        operation = SparqlRequest(query="CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
-                                  default_graphs=(graph or DEFAULT_GRAPH_IRI,),
-                                  formats=tuple(request.query_params.getlist("format")))
-        response: Response = await server.query(operation, request.headers.get("accept") or "text/turtle",
-                                                own_url(request))
+        operation = SparqlRequest(
+            query="CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+            default_graphs=(graph or DEFAULT_GRAPH_IRI,),
+            formats=tuple(request.query_params.getlist("format")),
+        )
+        response: Response = await server.query(
+            operation, request.headers.get("accept") or "text/turtle", own_url(request)
+        )
         if request.method == "HEAD":
-            return Response(status_code=response.status_code, headers={
-                k: v for k, v in response.headers.items() if k.lower() != "content-length"})
+            return Response(
+                status_code=response.status_code,
+                headers={k: v for k, v in response.headers.items() if k.lower() != "content-length"},
+            )
         return response
 
     pages = {"query": _page("query.html", site=config.site), "yasgui": _page("yasgui.html")}  # rendered once
@@ -493,7 +549,13 @@ def serve(config: ServeConfig, sock: socket.socket | None = None) -> None:
     import uvicorn
 
     sock = sock or listen(config)
-    server = uvicorn.Server(uvicorn.Config(
-        create_app(config), log_level="warning", http=_guarded_protocol(config.read_timeout),
-        limit_concurrency=None, timeout_keep_alive=5))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(config),
+            log_level="warning",
+            http=_guarded_protocol(config.read_timeout),
+            limit_concurrency=None,
+            timeout_keep_alive=5,
+        )
+    )
     server.run(sockets=[sock])

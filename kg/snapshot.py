@@ -31,11 +31,25 @@ LABEL = RDFS + "label"
 ENTITY = KG + "Entity"
 
 # Top-level kinds, and which of them are n-ary "hub" nodes that can be contracted.
-TOP_CLASSES = ("Actor", "Agreement", "Policy", "Ruling", "Dispute", "DisputeSide", "Relationship", "Event",
-               "Claim", "Office", "OfficeTerm", "Place", "PollResult")
+TOP_CLASSES = (
+    "Actor",
+    "Agreement",
+    "Policy",
+    "Ruling",
+    "Dispute",
+    "DisputeSide",
+    "Relationship",
+    "Event",
+    "Claim",
+    "Office",
+    "OfficeTerm",
+    "Place",
+    "PollResult",
+)
 # Relations that describe a node rather than link it (kept as node attributes, never edges).
-SKIPPED_RELATIONS = frozenset({KG + "claimedRelation", KG + "newStatus", KG + "category",
-                               KG + "outlook", KG + "claimType"})
+SKIPPED_RELATIONS = frozenset(
+    {KG + "claimedRelation", KG + "newStatus", KG + "category", KG + "outlook", KG + "claimType"}
+)
 _DESCRIBE_SKIPPED = frozenset({TYPE, *LABEL_PROPERTIES})
 _PROPERTY_TYPES = frozenset({OWL + "ObjectProperty", OWL + "DatatypeProperty"})
 
@@ -164,8 +178,9 @@ def _build(quads: list[ox.Quad]) -> Snapshot:
         if graph_iri is not None:
             named.append((subject, predicate, obj, graph_iri))
     snap.types = dict(types)
-    snap.graph_support = {g: snap.english.get(kind) or shorten(kind) for g, kind in supports.items()
-                          if kind != KGC + "stated"}
+    snap.graph_support = {
+        g: snap.english.get(kind) or shorten(kind) for g, kind in supports.items() if kind != KGC + "stated"
+    }
     # Entities: instances of kg:Entity or of any class below it (rdfs:subClassOf*, any namespace).
     below_entity = {ENTITY}
     todo = [ENTITY]
@@ -196,9 +211,17 @@ def _build(quads: list[ox.Quad]) -> Snapshot:
     return snap
 
 
-def _project(snap: Snapshot, parents: dict[str, set[str]], types: dict[str, set[str]], below_entity: set[str],
-             dates: dict[str, list[str]], kg_dates: dict[str, list[str]], ends: dict[str, list[str]],
-             made_at: dict[str, list[str]], named: list[tuple[Any, str, Any, str]]) -> None:
+def _project(
+    snap: Snapshot,
+    parents: dict[str, set[str]],
+    types: dict[str, set[str]],
+    below_entity: set[str],
+    dates: dict[str, list[str]],
+    kg_dates: dict[str, list[str]],
+    ends: dict[str, list[str]],
+    made_at: dict[str, list[str]],
+    named: list[tuple[Any, str, Any, str]],
+) -> None:
     """The projection's nodes (kg: classes only) and evidenced edges, as kg.analysis.project reads them."""
     for iri in snap.entities:
         classes = {c for c in types[iri] if c in below_entity and c.startswith(KG)}
@@ -208,10 +231,13 @@ def _project(snap: Snapshot, parents: dict[str, set[str]], types: dict[str, set[
         made = sorted(d for event in made_at.get(iri, ()) for d in kg_dates.get(event, ()))
         kind = _most_specific(classes, parents)
         snap.nodes[iri] = {
-            "iri": iri, "label": snap.english.get(iri) or shorten(iri),
+            "iri": iri,
+            "label": snap.english.get(iri) or shorten(iri),
             "date": own[0] if own else (made[0] if made else ""),
             "end": min(ends[iri]) if ends.get(iri) else "",
-            "kind": shorten(kind).removeprefix("kg:"), "top": _top_class(kind, parents), "quotes": [],
+            "kind": shorten(kind).removeprefix("kg:"),
+            "top": _top_class(kind, parents),
+            "quotes": [],
         }
     statements = [(q[0].value, q[1], q[2], q[3]) for q in named if isinstance(q[0], ox.NamedNode)]
     for subject, predicate, obj, graph in sorted(statements, key=lambda q: (q[0], q[1], str(q[2]), q[3])):
@@ -240,8 +266,11 @@ def _date_outcomes(snap: Snapshot) -> None:
     changed its status (so an as-of snapshot keeps it from then on)."""
     starts: dict[str, list[str]] = defaultdict(list)
     for subject, predicate, obj, _ in snap.edges:
-        if predicate in (KG + "outcome", KG + "affects") and snap.nodes[subject]["date"] \
-                and not snap.nodes[obj]["date"]:
+        if (
+            predicate in (KG + "outcome", KG + "affects")
+            and snap.nodes[subject]["date"]
+            and not snap.nodes[obj]["date"]
+        ):
             starts[obj].append(snap.nodes[subject]["date"])
     for iri, found in starts.items():
         known = [(when.first, text) for text in found if (when := period(text)) is not None]
@@ -270,4 +299,3 @@ def _top_class(cls: str, parents: dict[str, set[str]]) -> str:
         if cls == KG + name or KG + name in _ancestors(cls, parents):
             return name
     return "Entity"
-

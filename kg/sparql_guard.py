@@ -117,14 +117,14 @@ def nesting(text: str, limit: int = MAX_NESTING) -> tuple[int, int]:
 def check_limits(text: str, what: str = "query") -> None:
     """Raise QueryLimitError if the text is longer or more deeply nested than kg accepts."""
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryLimitError(
-            f"{what} refused: {len(text):,} characters, more than the limit of {MAX_QUERY_CHARS:,}")
+        raise QueryLimitError(f"{what} refused: {len(text):,} characters, more than the limit of {MAX_QUERY_CHARS:,}")
     for variant in (text, _expand_escapes(text)) if "\\" in text else (text,):
         deepest, where = nesting(variant)
         if deepest > MAX_NESTING:
             raise QueryLimitError(
                 f"{what} refused at {position(variant, where)}: brackets nested {deepest} deep "
-                f"('(', '{{' or '['), more than the limit of {MAX_NESTING}")
+                f"('(', '{{' or '['), more than the limit of {MAX_NESTING}"
+            )
 
 
 def _may_reach_out(text: str) -> bool:
@@ -163,7 +163,8 @@ def _check(text: str, graph_exists: Callable[[str], bool] | None, update: bool) 
         if name in ("ServiceGraphPattern", "Load"):
             word = "SERVICE" if name == "ServiceGraphPattern" else "LOAD"
             raise ForbiddenQueryError(
-                f"{word} refused{_at(text, word)}: kg never fetches data from the network or local files")
+                f"{word} refused{_at(text, word)}: kg never fetches data from the network or local files"
+            )
     datasets = [node for name, node in found if name == "DatasetClause"]
     for nth, node in enumerate(datasets, start=1):
         target = dict.get(node, "default")
@@ -173,7 +174,8 @@ def _check(text: str, graph_exists: Callable[[str], bool] | None, update: bool) 
             shown = written or (f"<{iri}>" if iri is not None else "its graph")
             raise ForbiddenQueryError(
                 f"FROM {shown} refused{where}: it names no graph in the store, "
-                "and kg never fetches remote or local files")
+                "and kg never fetches remote or local files"
+            )
 
 
 def _parse(text: str, update: bool) -> Any:

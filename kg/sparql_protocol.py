@@ -43,15 +43,18 @@ _EXTRA_ALIASES = {
 def _table(kind: Literal["results", "rdf"]) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Format name → (media type sent, media types and names that ask for it), in registry order."""
     found = registry.formats(kind, writable=True, quads=False) if kind == "rdf" else registry.formats(kind)
-    return {f.name: (f.media_type, (*f.media_types, f.name, *f.aliases, *_EXTRA_ALIASES.get(f.name, ())))
-            for f in found}
+    return {
+        f.name: (f.media_type, (*f.media_types, f.name, *f.aliases, *_EXTRA_ALIASES.get(f.name, ()))) for f in found
+    }
 
 
 RESULT_FORMATS = _table("results")
 GRAPH_FORMATS = _table("rdf")
 # Graph formats accepted in Graph Store uploads (and multipart parts), by media type.
-UPLOAD_FORMATS = {**{media: f.name for f in registry.formats("rdf", quads=False) for media in f.media_types},
-                  "application/turtle": "turtle"}
+UPLOAD_FORMATS = {
+    **{media: f.name for f in registry.formats("rdf", quads=False) for media in f.media_types},
+    "application/turtle": "turtle",
+}
 HTML = "html"
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
 
@@ -109,8 +112,9 @@ def check_iri(value: str, parameter: str) -> str:
     return value
 
 
-def parse_request(method: str, url_params: Sequence[tuple[str, str]], content_type: str | None,
-                  body: bytes) -> SparqlRequest:
+def parse_request(
+    method: str, url_params: Sequence[tuple[str, str]], content_type: str | None, body: bytes
+) -> SparqlRequest:
     """The operation of a request to the SPARQL endpoint (GET, or POST form or direct), checked."""
     params = list(url_params)
     media = media_type(content_type)[0]
@@ -119,8 +123,9 @@ def parse_request(method: str, url_params: Sequence[tuple[str, str]], content_ty
         if media == FORM_MEDIA:
             text = decode_utf8(body, content_type)
             try:
-                params += parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), encoding="utf-8",
-                                    errors="strict")
+                params += parse_qsl(
+                    text, keep_blank_values=True, strict_parsing=bool(text), encoding="utf-8", errors="strict"
+                )
             except (ValueError, UnicodeDecodeError):
                 raise ProtocolError(400, "the form body is not valid application/x-www-form-urlencoded") from None
         elif media == QUERY_MEDIA:
@@ -129,35 +134,48 @@ def parse_request(method: str, url_params: Sequence[tuple[str, str]], content_ty
             direct = ("update", decode_utf8(body, content_type))
         else:
             shown = media or "no Content-Type"
-            raise ProtocolError(415, f"POST a query as {QUERY_MEDIA}, an update as {UPDATE_MEDIA}, or either as "
-                                     f"{FORM_MEDIA} (got {shown})")
+            raise ProtocolError(
+                415,
+                f"POST a query as {QUERY_MEDIA}, an update as {UPDATE_MEDIA}, or either as {FORM_MEDIA} (got {shown})",
+            )
     values: dict[str, list[str]] = {}
     for key, value in params:
         values.setdefault(key, []).append(value)
     if direct is not None:
         if "query" in values or "update" in values:
-            raise ProtocolError(400, f"a direct POST carries its {direct[0]} in the body; "
-                                     "do not also send query= or update= parameters")
+            raise ProtocolError(
+                400, f"a direct POST carries its {direct[0]} in the body; do not also send query= or update= parameters"
+            )
         values[direct[0]] = [direct[1]]
     queries, updates = values.get("query", []), values.get("update", [])
     if method != "POST" and updates:
         raise ProtocolError(400, "updates must be sent with POST (form or application/sparql-update), never GET")
     if len(queries) + len(updates) > 1:
         what = "query" if len(queries) > 1 else "update" if len(updates) > 1 else "query and update"
-        raise ProtocolError(400, f"one operation per request: this request has more than one {what}; "
-                                 "nothing was run")
-    graphs = {name: tuple(check_iri(v, name) for v in values.get(name, []))
-              for name in ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri")}
+        raise ProtocolError(400, f"one operation per request: this request has more than one {what}; nothing was run")
+    graphs = {
+        name: tuple(check_iri(v, name) for v in values.get(name, []))
+        for name in ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri")
+    }
     if queries and (graphs["using-graph-uri"] or graphs["using-named-graph-uri"]):
-        raise ProtocolError(400, "using-graph-uri and using-named-graph-uri apply to updates; "
-                                 "a query takes default-graph-uri and named-graph-uri")
+        raise ProtocolError(
+            400,
+            "using-graph-uri and using-named-graph-uri apply to updates; "
+            "a query takes default-graph-uri and named-graph-uri",
+        )
     if updates and (graphs["default-graph-uri"] or graphs["named-graph-uri"]):
-        raise ProtocolError(400, "default-graph-uri and named-graph-uri apply to queries; "
-                                 "an update takes using-graph-uri and using-named-graph-uri")
+        raise ProtocolError(
+            400,
+            "default-graph-uri and named-graph-uri apply to queries; "
+            "an update takes using-graph-uri and using-named-graph-uri",
+        )
     return SparqlRequest(
-        query=queries[0] if queries else None, update=updates[0] if updates else None,
-        default_graphs=graphs["default-graph-uri"], named_graphs=graphs["named-graph-uri"],
-        using_graphs=graphs["using-graph-uri"], using_named_graphs=graphs["using-named-graph-uri"],
+        query=queries[0] if queries else None,
+        update=updates[0] if updates else None,
+        default_graphs=graphs["default-graph-uri"],
+        named_graphs=graphs["named-graph-uri"],
+        using_graphs=graphs["using-graph-uri"],
+        using_named_graphs=graphs["using-named-graph-uri"],
         formats=tuple(values.get("format", []) + values.get("output", [])),
     )
 
@@ -240,8 +258,11 @@ def apply_using(update: str, using: Sequence[str], using_named: Sequence[str]) -
     items = list(tokens(update))
     for token in items:
         if token.kind == "name" and token.text.upper() in ("USING", "WITH"):
-            raise ProtocolError(400, f"{token.text.upper()} at {position(update, token.offset)} conflicts with "
-                                     "the using-graph-uri/using-named-graph-uri parameters: use one or the other")
+            raise ProtocolError(
+                400,
+                f"{token.text.upper()} at {position(update, token.offset)} conflicts with "
+                "the using-graph-uri/using-named-graph-uri parameters: use one or the other",
+            )
     clause = " ".join([f"USING <{g}>" for g in using] + [f"USING NAMED <{g}>" for g in using_named]) + " "
     insertions: list[tuple[int, str]] = []
     depth = 0
@@ -280,12 +301,16 @@ def _group_text(text: str, items: list[Token], start: int) -> str:
         elif token.kind == "other" and token.text == "}":
             depth -= 1
             if depth == 0:
-                return text[items[start].offset:token.offset + 1]
+                return text[items[start].offset : token.offset + 1]
     raise ProtocolError(400, "DELETE WHERE with an unbalanced pattern")
 
 
-SD_FORMATS = {"turtle": "text/turtle", "rdfxml": "application/rdf+xml", "jsonld": "application/ld+json",
-              "ntriples": "application/n-triples"}
+SD_FORMATS = {
+    "turtle": "text/turtle",
+    "rdfxml": "application/rdf+xml",
+    "jsonld": "application/ld+json",
+    "ntriples": "application/n-triples",
+}
 
 
 def service_description(endpoint: str, graph_store: str, allow_update: bool, fmt: str) -> bytes:
@@ -313,31 +338,59 @@ def service_description(endpoint: str, graph_store: str, allow_update: bool, fmt
             add(service, "inputFormat", ox.NamedNode(formats + registry.get(name, "rdf").w3c))
     for table in (RESULT_FORMATS, GRAPH_FORMATS):
         for name in table:
-            add(service, "resultFormat", ox.NamedNode(formats + registry.get(name, "results" if table is
-                                                                               RESULT_FORMATS else "rdf").w3c))
+            add(
+                service,
+                "resultFormat",
+                ox.NamedNode(formats + registry.get(name, "results" if table is RESULT_FORMATS else "rdf").w3c),
+            )
     add(service, "feature", ox.NamedNode(sd + "UnionDefaultGraph"))
     add(service, "feature", ox.NamedNode(sd + "EmptyGraphs"))
     add(service, "defaultDataset", dataset)
     triples.append(ox.Triple(dataset, rdf_type, ox.NamedNode(sd + "Dataset")))
     add(dataset, "defaultGraph", default_graph)
     triples.append(ox.Triple(default_graph, rdf_type, ox.NamedNode(sd + "Graph")))
-    triples.append(ox.Triple(default_graph, comment, ox.Literal(
-        "Queries see the union of the store's own default graph and every named graph; updates and the Graph "
-        "Store's ?default read and write the store's own default graph.")))
-    triples.append(ox.Triple(service, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
-                      ox.NamedNode(graph_store)))
-    triples.append(ox.Triple(ox.NamedNode(graph_store), comment, ox.Literal(
-        "SPARQL 1.1 Graph Store HTTP Protocol endpoint (?graph=IRI, ?default, or direct graph IRIs under it)"
-        + ("; writes need the bearer token." if allow_update else "; read-only."))))
-    triples.append(ox.Triple(service, comment, ox.Literal(
-        ("Read-only. " if not allow_update else "SPARQL Update with the bearer token; LOAD is refused. ")
-        + "SERVICE and FROM of graphs outside the store are refused; every query has a time limit.")))
+    triples.append(
+        ox.Triple(
+            default_graph,
+            comment,
+            ox.Literal(
+                "Queries see the union of the store's own default graph and every named graph; updates and the Graph "
+                "Store's ?default read and write the store's own default graph."
+            ),
+        )
+    )
+    triples.append(
+        ox.Triple(service, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"), ox.NamedNode(graph_store))
+    )
+    triples.append(
+        ox.Triple(
+            ox.NamedNode(graph_store),
+            comment,
+            ox.Literal(
+                "SPARQL 1.1 Graph Store HTTP Protocol endpoint (?graph=IRI, ?default, or direct graph IRIs under it)"
+                + ("; writes need the bearer token." if allow_update else "; read-only.")
+            ),
+        )
+    )
+    triples.append(
+        ox.Triple(
+            service,
+            comment,
+            ox.Literal(
+                ("Read-only. " if not allow_update else "SPARQL Update with the bearer token; LOAD is refused. ")
+                + "SERVICE and FROM of graphs outside the store are refused; every query has a time limit."
+            ),
+        )
+    )
     output = io.BytesIO()
-    rdf_formats = {"turtle": ox.RdfFormat.TURTLE, "rdfxml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD,
-                   "ntriples": ox.RdfFormat.N_TRIPLES}
+    rdf_formats = {
+        "turtle": ox.RdfFormat.TURTLE,
+        "rdfxml": ox.RdfFormat.RDF_XML,
+        "jsonld": ox.RdfFormat.JSON_LD,
+        "ntriples": ox.RdfFormat.N_TRIPLES,
+    }
     prefixes = {"sd": sd, "formats": formats, "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
-    ox.serialize(triples, output, rdf_formats[fmt],
-                 prefixes=prefixes if fmt in ("turtle", "rdfxml") else None)
+    ox.serialize(triples, output, rdf_formats[fmt], prefixes=prefixes if fmt in ("turtle", "rdfxml") else None)
     return output.getvalue()
 
 

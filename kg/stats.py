@@ -42,9 +42,9 @@ def stats(store: GraphStore) -> Stats:
             f"{_DATA_GRAPHS} }} GROUP BY ?p ORDER BY DESC(?n) ?p"
         )
     ]
-    evidence = next(iter(store.query(
-        f"SELECT (COUNT(?e) AS ?n) WHERE {{ GRAPH <{PROVENANCE_GRAPH}> {{ ?e a kg:Evidence }} }}"
-    )))
+    evidence = next(
+        iter(store.query(f"SELECT (COUNT(?e) AS ?n) WHERE {{ GRAPH <{PROVENANCE_GRAPH}> {{ ?e a kg:Evidence }} }}"))
+    )
     missing = [
         (row["s"].value, row["label"].value if row["label"] else "")
         for row in store.query(

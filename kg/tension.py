@@ -174,9 +174,7 @@ def _period_start(period: str, by: str) -> datetime.date:
     return datetime.date(int(year), int(month), 1)
 
 
-def tension_chart(
-    frame: Any, path: Path, by: str, a: str, b: str, markers: list[Marker] | None = None
-) -> Path:
+def tension_chart(frame: Any, path: Path, by: str, a: str, b: str, markers: list[Marker] | None = None) -> Path:
     """Draw the series (PNG or SVG by the file's suffix) with the curated markers; returns the path."""
     if path.suffix.lower() not in (".png", ".svg"):
         raise KgError(f"--chart {path}: the chart is written as .png or .svg")
@@ -195,8 +193,9 @@ def tension_chart(
     top.plot(days, both.goldstein_weighted, marker=".", linestyle="--", label="mention-weighted", color="#d2691e")
     for direction in sorted(set(frame.direction) - {"both"}):
         part = frame[frame.direction == direction]
-        top.plot([_period_start(p, by) for p in part.period], part.goldstein_mean, linestyle=":",
-                 label=direction, alpha=0.8)
+        top.plot(
+            [_period_start(p, by) for p in part.period], part.goldstein_mean, linestyle=":", label=direction, alpha=0.8
+        )
     top.set_ylim(-10.5, 10.5)
     top.set_ylabel("Goldstein (−10 conflict … +10 cooperation)")
     top.set_title(f"Cooperation and conflict {a}–{b}, by {by} (GDELT events)")
@@ -204,8 +203,15 @@ def tension_chart(
     colours = ["#4caf50", "#1b7e24", "#ff9800", "#c62828"]
     width = {"year": 200, "month": 20, "week": 5}[by]
     for column, colour in zip(QUAD_COLUMNS, colours, strict=True):
-        bottom.bar(days, both[column], bottom=bottom_level, width=width, color=colour,
-                   label=column.replace("_", " "), align="edge")
+        bottom.bar(
+            days,
+            both[column],
+            bottom=bottom_level,
+            width=width,
+            color=colour,
+            label=column.replace("_", " "),
+            align="edge",
+        )
         bottom_level = [x + y for x, y in zip(bottom_level, both[column], strict=True)]
     bottom.set_ylabel("events")
     if days:

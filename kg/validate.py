@@ -283,8 +283,13 @@ def _read_copy(copy: str, roots: list[Path]) -> str | Violation | None:
         return Violation("", "", "kg:localCopy", f"local copy {copy!r} {message}; quote not checked")
 
     relative = Path(copy)
-    if (not copy or relative.is_absolute() or ".." in relative.parts or any(c in copy for c in "\\\0")
-            or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", copy)):  # a URL or a drive letter
+    if (
+        not copy
+        or relative.is_absolute()
+        or ".." in relative.parts
+        or any(c in copy for c in "\\\0")
+        or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", copy)
+    ):  # a URL or a drive letter
         return refused("must be a relative path inside the data's folder (no absolute path, no '..')")
     for root in roots:
         base = root.resolve()
@@ -371,8 +376,10 @@ def _path_syntax(report: rdflib.Graph, path: rdflib.term.Node) -> str:
     if alternatives is not None:
         return "(" + "|".join(_path_syntax(report, p) for p in Collection(report, alternatives)) + ")"
     for predicate, template in (
-        (SH.inversePath, "(^{})"), (SH.zeroOrMorePath, "({}*)"),
-        (SH.oneOrMorePath, "({}+)"), (SH.zeroOrOnePath, "({}?)"),
+        (SH.inversePath, "(^{})"),
+        (SH.zeroOrMorePath, "({}*)"),
+        (SH.oneOrMorePath, "({}+)"),
+        (SH.zeroOrOnePath, "({}?)"),
     ):
         inner = report.value(path, predicate)
         if inner is not None:
@@ -387,5 +394,3 @@ def _english_label(data: rdflib.Graph, node: rdflib.term.Node) -> str:
         str(label) for label in data.objects(node, RDFS.label) if getattr(label, "language", None) in ("en", None)
     )
     return labels[0] if labels else ""
-
-

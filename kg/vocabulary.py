@@ -52,7 +52,7 @@ def _standard_terms() -> dict[str, frozenset[str]]:
     terms: dict[str, frozenset[str]] = {}
     for namespace in (RDF, RDFS, OWL, SKOS, DCTERMS, PROV, SDO):
         base = str(namespace._NS)
-        names = {str(term)[len(base):] for term in dir(namespace) if str(term).startswith(base)}
+        names = {str(term)[len(base) :] for term in dir(namespace) if str(term).startswith(base)}
         names |= {str(extra) for extra in getattr(namespace, "_extras", [])}
         terms[base] = frozenset(names)
     return terms
@@ -62,7 +62,7 @@ def _closed_namespace(iri: str, defined_kg: frozenset[str]) -> tuple[str, frozen
     """The namespace of `iri` and its defined local names, when the namespace is closed."""
     if iri.startswith(KG) or iri.startswith(KGC):
         base = KG if iri.startswith(KG) else KGC
-        return base, frozenset(t[len(base):] for t in defined_kg if t.startswith(base))
+        return base, frozenset(t[len(base) :] for t in defined_kg if t.startswith(base))
     for base, names in _standard_terms().items():
         if iri.startswith(base):
             return base, names
@@ -84,7 +84,7 @@ def defined_terms() -> frozenset[str]:
 
 def suggest(iri: str, base: str, names: frozenset[str], role: str) -> tuple[str, ...]:
     """Up to three defined names closest to the misspelt one (classes capitalised, properties not)."""
-    local = iri[len(base):]
+    local = iri[len(base) :]
     prefix = next((p for p, ns in PREFIXES.items() if ns == base), None)
     pool = sorted(names)
     if role == "class":
@@ -106,9 +106,7 @@ def unknown_terms(store: GraphStore, extra_defined: frozenset[str] = frozenset()
         used.append((row["c"].value, "class"))
     for row in store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }"):
         used.append((row["p"].value, "property"))
-    for row in store.query(
-        f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER(isIRI(?o) && STRSTARTS(STR(?o), \"{KGC}\")) }}"
-    ):
+    for row in store.query(f'SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER(isIRI(?o) && STRSTARTS(STR(?o), "{KGC}")) }}'):
         used.append((row["o"].value, "concept"))
     found = []
     for iri, role in used:
@@ -116,7 +114,7 @@ def unknown_terms(store: GraphStore, extra_defined: frozenset[str] = frozenset()
         if closed is None:
             continue
         base, names = closed
-        local = iri[len(base):]
+        local = iri[len(base) :]
         if local in names or (base == RDF_NS and local[:1] == "_" and local[1:].isdigit()):
             continue
         found.append(UnknownTerm(iri, role, _example(store, iri, role), suggest(iri, base, names, role)))

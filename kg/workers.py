@@ -99,8 +99,7 @@ def _worker_main(connection: Connection, store_path: str) -> None:
         except (EOFError, OSError):
             return
         started = time.perf_counter()
-        too_large = (f"the result is larger than the server's limit of {job.max_bytes // (1024 * 1024)} MB; "
-                     "add a LIMIT")
+        too_large = f"the result is larger than the server's limit of {job.max_bytes // (1024 * 1024)} MB; add a LIMIT"
         try:
             target = os.path.realpath(live)
             if opened is None or opened[0] != target:
@@ -122,8 +121,9 @@ def _worker_main(connection: Connection, store_path: str) -> None:
                 body = results_page(job.query, result, job.max_bytes)
             elif isinstance(result, ox.QueryTriples):
                 kind, fmt = "graph", job.graph_format
-                ox.serialize(result, output, graph_formats[fmt],
-                             prefixes=PREFIXES if registry.get(fmt, "rdf").prefixes else None)
+                ox.serialize(
+                    result, output, graph_formats[fmt], prefixes=PREFIXES if registry.get(fmt, "rdf").prefixes else None
+                )
                 body = bytes(output.buffer)
             else:
                 kind = "boolean" if isinstance(result, ox.QueryBoolean) else "results"
@@ -179,8 +179,9 @@ def results_page(query: str, result: Any, max_bytes: int) -> bytes:
         columns = [variable.value for variable in result.variables]
         size = 0
         for solution in result:
-            row = ["" if (term := solution[column]) is None else str(getattr(term, "value", term))
-                   for column in columns]
+            row = [
+                "" if (term := solution[column]) is None else str(getattr(term, "value", term)) for column in columns
+            ]
             size += sum(len(value) + 9 for value in row) + 9  # <td></td> and <tr></tr> at least
             if size > max_bytes:
                 raise _ResultTooLarge
@@ -228,8 +229,9 @@ class QueryPool:
         self._context = multiprocessing.get_context("spawn")
         self._freed = asyncio.Event()
         self._threads = ThreadPoolExecutor(max_workers=self.size + 3, thread_name_prefix="kg-query")
-        workers = await asyncio.gather(*(asyncio.to_thread(self._spawn, index == self.size)
-                                         for index in range(self.size + 1)))
+        workers = await asyncio.gather(
+            *(asyncio.to_thread(self._spawn, index == self.size) for index in range(self.size + 1))
+        )
         for worker in workers:
             self._release(worker)
 
@@ -312,8 +314,7 @@ class QueryPool:
         except TimeoutError:
             self._background(self._replace(worker))
             if worker.short_lane and limit < self.timeout:
-                return QueryOutcome(503, message="every query worker is busy with long queries; "
-                                                 "try again shortly")
+                return QueryOutcome(503, message="every query worker is busy with long queries; try again shortly")
             return QueryOutcome(504, message=f"the query was stopped at the server's time limit of {self.timeout:g} s")
         except (EOFError, OSError) as error:
             self._background(self._replace(worker))

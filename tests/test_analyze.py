@@ -75,7 +75,8 @@ def test_write_back_is_queryable_and_atomic(bundled_store_path: Path, tmp_path: 
     assert written > 7 * len(rows) - 1
     store = open_store(store_path)
     (top,) = store.query(
-        "SELECT ?e ?score WHERE { GRAPH kgg:analysis { ?e kg:pagerank ?score } } ORDER BY DESC(?score) LIMIT 1")
+        "SELECT ?e ?score WHERE { GRAPH kgg:analysis { ?e kg:pagerank ?score } } ORDER BY DESC(?score) LIMIT 1"
+    )
     assert top["e"].value == rows[0]["node"]
     assert store.query("ASK { kgg:analysis a kg:AnalysisResults ; prov:generatedAtTime ?t }")
     from kg.validate import validate_store

@@ -32,8 +32,11 @@ def assert_one_line_error(result: Result, *needles: str) -> None:
     "name, content, needles",
     [
         ("malformed.ttl", None, ["malformed.ttl:3:", "end of file"]),
-        ("prefix.ttl", b"@prefix ex: <https://example.org/> .\nex:a ex:b ex:c .\nex:a foo:b ex:c .\n",
-         ["prefix.ttl:3:6:", "foo:"]),
+        (
+            "prefix.ttl",
+            b"@prefix ex: <https://example.org/> .\nex:a ex:b ex:c .\nex:a foo:b ex:c .\n",
+            ["prefix.ttl:3:6:", "foo:"],
+        ),
         ("image.ttl", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", ["image.ttl:1:1:", "UTF-8"]),
         ("broken.trig", b"@prefix ex: <https://example.org/> .\nex:g {\n  ex:a ex:b .\n}\n", ["broken.trig:3:"]),
         ("notes.docx", b"PK\x03\x04", ["notes.docx", "unknown RDF file type"]),
@@ -41,8 +44,13 @@ def assert_one_line_error(result: Result, *needles: str) -> None:
     ],
 )
 def test_bad_files_are_refused_and_store_unchanged(
-    runner: CliRunner, mini_store_path: Path, tmp_path: Path, digest: Callable[[Path], str],
-    name: str, content: bytes | None, needles: list[str],
+    runner: CliRunner,
+    mini_store_path: Path,
+    tmp_path: Path,
+    digest: Callable[[Path], str],
+    name: str,
+    content: bytes | None,
+    needles: list[str],
 ) -> None:
     path = DATA / name if content is None else tmp_path / name
     if content is not None:
@@ -158,14 +166,18 @@ def test_from_a_graph_in_the_store_is_allowed(runner: CliRunner, mini_store_path
     assert int(result.output.split()[1]) > 0
 
 
-@pytest.mark.parametrize("args", [
-    ["render", "-o", "{missing}/page.html"],
-    ["export", "--format", "turtle", "-o", "{missing}/graph.ttl"],
-    ["site", "{file}/site"],
-    ["query", "parameters", "--param", "place=kgr:x>"],
-])
-def test_unwritable_outputs_and_bad_iris_exit_2(runner: CliRunner, mini_store_path: Path, tmp_path: Path,
-                                                args: list[str]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["render", "-o", "{missing}/page.html"],
+        ["export", "--format", "turtle", "-o", "{missing}/graph.ttl"],
+        ["site", "{file}/site"],
+        ["query", "parameters", "--param", "place=kgr:x>"],
+    ],
+)
+def test_unwritable_outputs_and_bad_iris_exit_2(
+    runner: CliRunner, mini_store_path: Path, tmp_path: Path, args: list[str]
+) -> None:
     a_file = tmp_path / "a-file"
     a_file.write_text("", encoding="utf-8")
     filled = [a.format(missing=tmp_path / "missing", file=a_file) for a in args]

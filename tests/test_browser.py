@@ -23,9 +23,11 @@ from kg.storage import open_store
 from kg.storage.embedded import Store
 from tests.conftest import CHROMIUM, DATA
 
-PAYLOAD_TEXTS = ['<img src=x onerror="window.__xss=1;document.title=\'pwned\'">',
-                 '</script><script>window.__xss=2;document.title="pwned"</script>',
-                 "javascript:window.__xss=3"]
+PAYLOAD_TEXTS = [
+    "<img src=x onerror=\"window.__xss=1;document.title='pwned'\">",
+    '</script><script>window.__xss=2;document.title="pwned"</script>',
+    "javascript:window.__xss=3",
+]
 
 
 class Page:
@@ -49,7 +51,8 @@ class Page:
 
     def hover_node(self, node_id: str) -> str:
         point = self.page.evaluate(
-            "(id) => { const p = network.getPositions([id])[id]; return network.canvasToDOM(p); }", node_id)
+            "(id) => { const p = network.getPositions([id])[id]; return network.canvasToDOM(p); }", node_id
+        )
         box = self.page.locator("#graph").bounding_box()
         self.page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
         tooltip = self.page.locator("div.vis-tooltip")

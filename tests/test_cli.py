@@ -126,9 +126,16 @@ def test_stats(runner: CliRunner, mini_store_path: Path) -> None:
     assert data["evidence_records"] == 2 and data["without_evidence"] == []
 
 
-@pytest.mark.parametrize("fmt, rdflib_format", [
-    ("turtle", "turtle"), ("ntriples", "nt"), ("nquads", "nquads"), ("trig", "trig"), ("jsonld", "json-ld"),
-])
+@pytest.mark.parametrize(
+    "fmt, rdflib_format",
+    [
+        ("turtle", "turtle"),
+        ("ntriples", "nt"),
+        ("nquads", "nquads"),
+        ("trig", "trig"),
+        ("jsonld", "json-ld"),
+    ],
+)
 def test_export_rdf(runner: CliRunner, mini_store_path: Path, tmp_path: Path, fmt: str, rdflib_format: str) -> None:
     out = tmp_path / f"export.{fmt}"
     result = run(runner, mini_store_path, "export", "--format", fmt, "-o", str(out))
@@ -161,8 +168,16 @@ def test_demo_builds_and_answers_the_questions(runner: CliRunner, tmp_path: Path
     assert result.exit_code == 0, result.output
     assert result.output.count("== ") == 7
     assert "Yoon Suk-yeol" in page.read_text(encoding="utf-8") and f"Wrote {page}" in result.output
-    for expected in ("Kishida Fumio", "Supreme Court of Korea", "2023-03-06", "2019-07", "Joe Biden",
-                     "Sado mine complex", "part of", "The acrimony came to a head in October 2018"):
+    for expected in (
+        "Kishida Fumio",
+        "Supreme Court of Korea",
+        "2023-03-06",
+        "2019-07",
+        "Joe Biden",
+        "Sado mine complex",
+        "part of",
+        "The acrimony came to a head in October 2018",
+    ):
         assert expected in result.output
     assert "query --list" in result.output and f"Open {page}" in result.output
 

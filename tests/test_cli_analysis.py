@@ -24,24 +24,37 @@ def test_analyze_table_csv_json(runner: CliRunner, bundled_store_path: Path) -> 
     assert table.exit_code == 0, table.output
     assert table.output.splitlines()[0].split()[:3] == ["label", "kind", "degree"]
     assert "communities (modularity" in table.output
-    rows = list(csv.DictReader(io.StringIO(run(runner, bundled_store_path, "analyze", "--view", "actors",
-                                                  "--format", "csv", "--top", "0").stdout)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                run(runner, bundled_store_path, "analyze", "--view", "actors", "--format", "csv", "--top", "0").stdout
+            )
+        )
+    )
     assert rows[0]["label"] in ("Republic of Korea", "Japan") and rows[0]["broker"] == "True"
     data = json.loads(run(runner, bundled_store_path, "analyze", "--format", "json", "--top", "3").stdout)
     assert len(data) == 3 and {"pagerank", "community", "core"} <= data[0].keys()
 
 
 def test_analyze_as_of_changes_the_answer(runner: CliRunner, bundled_store_path: Path) -> None:
-    before = json.loads(run(runner, bundled_store_path, "analyze", "--as-of", "2023-03-15", "--format", "json",
-                            "--top", "0").stdout)
+    before = json.loads(
+        run(runner, bundled_store_path, "analyze", "--as-of", "2023-03-15", "--format", "json", "--top", "0").stdout
+    )
     after = json.loads(run(runner, bundled_store_path, "analyze", "--format", "json", "--top", "0").stdout)
     assert "Japan-ROK summit of 16 March 2023" not in {r["label"] for r in before}
     assert len(before) < len(after)
 
 
 def test_path_text_and_json(runner: CliRunner, bundled_store_path: Path) -> None:
-    result = run(runner, bundled_store_path, "path", "Supreme Court forced-labour ruling of October 2018",
-                 "Japan-ROK summit of 16 March 2023", "--k", "2")
+    result = run(
+        runner,
+        bundled_store_path,
+        "path",
+        "Supreme Court forced-labour ruling of October 2018",
+        "Japan-ROK summit of 16 March 2023",
+        "--k",
+        "2",
+    )
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Path 1")
     assert "—concerns→ Forced-labour compensation dispute" in result.output
@@ -62,8 +75,9 @@ def test_neighbors_and_timeline(runner: CliRunner, bundled_store_path: Path) -> 
 
 def test_render_writes_one_offline_file(runner: CliRunner, bundled_store_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "g.html"
-    result = run(runner, bundled_store_path, "render", "-o", str(out), "--focus", "Yoon", "--hops", "1",
-                 "--view", "full")
+    result = run(
+        runner, bundled_store_path, "render", "-o", str(out), "--focus", "Yoon", "--hops", "1", "--view", "full"
+    )
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)  # nothing loaded from elsewhere
@@ -80,20 +94,25 @@ def test_site_writes_linked_pages(runner: CliRunner, bundled_store_path: Path, t
     assert (tmp_path / "site" / "queries" / "cq6-minefields.html").exists()
 
 
-@pytest.mark.parametrize("args, needles", [
-    (["path", "Kishda", "Yoon"], ["no entity is called 'Kishda'", "Kishida"]),
-    (["path", "Kishida", "Yoon", "--as-of", "yesterday"], ["--as-of: 'yesterday' is not a date"]),
-    (["path", "Kishida", "Yoon", "--k", "0"], ["--k must be 1 or more"]),
-    (["neighbors", "Kishida", "--hops", "-1"], ["--hops must be 0 or more"]),
-    (["neighbors", "Nobody at all"], ["no entity is called 'Nobody at all'"]),
-    (["timeline", "--between", "2024", "2023"], ["--between: 2024 is after 2023"]),
-    (["timeline", "--actor", "Abe"], ["no entity is called 'Abe'"]),
-    (["analyze", "--as-of", "2023-02-30"], ["--as-of: '2023-02-30' is not a date"]),
-    (["render", "--hops", "-2"], ["--hops must be 0 or more"]),
-    (["render", "--focus", "Japan-ROK summit of 16 March 2023", "--as-of", "2022"],
-     ["--focus", "is not in the graph as of 2022"]),
-    (["render", "--class", "Nope"], ["unknown class Nope", "Summit"]),
-])
+@pytest.mark.parametrize(
+    "args, needles",
+    [
+        (["path", "Kishda", "Yoon"], ["no entity is called 'Kishda'", "Kishida"]),
+        (["path", "Kishida", "Yoon", "--as-of", "yesterday"], ["--as-of: 'yesterday' is not a date"]),
+        (["path", "Kishida", "Yoon", "--k", "0"], ["--k must be 1 or more"]),
+        (["neighbors", "Kishida", "--hops", "-1"], ["--hops must be 0 or more"]),
+        (["neighbors", "Nobody at all"], ["no entity is called 'Nobody at all'"]),
+        (["timeline", "--between", "2024", "2023"], ["--between: 2024 is after 2023"]),
+        (["timeline", "--actor", "Abe"], ["no entity is called 'Abe'"]),
+        (["analyze", "--as-of", "2023-02-30"], ["--as-of: '2023-02-30' is not a date"]),
+        (["render", "--hops", "-2"], ["--hops must be 0 or more"]),
+        (
+            ["render", "--focus", "Japan-ROK summit of 16 March 2023", "--as-of", "2022"],
+            ["--focus", "is not in the graph as of 2022"],
+        ),
+        (["render", "--class", "Nope"], ["unknown class Nope", "Summit"]),
+    ],
+)
 def test_bad_input_gives_one_line_and_exit_2(
     runner: CliRunner, bundled_store_path: Path, tmp_path: Path, args: list[str], needles: list[str]
 ) -> None:

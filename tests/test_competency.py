@@ -85,10 +85,19 @@ def test_cq6_minefields(bundled_store: Store) -> None:
 def test_cq7_chain_from_ruling_to_summit(bundled_store: Store) -> None:
     answer = rows(bundled_store, "cq7-ruling-to-summit")
     steps = sorted({(r["step"], r["fromLabel"], r["relation"], r["toLabel"]) for r in answer})
-    assert steps[0][1:] == ("Supreme Court forced-labour ruling of October 2018", "concerns",
-                            "Forced-labour compensation dispute")
-    assert [s[2] for s in steps] == ["concerns", "in response to", "aims to resolve", "based on",
-                                     "in response to", "part of"]
+    assert steps[0][1:] == (
+        "Supreme Court forced-labour ruling of October 2018",
+        "concerns",
+        "Forced-labour compensation dispute",
+    )
+    assert [s[2] for s in steps] == [
+        "concerns",
+        "in response to",
+        "aims to resolve",
+        "based on",
+        "in response to",
+        "part of",
+    ]
     assert steps[-1][1] == "Japan-ROK summit of 16 March 2023"
     quotes = {r["quote"] for r in answer}
     assert any(q.startswith("It was on the basis of this arrangement that Tokyo invited Yoon") for q in quotes)

@@ -42,8 +42,17 @@ def test_readme_path_example_is_what_kg_prints(bundled_store_path: Path) -> None
 
     block = README.split('$ kg path "Supreme Court forced-labour ruling of October 2018"', 1)[1].split("```", 1)[0]
     shown = [line for line in block.splitlines()[1:] if line.strip() and line.strip() != "…"]
-    result = CliRunner().invoke(cli, ["--store", str(bundled_store_path), "path",
-                                      "Supreme Court forced-labour ruling of October 2018",
-                                      "Japan-ROK summit of 16 March 2023", "--k", "1"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--store",
+            str(bundled_store_path),
+            "path",
+            "Supreme Court forced-labour ruling of October 2018",
+            "Japan-ROK summit of 16 March 2023",
+            "--k",
+            "1",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[:len(shown)] == shown
+    assert result.output.splitlines()[: len(shown)] == shown

@@ -25,8 +25,11 @@ def test_every_hop_carries_its_own_evidence(bundled_store: Store) -> None:
     for path in explain_paths(bundled_store, RULING, SUMMIT, k=3):
         for hop in path.hops:
             forward = (hop.source, hop.target) if hop.forward else (hop.target, hop.source)
-            rows = list(bundled_store.query(
-                f"SELECT ?quote WHERE {{ GRAPH ?g {{ <{forward[0]}> ?p <{forward[1]}> }} ?g kg:quote ?quote }}"))
+            rows = list(
+                bundled_store.query(
+                    f"SELECT ?quote WHERE {{ GRAPH ?g {{ <{forward[0]}> ?p <{forward[1]}> }} ?g kg:quote ?quote }}"
+                )
+            )
             assert hop.quote in {r["quote"].value for r in rows}
         text = "\n".join(path.lines())
         assert all(f"“{hop.quote}”" in text for hop in path.hops)

@@ -56,7 +56,7 @@ def test_quote_tolerates_line_breaks_and_quote_marks_only() -> None:
     match = source.find('the deal was "a major step" forward.')
     assert match is not None
     assert match.text == "the deal\nwas “a major step” forward."
-    assert source.text[match.start:match.end] == match.text
+    assert source.text[match.start : match.end] == match.text
     assert source.find("the deal  was “a major step” forward.") is None  # two spaces: not a line break
     assert source.find("the deal was “a big step” forward.") is None
 
@@ -72,12 +72,14 @@ def test_offsets_are_code_points() -> None:
 
 def test_example_adds_evidence_graphs_in_the_bundled_form(example_store: Path) -> None:
     store = open_store(example_store)
-    rows = list(store.query("""
+    rows = list(
+        store.query("""
         SELECT ?g ?quote ?start ?end ?copy WHERE {
           GRAPH kgg:provenance { ?g a kg:Evidence ; kg:quote ?quote ; kg:startOffset ?start ; kg:endOffset ?end ;
                                     kg:source ?s . ?s kg:localCopy ?copy ; kg:sha256 ?sha }
           GRAPH ?g { kgr:port-ellis-accord kg:party kgr:norland }
-        }"""))
+        }""")
+    )
     assert len(rows) == 1
     text = (EXAMPLE / "harbour-talks.md").read_text(encoding="utf-8")
     start, end = int(rows[0]["start"].value), int(rows[0]["end"].value)
@@ -89,9 +91,11 @@ def test_example_adds_evidence_graphs_in_the_bundled_form(example_store: Path) -
 
 def test_example_claim_is_kept_apart_from_facts(example_store: Path) -> None:
     store = open_store(example_store)
-    rows = list(store.query("""
+    rows = list(
+        store.query("""
         SELECT ?claim ?content ?type WHERE { ?claim a kg:Claim ; kg:claimant kgr:coastal-party ;
-            kg:content ?content ; kg:concerns kgr:port-ellis-accord ; kg:claimType ?type ; kg:date ?date }"""))
+            kg:content ?content ; kg:concerns kgr:port-ellis-accord ; kg:claimType ?type ; kg:date ?date }""")
+    )
     assert len(rows) == 1 and rows[0]["type"].value.endswith("denunciation")
     assert "half of Sudmark's waters" in rows[0]["content"].value
 
@@ -118,8 +122,14 @@ def test_example_shows_in_describe_and_canned_queries(example_store: Path) -> No
     code, output = kg(example_store, "timeline", "--actor", "Norland", "--format", "json")
     assert code == 0, output
     assert any(row["label"].startswith("Port Ellis talks") for row in json.loads(output))
-    code, output = kg(example_store, "query", "SELECT ?l WHERE { ?a a/rdfs:subClassOf* kg:Agreement ; rdfs:label ?l ; "
-                      "kg:signatory/rdfs:label \"Tomas Brenn\"@en }", "--format", "csv")
+    code, output = kg(
+        example_store,
+        "query",
+        "SELECT ?l WHERE { ?a a/rdfs:subClassOf* kg:Agreement ; rdfs:label ?l ; "
+        'kg:signatory/rdfs:label "Tomas Brenn"@en }',
+        "--format",
+        "csv",
+    )
     assert code == 0 and "Port Ellis Accord" in output
 
 
@@ -141,8 +151,20 @@ def test_adding_the_same_sheet_again_changes_nothing(example_store: Path, tmp_pa
 
 def test_source_list_and_source_add(tmp_path: Path, workdir: Path) -> None:
     store = tmp_path / "store"
-    code, output = kg(store, "source", "add", str(workdir / "harbour-talks.md"), "--title", "Harbour talks",
-                      "--publisher", "kg examples", "--issued", "2024-05-14", "--url", "https://example.org/h")
+    code, output = kg(
+        store,
+        "source",
+        "add",
+        str(workdir / "harbour-talks.md"),
+        "--title",
+        "Harbour talks",
+        "--publisher",
+        "kg examples",
+        "--issued",
+        "2024-05-14",
+        "--url",
+        "https://example.org/h",
+    )
     assert code == 0 and output.startswith("Registered kgr:source-harbour-talks-"), output
     ident = output.split()[1].rstrip(":")
     code, again = kg(store, "source", "add", str(workdir / "harbour-talks.md"), "--title", "Harbour talks")
@@ -167,11 +189,11 @@ def test_csv_sheet(tmp_path: Path, example_store: Path) -> None:
     sheet = tmp_path / "more.csv"
     sheet.write_text(
         "entry,quote,subject,relation,object,claimant,content,about,type,date\n"
-        "patrol,\"both fleets gain from it\",Grey Banks joint patrol,class,Arrangement,,,,,\n"
+        'patrol,"both fleets gain from it",Grey Banks joint patrol,class,Arrangement,,,,,\n'
         "patrol,,Grey Banks joint patrol,party,Norland,,,,,\n"
         "patrol,,Grey Banks joint patrol,party,Sudmark,,,,,\n"
         "patrol,,Grey Banks joint patrol,alias,Joint patrol,,,,,\n"
-        "gain,\"Varga told reporters\",,,,Ilse Varga,Both fleets gain.,Port Ellis Accord,assertion,2024-05-12\n",
+        'gain,"Varga told reporters",,,,Ilse Varga,Both fleets gain.,Port Ellis Accord,assertion,2024-05-12\n',
         encoding="utf-8",
     )
     code, output = kg(store, "add", str(sheet), "--source", "Harbour talks settle the Grey Banks quarrel, for now")
@@ -179,15 +201,18 @@ def test_csv_sheet(tmp_path: Path, example_store: Path) -> None:
     code, output = kg(store, "describe", "Joint patrol")
     assert code == 0 and "party → Sudmark" in output and "“both fleets gain from it”" in output
     bad = tmp_path / "bad.csv"
-    bad.write_text("entry,quote,subject,relation,object\nx,\"Varga told reporters\",Norland,hots,Sudmark\n",
-                   encoding="utf-8")
+    bad.write_text(
+        'entry,quote,subject,relation,object\nx,"Varga told reporters",Norland,hots,Sudmark\n', encoding="utf-8"
+    )
     code, output = kg(store, "add", str(bad), "--source", "Harbour talks settle the Grey Banks quarrel, for now")
     assert code == 2 and output.strip() == (
-        f"Error: {bad}:2: entry 1 (x): facts[0].relation: unknown relation 'hots'; did you mean host or echoes?")
+        f"Error: {bad}:2: entry 1 (x): facts[0].relation: unknown relation 'hots'; did you mean host or echoes?"
+    )
 
 
-def test_dry_run_changes_nothing(example_store: Path, tmp_path: Path, workdir: Path,
-                                 digest: Callable[[Path], str]) -> None:
+def test_dry_run_changes_nothing(
+    example_store: Path, tmp_path: Path, workdir: Path, digest: Callable[[Path], str]
+) -> None:
     store = tmp_path / "store"
     shutil.copytree(example_store, store, symlinks=True)
     sheet = changed(workdir, "Coastal Party", "Coast Guard League")
@@ -219,33 +244,56 @@ def test_to_trig_builds_to_the_same_facts(tmp_path: Path, workdir: Path) -> None
 
 REFUSALS = [
     ("Sudmark met in Port Ellis", "Sudmark met at Port Ellis", "entry 1 (talks): quote: not found in source"),
-    ("relation: participant", "relation: hots", "entry 3 (accord): facts[0].relation: unknown relation 'hots'; "
-                                                "did you mean host"),
-    ("class: Dialogue", "class: Sumit", "entry 1 (talks): entities[3].class: unknown class 'Sumit'; "
-                                        "did you mean kg:Summit"),
+    (
+        "relation: participant",
+        "relation: hots",
+        "entry 3 (accord): facts[0].relation: unknown relation 'hots'; did you mean host",
+    ),
+    (
+        "class: Dialogue",
+        "class: Sumit",
+        "entry 1 (talks): entities[3].class: unknown class 'Sumit'; did you mean kg:Summit",
+    ),
     ("date: 2024-05-12", "date: 2024-13-12", "entry 1 (talks): entities[3].date: '2024-13-12' is not a date"),
-    ("startDate: 2022", "startDate: early 2022", "entry 2 (quarrel): entities[0].relations.startDate: "
-                                                 "'early 2022' is not a date"),
-    ("object: Grey Banks fishing dispute}", "object: Grey Bank dispute}",
-     "entry 2 (quarrel): facts[0].object: no entity is called 'Grey Bank dispute'; did you mean"),
-    ("claimant: Coastal Party", "claimant: Coastal Partey", "entry 4 (coastal-party): claims[0].claimant: no "
-                                                            "entity is called 'Coastal Partey'"),
+    (
+        "startDate: 2022",
+        "startDate: early 2022",
+        "entry 2 (quarrel): entities[0].relations.startDate: 'early 2022' is not a date",
+    ),
+    (
+        "object: Grey Banks fishing dispute}",
+        "object: Grey Bank dispute}",
+        "entry 2 (quarrel): facts[0].object: no entity is called 'Grey Bank dispute'; did you mean",
+    ),
+    (
+        "claimant: Coastal Party",
+        "claimant: Coastal Partey",
+        "entry 4 (coastal-party): claims[0].claimant: no entity is called 'Coastal Partey'",
+    ),
     ("type: denunciation", "type: denounce", "entry 4 (coastal-party): claims[0].type: unknown concept 'denounce'"),
     ("  file: harbour-talks.md", "  file: missing.md", "source: missing.md: source file not found"),
-    ("      - label: Tomas Brenn\n        class: Person\n",
-     "      - label: Tomas Brenn\n        class: Person\n      - label: Norland\n        class: State\n",
-     "entry 3 (accord): entities[2].label: 'Norland' is declared twice"),
-    ("  - id: varga", "  - id: accord", "entry 5 (accord): id: id 'accord' is already used by an entry with another "
-                                         "quote"),
-    ("    quote: Varga told", "    quot: Varga told",
-     "entry 5 (varga): Additional properties are not allowed ('quot' was unexpected)"),
+    (
+        "      - label: Tomas Brenn\n        class: Person\n",
+        "      - label: Tomas Brenn\n        class: Person\n      - label: Norland\n        class: State\n",
+        "entry 3 (accord): entities[2].label: 'Norland' is declared twice",
+    ),
+    (
+        "  - id: varga",
+        "  - id: accord",
+        "entry 5 (accord): id: id 'accord' is already used by an entry with another quote",
+    ),
+    (
+        "    quote: Varga told",
+        "    quot: Varga told",
+        "entry 5 (varga): Additional properties are not allowed ('quot' was unexpected)",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("old", "new", "message"), REFUSALS, ids=[r[2][:40] for r in REFUSALS])
-def test_bad_entry_is_refused_and_store_unchanged(example_store: Path, tmp_path: Path, workdir: Path,
-                                                  digest: Callable[[Path], str], old: str, new: str,
-                                                  message: str) -> None:
+def test_bad_entry_is_refused_and_store_unchanged(
+    example_store: Path, tmp_path: Path, workdir: Path, digest: Callable[[Path], str], old: str, new: str, message: str
+) -> None:
     store = tmp_path / "store"
     shutil.copytree(example_store, store, symlinks=True)
     sheet = changed(workdir, old, new)
@@ -258,8 +306,9 @@ def test_bad_entry_is_refused_and_store_unchanged(example_store: Path, tmp_path:
     assert digest(store) == before
 
 
-def test_ambiguous_name_lists_the_candidates(example_store: Path, tmp_path: Path, workdir: Path,
-                                             digest: Callable[[Path], str]) -> None:
+def test_ambiguous_name_lists_the_candidates(
+    example_store: Path, tmp_path: Path, workdir: Path, digest: Callable[[Path], str]
+) -> None:
     store = tmp_path / "store"
     shutil.copytree(example_store, store, symlinks=True)
     (workdir / "second.yaml").write_text(
@@ -283,8 +332,9 @@ def test_ambiguous_name_lists_the_candidates(example_store: Path, tmp_path: Path
     assert digest(store) == before
 
 
-def test_shape_violation_names_the_entry(example_store: Path, tmp_path: Path, workdir: Path,
-                                         digest: Callable[[Path], str]) -> None:
+def test_shape_violation_names_the_entry(
+    example_store: Path, tmp_path: Path, workdir: Path, digest: Callable[[Path], str]
+) -> None:
     store = tmp_path / "store"
     shutil.copytree(example_store, store, symlinks=True)
     (workdir / "event.yaml").write_text(
@@ -308,8 +358,10 @@ def test_missing_source_is_refused(tmp_path: Path) -> None:
     sheet.write_text("entries:\n  - quote: hello\n", encoding="utf-8")
     code, output = kg(tmp_path / "store", "add", str(sheet))
     assert code == 2
-    assert output.strip() == f"Error: {sheet}: source: no source: give `kg add --source ID` or a `source:` header " \
-                             "(file, title, …)"
+    assert (
+        output.strip() == f"Error: {sheet}: source: no source: give `kg add --source ID` or a `source:` header "
+        "(file, title, …)"
+    )
     code, output = kg(tmp_path / "store", "add", str(sheet), "--source", "kgr:source-nothing")
     assert code == 2 and "--source 'kgr:source-nothing': no such source" in output
 
@@ -327,8 +379,9 @@ def test_shipped_schema_is_the_generated_one() -> None:
 
     terms = ontology_terms()
     expected = schema_document(sorted(terms.classes), sorted(terms.relations), sorted(terms.concepts))
-    assert json.loads(SCHEMA_FILE.read_text(encoding="utf-8")) == expected, \
+    assert json.loads(SCHEMA_FILE.read_text(encoding="utf-8")) == expected, (
         "regenerate: python -m kg.readers.factsheet > kg/schemas/factsheet.schema.json"
+    )
     assert "Summit" in expected["$defs"]["class"]["anyOf"][0]["enum"]
 
 
@@ -348,11 +401,14 @@ def test_example_sheet_conforms_to_the_schema() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-         "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-         "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
-         "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
-         "entries: [*h]\n", "YAML anchors and aliases (&name, *name) are not allowed"),
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+            "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+            "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+            "entries: [*h]\n",
+            "YAML anchors and aliases (&name, *name) are not allowed",
+        ),
         ("entries: " + "[" * 5000 + "]" * 5000 + "\n", "maximum nesting depth"),
         ("!!python/object/apply:os.system ['echo owned']\n", "not valid YAML"),
         ("- just\n- a list\n", "a fact sheet is a mapping"),
@@ -370,7 +426,7 @@ def test_hostile_yaml_is_one_line(tmp_path: Path, text: str, message: str) -> No
 
 def test_hostile_csv_is_one_line(tmp_path: Path) -> None:
     sheet = tmp_path / "big.csv"
-    sheet.write_text("entry,quote\nx,\"" + "a" * 200_000 + "\"\n", encoding="utf-8")
+    sheet.write_text('entry,quote\nx,"' + "a" * 200_000 + '"\n', encoding="utf-8")
     code, output = kg(tmp_path / "store", "add", str(sheet))
     assert code == 2 and output.count("\n") == 1 and "not valid CSV" in output, output
 

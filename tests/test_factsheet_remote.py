@@ -32,8 +32,12 @@ def server() -> Iterator[virtuoso.Virtuoso]:
 def env(server: virtuoso.Virtuoso, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     config = tmp_path_factory.mktemp("cfg") / "remotes.toml"
     config.write_text("", encoding="utf-8")
-    return {"KG_REMOTE_USER": server.user, "KG_REMOTE_PASSWORD": server.password,
-            "KG_REMOTES_CONFIG": str(config), "KG_STORE": ""}
+    return {
+        "KG_REMOTE_USER": server.user,
+        "KG_REMOTE_PASSWORD": server.password,
+        "KG_REMOTES_CONFIG": str(config),
+        "KG_STORE": "",
+    }
 
 
 def kg(store: str, env: dict[str, str], *args: str) -> Result:
@@ -46,8 +50,10 @@ def test_add_and_search_on_a_server(server: virtuoso.Virtuoso, env: dict[str, st
     sheet = tmp_path / "example"
     shutil.copytree(EXAMPLE, sheet)
     bad = sheet / "bad.yaml"
-    bad.write_text((sheet / "facts.yaml").read_text(encoding="utf-8").replace("relation: outcome", "relation: outcom"),
-                   encoding="utf-8")
+    bad.write_text(
+        (sheet / "facts.yaml").read_text(encoding="utf-8").replace("relation: outcome", "relation: outcom"),
+        encoding="utf-8",
+    )
     before = kg(url, env, "stats", "--format", "json").output
     result = kg(url, env, "add", str(bad))
     assert result.exit_code == 2 and "facts[1].relation: unknown relation 'outcom'" in result.output

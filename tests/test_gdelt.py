@@ -32,8 +32,17 @@ DAILY_57 = DATA / "daily-v1-57.CSV"
 MALFORMED, MALFORMED_HEADER = DATA / "malformed.CSV", DATA / "malformed-header.csv"
 INFERRED = "https://w3id.org/kg-diplomacy/graph/inferred"
 ALL_IDS = {f"9000000{n:02d}" for n in range(1, 14)}
-JPN_KOR = {"900000001", "900000002", "900000003", "900000004", "900000005", "900000006", "900000010",
-           "900000012", "900000013"}
+JPN_KOR = {
+    "900000001",
+    "900000002",
+    "900000003",
+    "900000004",
+    "900000005",
+    "900000006",
+    "900000010",
+    "900000012",
+    "900000013",
+}
 
 
 def ids(path: Path, chosen: EventFilter | None = None) -> set[str]:
@@ -70,16 +79,26 @@ def test_cameo_scheme_codes_are_strings_with_twenty_roots() -> None:
 
 def test_cameo_scheme_in_the_store_is_a_skos_tree(bundled_store_path: Path) -> None:
     store = open_store(bundled_store_path)
-    top = {r["n"].value for r in store.query(
-        "SELECT ?n WHERE { ?c skos:topConceptOf kgc:cameo ; skos:notation ?n ; kg:quadClass ?q }")}
+    top = {
+        r["n"].value
+        for r in store.query("SELECT ?n WHERE { ?c skos:topConceptOf kgc:cameo ; skos:notation ?n ; kg:quadClass ?q }")
+    }
     assert top == {f"{n:02d}" for n in range(1, 21)}
-    orphans = list(store.query(
-        "SELECT ?c WHERE { ?c skos:inScheme kgc:cameo FILTER NOT EXISTS { ?c skos:topConceptOf kgc:cameo }"
-        " FILTER NOT EXISTS { ?c skos:broader ?b } }"))
+    orphans = list(
+        store.query(
+            "SELECT ?c WHERE { ?c skos:inScheme kgc:cameo FILTER NOT EXISTS { ?c skos:topConceptOf kgc:cameo }"
+            " FILTER NOT EXISTS { ?c skos:broader ?b } }"
+        )
+    )
     assert orphans == []
-    row = next(iter(store.query(
-        'SELECT ?root ?g WHERE { ?c skos:notation "0311" ; skos:broader+ ?r ; kg:goldstein ?g .'
-        " ?r skos:topConceptOf kgc:cameo ; skos:notation ?root }")))
+    row = next(
+        iter(
+            store.query(
+                'SELECT ?root ?g WHERE { ?c skos:notation "0311" ; skos:broader+ ?r ; kg:goldstein ?g .'
+                " ?r skos:topConceptOf kgc:cameo ; skos:notation ?root }"
+            )
+        )
+    )
     assert (row["root"].value, row["g"].value) == ("03", "5.2")
 
 
@@ -117,11 +136,18 @@ def test_gdelt1_daily_forms_of_58_and_57_columns() -> None:
     load_events(store, [DAILY_57])
     cited = {q.subject.value for q in store.oxigraph.quads_for_pattern(None, ox.NamedNode(KG + "source"), None, None)}
     assert not any(c.rsplit("/", 1)[1].isdigit() for c in cited)  # events without SOURCEURL cite nothing
-    records = {q.subject.value for q in store.oxigraph.quads_for_pattern(
-        None, None, ox.NamedNode(KG + "MachineCodedEvidence"), None)}
+    records = {
+        q.subject.value
+        for q in store.oxigraph.quads_for_pattern(None, None, ox.NamedNode(KG + "MachineCodedEvidence"), None)
+    }
     assert {r.rsplit("/", 1)[1] for r in records if r.rsplit("/", 1)[1].isdigit()} == {"900000004", "900000005"}
     assert {r.split("/gdelt/")[1] for r in records if not r.rsplit("/", 1)[1].isdigit()} == {
-        "actor/jpn", "actor/kor", "actor/kormil", "actor/jpnmil", "place/JA"}
+        "actor/jpn",
+        "actor/kor",
+        "actor/kormil",
+        "actor/jpnmil",
+        "place/JA",
+    }
 
 
 def test_a_file_mixing_layouts_reports_the_odd_rows(tmp_path: Path) -> None:
@@ -131,7 +157,9 @@ def test_a_file_mixing_layouts_reports_the_odd_rows(tmp_path: Path) -> None:
     report = ImportReport()
     assert len(list(read_events([mixed], report=report))) == 3
     assert [(s.line, s.reason) for s in report.skipped] == [
-        (5, "wrong column count: 57, expected 58"), (6, "wrong column count: 57, expected 58")]
+        (5, "wrong column count: 57, expected 58"),
+        (6, "wrong column count: 57, expected 58"),
+    ]
 
 
 # --- filters ------------------------------------------------------------------------------------------
@@ -150,13 +178,16 @@ def test_filters() -> None:
     assert ids(EXPORT, parse_filter(root_codes="03,14", dyads=["JPN:KOR"])) == {"900000001", "900000006", "900000010"}
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"dyads": ["JPNKOR"]}, "--dyad: 'JPNKOR' is not A:B"),
-    ({"dyads": ["JP:KOR"]}, "--dyad: 'JP' is not a CAMEO country code"),
-    ({"root_codes": "3"}, "--root-codes: '3' is not a CAMEO root code"),
-    ({"root_codes": "21"}, "--root-codes: '21' is not a CAMEO root code"),
-    ({"since": "2023-13"}, "--since: '2023-13' is not a date"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"dyads": ["JPNKOR"]}, "--dyad: 'JPNKOR' is not A:B"),
+        ({"dyads": ["JP:KOR"]}, "--dyad: 'JP' is not a CAMEO country code"),
+        ({"root_codes": "3"}, "--root-codes: '3' is not a CAMEO root code"),
+        ({"root_codes": "21"}, "--root-codes: '21' is not a CAMEO root code"),
+        ({"since": "2023-13"}, "--since: '2023-13' is not a date"),
+    ],
+)
 def test_bad_filters_are_one_line_errors(kwargs: dict[str, object], message: str) -> None:
     from kg.errors import KgError
 
@@ -172,9 +203,12 @@ def test_malformed_rows_are_reported_by_line_and_skipped() -> None:
     kept = {e.event_id for e in read_events([MALFORMED], report=report)}
     assert kept == {"900000001", "900000003", "900000007", "900000010"}
     assert [(s.line, s.reason.split(":")[0]) for s in report.skipped] == [
-        (2, "wrong column count"), (4, "impossible date"),
+        (2, "wrong column count"),
+        (4, "impossible date"),
         (5, "non-numeric Goldstein value 'abc' (a number from -10 to 10)"),
-        (6, "non-numeric count"), (8, "non-numeric count")]
+        (6, "non-numeric count"),
+        (8, "non-numeric count"),
+    ]
     assert report.skipped[0].text() == f"{MALFORMED}:2: wrong column count: 60, expected 61"
     assert report.skipped[1].reason == "impossible date: SQLDATE '20230231'"
     assert report.skipped[3].reason == "non-numeric count: NumMentions 'x'"
@@ -186,7 +220,9 @@ def test_malformed_rows_in_header_form_count_the_header_line() -> None:
     kept = {e.event_id for e in read_events([MALFORMED_HEADER], report=report)}
     assert kept == {"900000001", "900000003"}
     assert [(s.line, s.reason) for s in report.skipped] == [
-        (3, "impossible date: SQLDATE '2023-03-16'"), (5, "wrong column count: 60, expected 62")]
+        (3, "impossible date: SQLDATE '2023-03-16'"),
+        (5, "wrong column count: 60, expected 62"),
+    ]
 
 
 # --- kg import gdelt ----------------------------------------------------------------------------------
@@ -206,8 +242,10 @@ def test_import_is_idempotent_and_resolves_actors(built: Path) -> None:
     assert len(store) == size
     actors = {
         (r["id"].value, r["role"].value.rsplit("#", 1)[1]): r["actor"].value.rsplit("/", 1)[1]
-        for r in store.query("SELECT ?id ?role ?actor WHERE { GRAPH ?g { ?e kg:gdeltEventId ?id ; ?role ?actor "
-                             "VALUES ?role { kg:agent kg:recipient } } }")
+        for r in store.query(
+            "SELECT ?id ?role ?actor WHERE { GRAPH ?g { ?e kg:gdeltEventId ?id ; ?role ?actor "
+            "VALUES ?role { kg:agent kg:recipient } } }"
+        )
     }
     assert actors[("900000002", "agent")] == "government-of-japan"
     assert actors[("900000002", "recipient")] == "government-of-the-republic-of-korea"
@@ -216,18 +254,24 @@ def test_import_is_idempotent_and_resolves_actors(built: Path) -> None:
     assert actors[("900000005", "agent")] == "cameo-actor-kormil"
     assert actors[("900000011", "recipient")] == "cameo-actor-deu"
     assert ("900000009", "agent") not in actors
-    labels = {r["l"].value for r in store.query(
-        "SELECT DISTINCT ?l WHERE { kgr:cameo-actor-kormil a kg:MilitaryUnit ; rdfs:label ?l }")}
+    labels = {
+        r["l"].value
+        for r in store.query("SELECT DISTINCT ?l WHERE { kgr:cameo-actor-kormil a kg:MilitaryUnit ; rdfs:label ?l }")
+    }
     assert labels == {"South Korea: military (CAMEO KORMIL)"}
-    germany = {r["c"].value for r in store.query(
-        "SELECT ?c WHERE { GRAPH ?g { kgr:cameo-actor-deu a ?c } FILTER(?g != kgg:inferred) }")}
+    germany = {
+        r["c"].value
+        for r in store.query("SELECT ?c WHERE { GRAPH ?g { kgr:cameo-actor-deu a ?c } FILTER(?g != kgg:inferred) }")
+    }
     assert germany == {KG + "State"}
 
 
 def test_event_statements_and_machine_coded_evidence(built: Path) -> None:
     import_gdelt(built, [EXPORT])
     store = open_store(built)
-    row = next(iter(store.query("""
+    row = next(
+        iter(
+            store.query("""
         SELECT ?g ?date ?code ?quad ?gold ?m ?s ?a ?tone ?place ?placeLabel ?url WHERE {
           GRAPH ?g { kgr:gdelt-event-900000002 a kg:Event ; kg:date ?date ; kg:eventCode ?code ;
                      kg:quadClass ?quad ; kg:goldstein ?gold ; kg:numMentions ?m ; kg:numSources ?s ;
@@ -235,7 +279,9 @@ def test_event_statements_and_machine_coded_evidence(built: Path) -> None:
           ?place rdfs:label ?placeLabel ; kg:locatedIn kgr:japan
           GRAPH kgg:provenance { ?g a kg:Evidence, kg:MachineCodedEvidence ; kg:source ?src . ?src schema:url ?url }
           FILTER NOT EXISTS { GRAPH kgg:provenance { ?g kg:quote ?q } }
-        }""")))
+        }""")
+        )
+    )
     assert row["date"] == ox.Literal("2023-03-16", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
     assert row["code"].value == KGC + "cameo-043" and row["quad"].value == KGC + "quad-class-1"
     assert (row["gold"].value, row["m"].value, row["s"].value, row["a"].value) == ("2.8", "40", "8", "40")
@@ -250,12 +296,20 @@ def test_imported_events_and_curated_codes_pass_validation(built: Path) -> None:
     store = open_store(built)
     violations = [v for v in validate_store(store) if v.severity == "Violation"]
     assert violations == []
-    curated = {r["e"].value.rsplit("/", 1)[1] for r in store.query(
-        "SELECT ?e WHERE { ?e kg:eventCode kgc:cameo-043 FILTER NOT EXISTS { ?e kg:gdeltEventId ?id } }")}
+    curated = {
+        r["e"].value.rsplit("/", 1)[1]
+        for r in store.query(
+            "SELECT ?e WHERE { ?e kg:eventCode kgc:cameo-043 FILTER NOT EXISTS { ?e kg:gdeltEventId ?id } }"
+        )
+    }
     assert curated == {"summit-2023-03-16"}
-    both = {r["e"].value.rsplit("/", 1)[1] for r in store.query(
-        "SELECT DISTINCT ?e WHERE { ?e kg:eventCode/skos:broader* kgc:cameo-04 ; kg:date ?d "
-        'FILTER(STR(?d) >= "2023-03-16" && STR(?d) < "2023-03-17") }')}
+    both = {
+        r["e"].value.rsplit("/", 1)[1]
+        for r in store.query(
+            "SELECT DISTINCT ?e WHERE { ?e kg:eventCode/skos:broader* kgc:cameo-04 ; kg:date ?d "
+            'FILTER(STR(?d) >= "2023-03-16" && STR(?d) < "2023-03-17") }'
+        )
+    }
     assert both == {"summit-2023-03-16", "dinner-ginza-2023-03-16", "gdelt-event-900000002"}
 
 
@@ -265,7 +319,8 @@ def test_evidence_without_quote_must_be_machine_coded(built: Path, tmp_path: Pat
         "@prefix kg: <https://w3id.org/kg-diplomacy/ontology#> .\n"
         "<https://w3id.org/kg-diplomacy/graph/provenance> { <https://example.org/e1> a kg:Evidence ;"
         " kg:source <https://example.org/s> . <https://example.org/s> a kg:Source . }\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(cli, ["validate", str(bad)])
     assert result.exit_code == 1
     assert "needs a quote (kg:quote) unless it is machine-coded" in result.output
@@ -276,8 +331,10 @@ def test_malformed_rows_import_the_rest_and_exit_1(built: Path) -> None:
     assert result.exit_code == 1
     assert f"skipped {MALFORMED}:2: wrong column count: 60, expected 61" in result.output
     assert f"skipped {MALFORMED}:5: non-numeric Goldstein value 'abc'" in result.output
-    assert "9 rows read, 4 kept, 0 filtered out, 5 skipped (1 impossible date, 1 non-numeric Goldstein value" \
+    assert (
+        "9 rows read, 4 kept, 0 filtered out, 5 skipped (1 impossible date, 1 non-numeric Goldstein value"
         in result.output
+    )
     store = open_store(built)
     found = {r["id"].value for r in store.query("SELECT ?id WHERE { ?e kg:gdeltEventId ?id }")}
     assert found == {"900000001", "900000003", "900000007", "900000010"}
@@ -348,8 +405,9 @@ def test_tension_cli_formats_and_chart(built: Path, tmp_path: Path) -> None:
     total = data[-1]
     assert (total["period"], total["direction"], total["events"]) == ("2023", "both", 9)
     assert total["goldstein_mean"] == pytest.approx(7.4 / 9, abs=1e-4)
-    assert [total[c] for c in ("verbal_cooperation", "material_cooperation", "verbal_conflict",
-                               "material_conflict")] == [4, 1, 2, 2]
+    assert [
+        total[c] for c in ("verbal_cooperation", "material_cooperation", "verbal_conflict", "material_conflict")
+    ] == [4, 1, 2, 2]
     svg, png = tmp_path / "jpn-kor.svg", tmp_path / "jpn-kor.png"
     assert runner.invoke(cli, [*base, "--chart", str(svg)]).exit_code == 0
     text = svg.read_text(encoding="utf-8")
@@ -395,11 +453,17 @@ def test_created_actors_and_places_are_described_once_per_import() -> None:
     assert len(tokyo) == 1
     store = memory_store()
     load_events(store, [EXPORT])
-    located = {q.object.value.rsplit("/", 1)[1] for q in store.oxigraph.quads_for_pattern(
-        None, ox.NamedNode(KG + "locatedIn"), None, None)}
+    located = {
+        q.object.value.rsplit("/", 1)[1]
+        for q in store.oxigraph.quads_for_pattern(None, ox.NamedNode(KG + "locatedIn"), None, None)
+    }
     assert located == {f"cameo-actor-{c}" for c in ("jpn", "kor", "usa", "chn", "fra")}  # no curated actors here
-    graphs = {q.graph_name.value for q in store.oxigraph.quads_for_pattern(  # type: ignore[union-attr]
-        ox.NamedNode(KGR + "cameo-actor-kormil"), None, None, None)}
+    graphs = {
+        q.graph_name.value
+        for q in store.oxigraph.quads_for_pattern(  # type: ignore[union-attr]
+            ox.NamedNode(KGR + "cameo-actor-kormil"), None, None, None
+        )
+    }
     assert graphs == {"https://w3id.org/kg-diplomacy/evidence/gdelt/actor/kormil", INFERRED}  # + derived types
 
 
@@ -458,8 +522,9 @@ def test_hostile_rows_get_one_line_and_no_crash(tmp_path: Path) -> None:
 
 
 def test_import_with_validation(built: Path) -> None:
-    result = CliRunner().invoke(cli, ["--store", str(built), "import", "gdelt", str(EXPORT), "--validate",
-                                      "--dyad", "JPN:KOR"])
+    result = CliRunner().invoke(
+        cli, ["--store", str(built), "import", "gdelt", str(EXPORT), "--validate", "--dyad", "JPN:KOR"]
+    )
     assert result.exit_code == 0, result.output
     assert "9 kept, 4 filtered out" in result.output
 
@@ -504,7 +569,9 @@ def test_canned_event_queries_join_curated_and_machine_coded_events(built: Path)
     result = runner.invoke(cli, ["--store", str(built), "query", "sources-of-spike", *window])
     found = list(csv.DictReader(result.output.splitlines()))
     assert {r["url"] for r in found if r["kind"] == "machine-coded"} == {
-        "https://news.example.org/2023/03/16/summit", "https://news.example.org/2023/03/16/agreement"}
+        "https://news.example.org/2023/03/16/summit",
+        "https://news.example.org/2023/03/16/agreement",
+    }
     assert any(r["quote"].startswith("In the wake of the historic Japan-ROK summit") for r in found)
 
 
@@ -519,8 +586,10 @@ def test_import_streams_what_a_build_derives_into_kgg_inferred(built: Path) -> N
     import_gdelt(built, [EXPORT])
     store = open_store(built)
     assert len(list(store.query("SELECT ?e WHERE { ?e a kg:Entity ; kg:gdeltEventId ?id }"))) == 13
-    assert len(list(store.query(
-        "SELECT ?e WHERE { GRAPH kgg:inferred { kgr:gdelt-event-900000002 kg:participant ?e } }"))) == 2
+    assert (
+        len(list(store.query("SELECT ?e WHERE { GRAPH kgg:inferred { kgr:gdelt-event-900000002 kg:participant ?e } }")))
+        == 2
+    )
     store.close()
     copy = Store(pyoxigraph.Store(), ":memory:")
     copy.oxigraph.extend(open_store(built).quads())

@@ -54,8 +54,22 @@ SELECT ?iri ?other ?day ?month ?year ?mixedDate ?count ?share ?ratio ?flag ?when
 
 def test_columns_are_typed(bundled_store: Store) -> None:
     df = kgnb.query_df(TYPED, store=bundled_store)
-    assert list(df.columns) == ["iri", "other", "day", "month", "year", "mixedDate", "count", "share", "ratio",
-                                "flag", "when", "en", "plain", "mixed"]
+    assert list(df.columns) == [
+        "iri",
+        "other",
+        "day",
+        "month",
+        "year",
+        "mixedDate",
+        "count",
+        "share",
+        "ratio",
+        "flag",
+        "when",
+        "en",
+        "plain",
+        "mixed",
+    ]
     assert df["iri"].tolist() == ["kgr:yoon-suk-yeol", "kgr:japan"]
     assert df["other"].iloc[0] == "<http://example.org/x>" and pd.isna(df["other"].iloc[1])
     assert pd.api.types.is_datetime64_any_dtype(df["day"])
@@ -113,23 +127,29 @@ def test_parameters_are_typed_terms(bundled_store: Store) -> None:
     assert str(month["m"].dtype) == "period[M]"
 
 
-@pytest.mark.parametrize("value", [
-    'kgr:yoon-suk-yeol> } UNION { ?x ?p ?label',
-    '" } ?x ?p ?label { "',
-    "kgr:yoon-suk-yeol . ?x ?p ?label",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "kgr:yoon-suk-yeol> } UNION { ?x ?p ?label",
+        '" } ?x ?p ?label { "',
+        "kgr:yoon-suk-yeol . ?x ?p ?label",
+    ],
+)
 def test_parameters_never_change_the_query(bundled_store: Store, value: str) -> None:
     found = kgnb.query_df(LABEL_OF, store=bundled_store, x=value)
     assert len(found) == 0  # the whole value is one term, which names nothing
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"x": True}, "cannot be bound"),
-    ({"x": dt.datetime(2023, 3, 16, 9, 0)}, "time of day"),
-    ({"x": float("nan")}, "not a finite number"),
-    ({"x": object()}, "cannot bind a object"),
-    ({"nope": "1"}, "the query has no variable ?nope"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"x": True}, "cannot be bound"),
+        ({"x": dt.datetime(2023, 3, 16, 9, 0)}, "time of day"),
+        ({"x": float("nan")}, "not a finite number"),
+        ({"x": object()}, "cannot bind a object"),
+        ({"nope": "1"}, "the query has no variable ?nope"),
+    ],
+)
 def test_bad_parameters(bundled_store: Store, params: dict[str, Any], message: str) -> None:
     with pytest.raises(ParameterError, match=message.replace("?", r"\?")):
         kgnb.query_df(LABEL_OF, store=bundled_store, params=params)
@@ -159,8 +179,10 @@ def test_bad_and_refused_queries_are_one_line(bundled_store: Store) -> None:
 
 # --- opening stores -------------------------------------------------------------------------------
 
-def test_open_builds_the_bundled_store_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_open_builds_the_bundled_store_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "nb-store"
     monkeypatch.setenv("KG_STORE", str(path))
     monkeypatch.setattr(kgnb, "_state", {})
@@ -193,6 +215,7 @@ def test_iri_lookup_in_three_languages(default_store: Path) -> None:
 
 # --- show -----------------------------------------------------------------------------------------
 
+
 class _Frames(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -213,7 +236,7 @@ def frames_of(markup: str) -> _Frames:
 
 def test_show_a_graph_is_an_escaped_sandboxed_iframe(bundled_store: Store) -> None:
     graph = entity_graph(bundled_store, classes=["Actor"])
-    shown = kgnb.show(graph, title="Actors <&> \"quoted\"", height=420)
+    shown = kgnb.show(graph, title='Actors <&> "quoted"', height=420)
     parsed = frames_of(shown.data)
     assert parsed.tags == ["div", "iframe"]  # the page is inside the attribute, not in the markup
     (frame,) = parsed.frames
@@ -251,6 +274,7 @@ def test_show_an_entity_neighbourhood_or_a_network(default_store: Path, bundled_
 
 
 # --- the IPython extension and the %%sparql magic ----------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def shell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
@@ -294,8 +318,9 @@ def test_magic_stores_and_shows_the_dataframe(shell: Any, default_store: Path) -
     assert captured.stderr == ""
 
 
-def test_magic_binds_python_values_and_store_option(shell: Any, bundled_store_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_magic_binds_python_values_and_store_option(
+    shell: Any, bundled_store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(kgnb, "_state", {})
     monkeypatch.delenv("KG_STORE", raising=False)
     shell.user_ns["who"] = "kgr:yoon-suk-yeol"
@@ -303,26 +328,34 @@ def test_magic_binds_python_values_and_store_option(shell: Any, bundled_store_pa
     result, _ = run(shell, "%%sparql found --param x={who} --store {where}\n" + LABEL_OF)
     assert result.success and shell.user_ns["found"]["label"].tolist() == ["Yoon Suk-yeol"]
     assert kgnb._state == {}  # --store is for this cell only
-    result, _ = run(shell, f'%%sparql sneaky --store {bundled_store_path} '
-                           '--param "x=kgr:yoon-suk-yeol> } UNION { ?x ?p ?label"\n' + LABEL_OF)
+    result, _ = run(
+        shell,
+        f"%%sparql sneaky --store {bundled_store_path} "
+        '--param "x=kgr:yoon-suk-yeol> } UNION { ?x ?p ?label"\n' + LABEL_OF,
+    )
     assert result.success and len(shell.user_ns["sneaky"]) == 0
     result, _ = run(shell, f"%%sparql --store {bundled_store_path}\nSELECT ?s WHERE {{ ?s a kg:Summit }}")
     assert isinstance(result.result, pd.DataFrame) and len(result.result) == 3  # no name: the cell's value
 
 
-@pytest.mark.parametrize(("cell", "message"), [
-    ("%%sparql bad\nSELECT ?x WHERE {\n  ?x a kg:Summit\n", "kg: invalid SPARQL: line 3, column 1: "),
-    ("%%sparql bad\nSELECT * WHERE { SERVICE <http://example.org/q> { ?s ?p ?o } }",
-     "kg: SERVICE refused at line 1, column 18: "),
-    ("%%sparql bad --param nope=1\ncq1-summit-leaders", "kg: query cq1-summit-leaders has no parameter 'nope'"),
-    ("%%sparql bad --param date=March\ncq1-summit-leaders", "kg: parameter date: 'March' is not a valid xsd:date"),
-    ("%%sparql bad --param entity=Nobody\nevidence-of", "kg: no entity is called 'Nobody'"),
-    ("%%sparql bad\ncq9-no-such-query", "kg: no canned query named 'cq9-no-such-query'"),
-    ("%%sparql 1bad\ncq1-summit-leaders", "kg: '1bad' is not a valid Python variable name (usage: %%sparql"),
-    ("%%sparql bad --param novalue\ncq1-summit-leaders", "kg: --param 'novalue': expected NAME=VALUE"),
-    ("%%sparql bad --frobnicate\ncq1-summit-leaders", "kg: unrecognized arguments: --frobnicate"),
-    ("%%sparql bad --store /nonexistent/kg-store\ncq1-summit-leaders", "kg: /nonexistent/kg-store: no store"),
-])
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("%%sparql bad\nSELECT ?x WHERE {\n  ?x a kg:Summit\n", "kg: invalid SPARQL: line 3, column 1: "),
+        (
+            "%%sparql bad\nSELECT * WHERE { SERVICE <http://example.org/q> { ?s ?p ?o } }",
+            "kg: SERVICE refused at line 1, column 18: ",
+        ),
+        ("%%sparql bad --param nope=1\ncq1-summit-leaders", "kg: query cq1-summit-leaders has no parameter 'nope'"),
+        ("%%sparql bad --param date=March\ncq1-summit-leaders", "kg: parameter date: 'March' is not a valid xsd:date"),
+        ("%%sparql bad --param entity=Nobody\nevidence-of", "kg: no entity is called 'Nobody'"),
+        ("%%sparql bad\ncq9-no-such-query", "kg: no canned query named 'cq9-no-such-query'"),
+        ("%%sparql 1bad\ncq1-summit-leaders", "kg: '1bad' is not a valid Python variable name (usage: %%sparql"),
+        ("%%sparql bad --param novalue\ncq1-summit-leaders", "kg: --param 'novalue': expected NAME=VALUE"),
+        ("%%sparql bad --frobnicate\ncq1-summit-leaders", "kg: unrecognized arguments: --frobnicate"),
+        ("%%sparql bad --store /nonexistent/kg-store\ncq1-summit-leaders", "kg: /nonexistent/kg-store: no store"),
+    ],
+)
 def test_magic_errors_are_one_line(shell: Any, default_store: Path, cell: str, message: str) -> None:
     shell.user_ns.pop("bad", None)
     result, captured = run(shell, cell)
@@ -335,8 +368,7 @@ def test_magic_errors_are_one_line(shell: Any, default_store: Path, cell: str, m
 def test_show_displays_once_per_cell(shell: Any, bundled_store: Store) -> None:
     shell.user_ns["graph"] = entity_graph(bundled_store, classes=["State"])
     shell.run_cell("import kg.notebook as kgnb", store_history=True)
-    result, captured = run(shell, "from IPython.display import display\npage = kgnb.show(graph)\n"
-                                  "display(page)\npage")
+    result, captured = run(shell, "from IPython.display import display\npage = kgnb.show(graph)\ndisplay(page)\npage")
     assert result.success and len(captured.outputs) == 1  # displayed, and not again as the cell's value
     assert "<iframe srcdoc=" in captured.outputs[0].data["text/html"]
     _, again = run(shell, "page")

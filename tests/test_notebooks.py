@@ -28,10 +28,19 @@ OWN_STORE = {"05-events"}
 EXPECTED_STDERR = {"01-getting-started": ["kg: invalid SPARQL: line 3, column 1: "]}
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
+]
 # nbconvert's own template links these from a CDN; blocked here, and the graphs must not need them.
-NBCONVERT_CDN = ("https://cdnjs.cloudflare.com/ajax/libs/require.js/", "https://cdnjs.cloudflare.com/ajax/libs/mathjax/")
+NBCONVERT_CDN = (
+    "https://cdnjs.cloudflare.com/ajax/libs/require.js/",
+    "https://cdnjs.cloudflare.com/ajax/libs/mathjax/",
+)
 
 
 def test_the_notebooks_are_the_five_stories() -> None:
@@ -63,8 +72,12 @@ def kernel_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         patch.setenv("JUPYTER_RUNTIME_DIR", str(base / "runtime"))  # connection files
         patch.setenv("JUPYTER_PREFER_ENV_PATH", "1")
         env = {key: value for key, value in os.environ.items() if key != "KG_STORE"}
-        env.update(KG_STORE=str(base / "store"), IPYTHONDIR=str(base / "ipython"), MPLCONFIGDIR=str(base / "mpl"),
-                   PYDEVD_DISABLE_FILE_VALIDATION="1")
+        env.update(
+            KG_STORE=str(base / "store"),
+            IPYTHONDIR=str(base / "ipython"),
+            MPLCONFIGDIR=str(base / "mpl"),
+            PYDEVD_DISABLE_FILE_VALIDATION="1",
+        )
         yield env
 
 
@@ -77,8 +90,13 @@ def execute(name: str, env: dict[str, str], workdir: Path) -> tuple[Any, float]:
         from nbclient import NotebookClient
 
         notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-        client = NotebookClient(notebook, kernel_name="python3", timeout=CELL_TIMEOUT, allow_errors=False,
-                                resources={"metadata": {"path": str(workdir)}})
+        client = NotebookClient(
+            notebook,
+            kernel_name="python3",
+            timeout=CELL_TIMEOUT,
+            allow_errors=False,
+            resources={"metadata": {"path": str(workdir)}},
+        )
         started = time.perf_counter()
         client.execute(env=env)
         _executed[name] = (notebook, time.perf_counter() - started)
@@ -91,8 +109,9 @@ def test_kernel_is_this_python(kernel_env: dict[str, str], tmp_path: Path) -> No
     from nbformat.v4 import new_code_cell, new_notebook
 
     notebook = new_notebook(cells=[new_code_cell("import sys, kg\nprint(sys.executable)\nprint(kg.__file__)")])
-    NotebookClient(notebook, kernel_name="python3", timeout=60,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute(env=kernel_env)
+    NotebookClient(
+        notebook, kernel_name="python3", timeout=60, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute(env=kernel_env)
     executable, module = notebook.cells[0].outputs[0].text.split()
     assert Path(executable).resolve() == Path(sys.executable).resolve()
     assert Path(module).resolve() == (ROOT / "kg" / "__init__.py").resolve()
@@ -102,11 +121,17 @@ def test_kernel_is_this_python(kernel_env: dict[str, str], tmp_path: Path) -> No
 def test_notebook_runs_top_to_bottom(name: str, kernel_env: dict[str, str], tmp_path: Path) -> None:
     notebook, seconds = execute(name, kernel_env, tmp_path)
     print(f"{name}: {seconds:.1f} s")
-    errors = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs
-              if out.output_type == "error"]
+    errors = [
+        out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs if out.output_type == "error"
+    ]
     assert errors == []
-    stderr = [out.text for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs
-              if out.output_type == "stream" and out.name == "stderr"]
+    stderr = [
+        out.text
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.output_type == "stream" and out.name == "stderr"
+    ]
     expected = EXPECTED_STDERR.get(name, [])
     assert len(stderr) == len(expected), stderr
     for text, start in zip(stderr, expected, strict=True):
@@ -117,10 +142,17 @@ def test_notebook_runs_top_to_bottom(name: str, kernel_env: dict[str, str], tmp_
 
 def test_linkages_notebook_draws_its_graphs(kernel_env: dict[str, str], tmp_path: Path) -> None:
     notebook, _ = execute("02-linkages", kernel_env, tmp_path)
-    pages = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs
-             if out.output_type == "display_data" and '<iframe srcdoc="' in out.data.get("text/html", "")]
+    pages = [
+        out
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.output_type == "display_data" and '<iframe srcdoc="' in out.data.get("text/html", "")
+    ]
     assert [p.data["text/plain"].split(":")[-1].strip() for p in pages] == [
-        "36 nodes, 83 links>", "20 nodes, 46 links>"]
+        "36 nodes, 83 links>",
+        "20 nodes, 46 links>",
+    ]
 
 
 def test_nbconvert_html_draws_the_graph_offline(kernel_env: dict[str, str], tmp_path: Path) -> None:
@@ -154,8 +186,14 @@ def check_page(browser: Any, page_file: Path) -> None:
     requests: list[tuple[str, bool]] = []
     errors: list[str] = []
     page.on("request", lambda r: requests.append((r.url, r.frame != page.main_frame)))
-    page.on("console", lambda m: errors.append(f"{m.location.get('url')}: {m.text}")
-            if m.type == "error" and not m.location.get("url", "").startswith(NBCONVERT_CDN) else None)
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(f"{m.location.get('url')}: {m.text}")
+            if m.type == "error" and not m.location.get("url", "").startswith(NBCONVERT_CDN)
+            else None
+        ),
+    )
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     page.goto(page_file.as_uri())
     page.wait_for_selector("div.kg-graph iframe", state="attached")

@@ -34,7 +34,8 @@ def test_every_term_has_english_label_and_definition(ontology: rdflib.Graph) -> 
     terms = {s for kind in kinds for s in ontology.subjects(RDF.type, kind) if isinstance(s, rdflib.URIRef)}
     assert len(terms) > 100
     missing = [
-        t for t in terms
+        t
+        for t in terms
         if not any(label.language == "en" for label in ontology.objects(t, RDFS.label))
         or ontology.value(t, SKOS.definition) is None
     ]
@@ -74,9 +75,9 @@ def test_reasoner_catches_a_person_who_is_a_state(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     report = build(tmp_path / "store", [MINI, bad], only=True, infer=True, allow_invalid=True)
-    assert any(
-        v.focus.endswith("kishida-fumio") and "Disjoint" in v.message for v in report.violations
-    ), [v.line() for v in report.violations]
+    assert any(v.focus.endswith("kishida-fumio") and "Disjoint" in v.message for v in report.violations), [
+        v.line() for v in report.violations
+    ]
 
 
 def test_inference_derives_participant_shortcut(tmp_path: Path) -> None:

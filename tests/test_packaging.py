@@ -36,9 +36,7 @@ def test_wheel_ships_data(wheel: Path) -> None:
         "kg/schemas/factsheet.schema.json",
     ):
         assert required in names, required
-    entry_points = zipfile.ZipFile(wheel).read(
-        next(n for n in names if n.endswith("entry_points.txt"))
-    ).decode()
+    entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "kg = kg.cli:main" in entry_points
 
 
@@ -48,14 +46,20 @@ def test_unpacked_wheel_builds_and_queries_from_another_folder(wheel: Path, tmp_
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {"PYTHONPATH": str(site), "KG_STORE": str(tmp_path / "store"), "PATH": "/usr/bin:/bin"}
+
     def kg(*args: str) -> str:
         return subprocess.run(
             [sys.executable, "-m", "kg", *args], cwd=elsewhere, env=env, check=True, capture_output=True, text=True
         ).stdout
+
     assert "Built" in kg("build")
     assert "Yoon Suk-yeol" in kg("query", "cq1-summit-leaders")
     located = subprocess.run(
         [sys.executable, "-c", "from kg.resources import graph_dir, ontology_dir; print(graph_dir(), ontology_dir())"],
-        cwd=elsewhere, env=env, check=True, capture_output=True, text=True,
+        cwd=elsewhere,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     assert located == [str(site / "kg" / "data" / "graph"), str(site / "kg" / "data" / "ontology")]

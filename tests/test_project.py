@@ -56,8 +56,11 @@ def test_as_of_snapshot_drops_later_events(bundled_store: Store) -> None:
     # A month-precision date counts only once the whole month has passed.
     gallup = [n for n, d in after.nodes(data=True) if d["kind"] == "Poll"]
     assert gallup == []
-    assert [n for n, d in entity_graph(bundled_store, as_of=parse_user_date("2023-03")).nodes(data=True)
-            if d["kind"] == "Poll"]
+    assert [
+        n
+        for n, d in entity_graph(bundled_store, as_of=parse_user_date("2023-03")).nodes(data=True)
+        if d["kind"] == "Poll"
+    ]
     assert all(before.nodes[s] and before.nodes[t] for s, t in before.edges())
 
 
@@ -97,9 +100,11 @@ def test_views(bundled_store: Store) -> None:
     assert actors[japan][korea]["weight"] > 10
     bipartite = actor_issue_graph(graph)
     assert {d["bipartite"] for _, d in bipartite.nodes(data=True)} == {0, 1}
-    assert all((bipartite.nodes[a]["top"] == "Actor" and bipartite.nodes[b]["top"] == "Dispute")
-               or (bipartite.nodes[b]["top"] == "Actor" and bipartite.nodes[a]["top"] == "Dispute")
-               for a, b in bipartite.edges())
+    assert all(
+        (bipartite.nodes[a]["top"] == "Actor" and bipartite.nodes[b]["top"] == "Dispute")
+        or (bipartite.nodes[b]["top"] == "Actor" and bipartite.nodes[a]["top"] == "Dispute")
+        for a, b in bipartite.edges()
+    )
     flat = contracted(graph)
     assert not any(d["hub"] for _, d in flat.nodes(data=True))
     assert any("in Japan-ROK summit of 16 March 2023" in d["label"] for _, _, d in flat.edges(data=True))

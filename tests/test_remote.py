@@ -82,21 +82,27 @@ def snapshot(server: virtuoso.Virtuoso) -> tuple[dict[str, int], str]:
     client = httpx.Client(timeout=120)
 
     def select(query: str) -> list[dict[str, Any]]:
-        response = client.post(server.sparql_url, data={"query": query},
-                               headers={"Accept": "application/sparql-results+json"})
+        response = client.post(
+            server.sparql_url, data={"query": query}, headers={"Accept": "application/sparql-results+json"}
+        )
         response.raise_for_status()
         assert "x-sparql-maxrows" not in response.headers
         rows: list[dict[str, Any]] = response.json()["results"]["bindings"]
         return rows
 
-    sizes = {r["g"]["value"]: int(r["n"]["value"])
-             for r in select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+    sizes = {
+        r["g"]["value"]: int(r["n"]["value"])
+        for r in select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    }
     digest = hashlib.sha256()
-    for graph in sorted(g for g in sizes if not g.startswith(SYSTEM_GRAPHS) and "/DAV/" not in g
-                        and not g.endswith("/sparql")):
+    for graph in sorted(
+        g for g in sizes if not g.startswith(SYSTEM_GRAPHS) and "/DAV/" not in g and not g.endswith("/sparql")
+    ):
         for offset in range(0, sizes[graph], 5000):
-            rows = select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} "
-                          f"ORDER BY ?s ?p ?o LIMIT 5000 OFFSET {offset}")
+            rows = select(
+                f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} "
+                f"ORDER BY ?s ?p ?o LIMIT 5000 OFFSET {offset}"
+            )
             for row in rows:
                 digest.update(json.dumps([graph, row], sort_keys=True).encode())
     client.close()
@@ -118,8 +124,10 @@ def test_a_server_without_a_build_says_so(server: virtuoso.Virtuoso, env: dict[s
     """(Runs first, on the fresh server.)"""
     result = kg(server.sparql_url, "stats", env=env)
     assert result.exit_code == 2
-    assert result.output.strip() == (f"Error: {server.sparql_url}: no kg dataset has been built on this server yet; "
-                                     f"run `kg --store {server.sparql_url} build` first")
+    assert result.output.strip() == (
+        f"Error: {server.sparql_url}: no kg dataset has been built on this server yet; "
+        f"run `kg --store {server.sparql_url} build` first"
+    )
 
 
 @pytest.fixture(params=["embedded", "virtuoso"])
@@ -170,8 +178,15 @@ def test_cli_session_on_both_stores(backend: tuple[str, dict[str, str]], tmp_pat
     assert actors.exit_code == 0, actors.output
     assert {"Japan", "Republic of Korea"} <= {row["label"] for row in json.loads(actors.stdout)}
 
-    path = kg(store, "path", "Supreme Court forced-labour ruling of October 2018",
-              "Japan-ROK summit of 16 March 2023", "--k", "2", env=env)
+    path = kg(
+        store,
+        "path",
+        "Supreme Court forced-labour ruling of October 2018",
+        "Japan-ROK summit of 16 March 2023",
+        "--k",
+        "2",
+        env=env,
+    )
     assert path.exit_code == 0, path.output
     assert path.output.startswith("Path 1") and "“The acrimony came to a head in October 2018" in path.output
 
@@ -187,14 +202,20 @@ def test_cli_session_on_both_stores(backend: tuple[str, dict[str, str]], tmp_pat
 def test_both_stores_give_the_same_answers(built: str, env: dict[str, str], bundled_store_path: Path) -> None:
     """Exports are isomorphic; queries, descriptions, statistics and analyses print the same text."""
     local = str(bundled_store_path)
-    remote_quads, local_quads = kg(built, "export", "--format", "nquads", env=env), kg(local, "export", "--format",
-                                                                                        "nquads")
+    remote_quads, local_quads = (
+        kg(built, "export", "--format", "nquads", env=env),
+        kg(local, "export", "--format", "nquads"),
+    )
     assert canonical(remote_quads.stdout) == canonical(local_quads.stdout)
     for args in (
-        ["query", "cq2-ruling-order"], ["query", "cq7-ruling-to-summit", "--format", "csv"],
-        ["describe", "Supreme Court of Korea"], ["describe", "윤석열", "--format", "json"],
-        ["stats"], ["analyze", "--view", "actors", "--top", "0", "--format", "csv"],
-        ["timeline", "--actor", "Yoon"], ["neighbors", "Kishida", "--hops", "2", "--format", "csv"],
+        ["query", "cq2-ruling-order"],
+        ["query", "cq7-ruling-to-summit", "--format", "csv"],
+        ["describe", "Supreme Court of Korea"],
+        ["describe", "윤석열", "--format", "json"],
+        ["stats"],
+        ["analyze", "--view", "actors", "--top", "0", "--format", "csv"],
+        ["timeline", "--actor", "Yoon"],
+        ["neighbors", "Kishida", "--hops", "2", "--format", "csv"],
         ["export", "--format", "graphml"],
     ):
         remote_result, local_result = kg(built, *args, env=env), kg(local, *args)
@@ -203,8 +224,9 @@ def test_both_stores_give_the_same_answers(built: str, env: dict[str, str], bund
 
 
 @pytest.mark.parametrize("name", sorted(canned_queries()))
-def test_every_canned_query_gives_the_same_rows(name: str, built: str, env: dict[str, str],
-                                                 bundled_store_path: Path) -> None:
+def test_every_canned_query_gives_the_same_rows(
+    name: str, built: str, env: dict[str, str], bundled_store_path: Path
+) -> None:
     remote_result = kg(built, "query", name, "--format", "csv", env=env)
     local_result = kg(str(bundled_store_path), "query", name, "--format", "csv")
     assert remote_result.exit_code == local_result.exit_code == 0, remote_result.output
@@ -232,8 +254,13 @@ def test_every_canned_query_gives_the_same_rows(name: str, built: str, env: dict
 def test_builds_with_too_many_graphs_to_list(built: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Beyond MAX_LISTED_GRAPHS graphs kg queries the server's own dataset: kg's answers stay the same,
     except that statistics also count what the server's other graphs hold."""
-    commands = (["export", "--format", "nquads"], ["describe", "Yoon"], ["query", "cq1-summit-leaders"],
-                ["path", "Kishida", "Biden", "--format", "json"], ["validate"])
+    commands = (
+        ["export", "--format", "nquads"],
+        ["describe", "Yoon"],
+        ["query", "cq1-summit-leaders"],
+        ["path", "Kishida", "Biden", "--format", "json"],
+        ["validate"],
+    )
     listed = [kg(built, *args, env=env) for args in commands]
     monkeypatch.setattr("kg.storage.publish.MAX_LISTED_GRAPHS", 10)
     try:
@@ -264,8 +291,7 @@ def test_kg_sees_only_its_graphs(built: str, env: dict[str, str], server: virtuo
 # Failed builds leave the server as it was
 
 
-def test_malformed_file_leaves_the_server_unchanged(built: str, env: dict[str, str],
-                                                     server: virtuoso.Virtuoso) -> None:
+def test_malformed_file_leaves_the_server_unchanged(built: str, env: dict[str, str], server: virtuoso.Virtuoso) -> None:
     before = snapshot(server)
     result = kg(built, "build", str(DATA / "malformed.ttl"), env=env)
     assert result.exit_code == 2
@@ -280,8 +306,7 @@ def test_invalid_data_leaves_the_server_unchanged(built: str, env: dict[str, str
     assert snapshot(server) == before
 
 
-def test_failed_upload_leaves_the_server_unchanged(built: str, env: dict[str, str],
-                                                   server: virtuoso.Virtuoso) -> None:
+def test_failed_upload_leaves_the_server_unchanged(built: str, env: dict[str, str], server: virtuoso.Virtuoso) -> None:
     """The Graph Store endpoint is wrong: nothing is uploaded, the live graphs stay."""
     before = snapshot(server)
     broken = {**env, "KG_REMOTE_GRAPH_STORE_URL": server.base_url + "/no-such-graph-store"}
@@ -291,8 +316,9 @@ def test_failed_upload_leaves_the_server_unchanged(built: str, env: dict[str, st
     assert snapshot(server) == before
 
 
-def test_upload_refused_half_way_leaves_the_server_unchanged(built: str, env: dict[str, str],
-                                                             server: virtuoso.Virtuoso, tmp_path: Path) -> None:
+def test_upload_refused_half_way_leaves_the_server_unchanged(
+    built: str, env: dict[str, str], server: virtuoso.Virtuoso, tmp_path: Path
+) -> None:
     """Virtuoso refuses one graph (a literal over 64 KB) while the others upload: all of them are dropped."""
     before = snapshot(server)
     big = tmp_path / "big-literal.ttl"
@@ -303,8 +329,9 @@ def test_upload_refused_half_way_leaves_the_server_unchanged(built: str, env: di
     assert snapshot(server) == before
 
 
-def test_failed_swap_is_undone(built: str, env: dict[str, str], server: virtuoso.Virtuoso,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_swap_is_undone(
+    built: str, env: dict[str, str], server: virtuoso.Virtuoso, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The server fails in the middle of the swap (after the live graphs were moved aside): moved back."""
     before = snapshot(server)
     real_update = RemoteStore.update
@@ -329,9 +356,12 @@ def test_failed_swap_is_undone(built: str, env: dict[str, str], server: virtuoso
 def test_rebuild_replaces_exactly_kg_graphs(server: virtuoso.Virtuoso, env: dict[str, str], built: str) -> None:
     """--only mini.trig drops the bundled graphs kg managed, keeps foreign graphs; the bundled build comes back."""
     client = httpx.Client(timeout=60, auth=httpx.DigestAuth(server.user, server.password))
-    foreign = client.put(server.base_url + "/sparql-graph-crud-auth", params={"graph": "urn:test:foreign"},
-                         content=b'<urn:a> <urn:b> "someone else\'s data" .\n',
-                         headers={"Content-Type": "application/n-triples"})
+    foreign = client.put(
+        server.base_url + "/sparql-graph-crud-auth",
+        params={"graph": "urn:test:foreign"},
+        content=b'<urn:a> <urn:b> "someone else\'s data" .\n',
+        headers={"Content-Type": "application/n-triples"},
+    )
     assert foreign.status_code in (200, 201, 204)
     try:
         small = kg(built, "build", "--only", str(MINI), env=env)
@@ -354,15 +384,23 @@ def test_rebuild_replaces_exactly_kg_graphs(server: virtuoso.Virtuoso, env: dict
 def test_build_without_a_graph_store_sends_insert_requests(built: str, env: dict[str, str], tmp_path: Path) -> None:
     """No Graph Store endpoint: statements go in SPARQL updates, blank nodes included."""
     extra = tmp_path / "extra.ttl"
-    extra.write_text('@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
-                     '[] rdfs:label "a blank node sent by INSERT"@en ; rdfs:comment "kept together" .\n',
-                     encoding="utf-8")
+    extra.write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        '[] rdfs:label "a blank node sent by INSERT"@en ; rdfs:comment "kept together" .\n',
+        encoding="utf-8",
+    )
     no_graph_store = {**env, "KG_REMOTE_GRAPH_STORE_URL": ""}
     try:
         result = kg(built, "build", str(extra), "--allow-invalid", env=no_graph_store)
         assert result.exit_code == 0, result.output
-        found = kg(built, "query", 'SELECT ?c WHERE { ?b rdfs:label "a blank node sent by INSERT"@en ; '
-                   'rdfs:comment ?c FILTER(isBlank(?b)) }', "--format", "csv", env=env)
+        found = kg(
+            built,
+            "query",
+            'SELECT ?c WHERE { ?b rdfs:label "a blank node sent by INSERT"@en ; rdfs:comment ?c FILTER(isBlank(?b)) }',
+            "--format",
+            "csv",
+            env=env,
+        )
         assert found.stdout.splitlines() == ["c", "kept together"], found.output
     finally:
         assert kg(built, "build", env=env).exit_code == 0
@@ -371,8 +409,14 @@ def test_build_without_a_graph_store_sends_insert_requests(built: str, env: dict
 def test_write_back_on_the_server(built: str, env: dict[str, str]) -> None:
     result = kg(built, "analyze", "--view", "actors", "--write-back", "--top", "3", env=env)
     assert result.exit_code == 0, result.output
-    scores = kg(built, "query", "SELECT (COUNT(*) AS ?n) WHERE { GRAPH kgg:analysis { ?s kg:pagerank ?v } }",
-                "--format", "csv", env=env)
+    scores = kg(
+        built,
+        "query",
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH kgg:analysis { ?s kg:pagerank ?v } }",
+        "--format",
+        "csv",
+        env=env,
+    )
     assert int(scores.stdout.splitlines()[1]) > 0
     assert kg(built, "build", env=env).exit_code == 0  # back to the bundled build for the other tests
 
@@ -384,7 +428,7 @@ def test_write_back_on_the_server(built: str, env: dict[str, str]) -> None:
 def test_parameters_with_hostile_values_stay_data(built: str, env: dict[str, str], server: virtuoso.Virtuoso) -> None:
     before = snapshot(server)
     query = "SELECT ?e ?label WHERE { ?e rdfs:label ?label }"
-    for hostile in ('Tokyo"@en } ; DROP ALL ; #', "Tokyo\" } UNION { ?e ?p ?label", "x\\\" . } #\n}", "<urn:x>"):
+    for hostile in ('Tokyo"@en } ; DROP ALL ; #', 'Tokyo" } UNION { ?e ?p ?label', 'x\\" . } #\n}', "<urn:x>"):
         result = kg(built, "query", query, "--param", f"label={hostile}", "--format", "csv", env=env)
         assert result.exit_code == 0, result.output
         assert result.stdout.splitlines() == ["e,label"], hostile
@@ -396,23 +440,30 @@ def test_parameters_with_hostile_values_stay_data(built: str, env: dict[str, str
 def test_parameters_open_the_where_clause() -> None:
     """Terms are written by pyoxigraph; the VALUES block opens the WHERE group (before LIMIT applies)."""
     x, d = ox.Variable("x"), ox.Variable("d")
-    terms = {x: ox.Literal('a"b\\c\n} ; DROP ALL'),
-             d: ox.Literal("2023-03", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYearMonth"))}
+    terms = {
+        x: ox.Literal('a"b\\c\n} ; DROP ALL'),
+        d: ox.Literal("2023-03", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYearMonth")),
+    }
     block = 'VALUES (?x ?d) { ("a\\"b\\\\c\\n} ; DROP ALL" "2023-03"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>) }'
     assert values_clause(terms) == block
     assert bind_values("SELECT ?x ?d WHERE { ?s ?p ?x } ORDER BY ?x LIMIT 1", terms) == (
-        f"SELECT ?x ?d WHERE {{ {block}\n ?s ?p ?x }} ORDER BY ?x LIMIT 1")
+        f"SELECT ?x ?d WHERE {{ {block}\n ?s ?p ?x }} ORDER BY ?x LIMIT 1"
+    )
     assert bind_values("CONSTRUCT { ?s ?p ?x } WHERE { ?s ?p ?x }", {x: ox.Literal("v")}) == (
-        'CONSTRUCT { ?s ?p ?x } WHERE { VALUES (?x) { ("v") }\n ?s ?p ?x }')
+        'CONSTRUCT { ?s ?p ?x } WHERE { VALUES (?x) { ("v") }\n ?s ?p ?x }'
+    )
     assert bind_values("CONSTRUCT WHERE { ?s ?p ?x }", {x: ox.Literal("v")}) == (
-        'CONSTRUCT WHERE { ?s ?p ?x }\nVALUES (?x) { ("v") }\n')
+        'CONSTRUCT WHERE { ?s ?p ?x }\nVALUES (?x) { ("v") }\n'
+    )
     assert bind_values('ASK { ?s ?p "{" }', {x: ox.Literal("v")}) == 'ASK { VALUES (?x) { ("v") }\n ?s ?p "{" }'
     assert prefix_lines('PREFIX kg: <urn:mine#> SELECT * { ?s kg:p "rdfs:label" ; rdfs:label ?l }') == (
-        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n")
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    )
 
 
-def test_service_is_refused_before_reaching_the_server(built: str, env: dict[str, str],
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_service_is_refused_before_reaching_the_server(
+    built: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Virtuoso would run SERVICE itself; kg refuses it before any query is sent."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -436,8 +487,9 @@ def test_service_is_refused_before_reaching_the_server(built: str, env: dict[str
 
     monkeypatch.setattr(httpx.Client, "request", spy)
     port = listener.getsockname()[1]
-    result = kg(built, "query", f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
-                env=env)
+    result = kg(
+        built, "query", f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}", env=env
+    )
     watcher.join()
     listener.close()
     assert result.exit_code == 2 and "SERVICE refused at line 1, column 18" in result.output
@@ -461,19 +513,30 @@ def test_wrong_password_is_one_line_without_the_password(server: virtuoso.Virtuo
 
 def test_no_credentials_says_which_variables(server: virtuoso.Virtuoso, env: dict[str, str]) -> None:
     anonymous = {k: v for k, v in env.items() if k not in ("KG_REMOTE_USER", "KG_REMOTE_PASSWORD")}
-    result = kg(server.sparql_url, "build", "--only", str(MINI), env={**anonymous, "KG_REMOTE_USER": "",
-                                                                      "KG_REMOTE_PASSWORD": ""})
+    result = kg(
+        server.sparql_url,
+        "build",
+        "--only",
+        str(MINI),
+        env={**anonymous, "KG_REMOTE_USER": "", "KG_REMOTE_PASSWORD": ""},
+    )
     assert result.exit_code == 2 and "KG_REMOTE_USER" in result.output
 
 
-def test_credentials_from_the_config_file(server: virtuoso.Virtuoso, env: dict[str, str], built: str,
-                                          tmp_path: Path) -> None:
+def test_credentials_from_the_config_file(
+    server: virtuoso.Virtuoso, env: dict[str, str], built: str, tmp_path: Path
+) -> None:
     config = tmp_path / "remotes.toml"
-    config.write_text(f'["{server.sparql_url}"]\nuser = "{server.user}"\npassword = "{server.password}"\n'
-                      'auth = "digest"\n', encoding="utf-8")
+    config.write_text(
+        f'["{server.sparql_url}"]\nuser = "{server.user}"\npassword = "{server.password}"\nauth = "digest"\n',
+        encoding="utf-8",
+    )
     config.chmod(0o644)
-    from_file: dict[str, str | None] = {"KG_REMOTES_CONFIG": str(config), "KG_REMOTE_USER": None,
-                                        "KG_REMOTE_PASSWORD": None}
+    from_file: dict[str, str | None] = {
+        "KG_REMOTES_CONFIG": str(config),
+        "KG_REMOTE_USER": None,
+        "KG_REMOTE_PASSWORD": None,
+    }
     loose = kg(server.sparql_url, "build", env=from_file)
     assert loose.exit_code == 2 and "chmod 600" in loose.output
     config.chmod(0o600)

@@ -75,12 +75,27 @@ def test_class_filter_and_limit(bundled_store: Store) -> None:
     everything = search(bundled_store, "Japan", limit=50)
     assert len(everything) == 50 and len({h.entity for h in everything}) == 50
     actors = search(bundled_store, "Japan", classes=("Actor",), limit=50)
-    assert actors and all(any(c in h.classes for c in ("kg:State", "kg:Government", "kg:Person", "kg:Company",
-                                                       "kg:GovernmentBody", "kg:Group", "kg:Court",
-                                                       "kg:BusinessFederation", "kg:InternationalOrganization",
-                                                       "kg:PoliticalParty", "kg:MilitaryUnit",
-                                                       "kg:PollingOrganization", "kg:UniversityOrganization"))
-                          for h in actors)
+    assert actors and all(
+        any(
+            c in h.classes
+            for c in (
+                "kg:State",
+                "kg:Government",
+                "kg:Person",
+                "kg:Company",
+                "kg:GovernmentBody",
+                "kg:Group",
+                "kg:Court",
+                "kg:BusinessFederation",
+                "kg:InternationalOrganization",
+                "kg:PoliticalParty",
+                "kg:MilitaryUnit",
+                "kg:PollingOrganization",
+                "kg:UniversityOrganization",
+            )
+        )
+        for h in actors
+    )
 
 
 def test_cli_search_text_and_json(bundled_store_path: Path) -> None:

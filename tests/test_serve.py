@@ -38,7 +38,9 @@ class Endpoint:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kg", "--store", str(store), "serve", "--port", str(self.port), *extra],
-            env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -93,21 +95,27 @@ def test_sparqlwrapper_formats(endpoint: Endpoint) -> None:
 def test_rdflib_sparqlstore(endpoint: Endpoint) -> None:
     store = SPARQLStore(endpoint.url + "/sparql", returnFormat="json")
     graph = rdflib.Graph(store=store)
-    rows = list(graph.query(
-        "PREFIX kg: <https://w3id.org/kg-diplomacy/ontology#> "
-        "SELECT ?summit WHERE { ?summit a kg:Summit ; kg:date ?d FILTER(STR(?d) = '2023-03-16') }"))
+    rows = list(
+        graph.query(
+            "PREFIX kg: <https://w3id.org/kg-diplomacy/ontology#> "
+            "SELECT ?summit WHERE { ?summit a kg:Summit ; kg:date ?d FILTER(STR(?d) = '2023-03-16') }"
+        )
+    )
     assert [str(r[0]) for r in rows] == ["https://w3id.org/kg-diplomacy/resource/summit-2023-03-16"]
 
 
-@pytest.mark.parametrize("accept, media", [
-    ("application/sparql-results+json", "application/sparql-results+json"),
-    ("application/sparql-results+xml", "application/sparql-results+xml"),
-    ("text/csv", "text/csv"),
-    ("text/tab-separated-values", "text/tab-separated-values"),
-    ("application/json", "application/sparql-results+json"),
-    ("*/*", "application/sparql-results+json"),
-    ("text/html", "text/html"),
-])
+@pytest.mark.parametrize(
+    "accept, media",
+    [
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("application/json", "application/sparql-results+json"),
+        ("*/*", "application/sparql-results+json"),
+        ("text/html", "text/html"),
+    ],
+)
 def test_select_content_negotiation(endpoint: Endpoint, accept: str, media: str) -> None:
     response = httpx.get(endpoint.url + "/sparql", params={"query": COUNT}, headers={"Accept": accept})
     assert response.status_code == 200
@@ -115,16 +123,20 @@ def test_select_content_negotiation(endpoint: Endpoint, accept: str, media: str)
     assert "n" in response.text
 
 
-@pytest.mark.parametrize("accept, media, rdflib_format", [
-    ("text/turtle", "text/turtle", "turtle"),
-    ("application/n-triples", "application/n-triples", "nt"),
-    ("application/ld+json", "application/ld+json", "json-ld"),
-    ("application/rdf+xml", "application/rdf+xml", "xml"),
-])
+@pytest.mark.parametrize(
+    "accept, media, rdflib_format",
+    [
+        ("text/turtle", "text/turtle", "turtle"),
+        ("application/n-triples", "application/n-triples", "nt"),
+        ("application/ld+json", "application/ld+json", "json-ld"),
+        ("application/rdf+xml", "application/rdf+xml", "xml"),
+    ],
+)
 def test_construct_content_negotiation(endpoint: Endpoint, accept: str, media: str, rdflib_format: str) -> None:
     query = "CONSTRUCT { ?s kg:date ?d } WHERE { ?s a kg:Summit ; kg:date ?d }"
-    response = httpx.post(endpoint.url + "/sparql", content=query,
-                          headers={"Content-Type": "application/sparql-query", "Accept": accept})
+    response = httpx.post(
+        endpoint.url + "/sparql", content=query, headers={"Content-Type": "application/sparql-query", "Accept": accept}
+    )
     assert response.status_code == 200 and response.headers["content-type"].startswith(media)
     assert len(rdflib.Graph().parse(data=response.text, format=rdflib_format)) >= 3
 
@@ -132,20 +144,29 @@ def test_construct_content_negotiation(endpoint: Endpoint, accept: str, media: s
 def test_every_request_form(endpoint: Endpoint) -> None:
     get = httpx.get(endpoint.url + "/sparql", params={"query": COUNT, "format": "csv"})
     form = httpx.post(endpoint.url + "/sparql", data={"query": COUNT}, headers={"Accept": "text/csv"})
-    direct = httpx.post(endpoint.url + "/sparql", content=COUNT,
-                        headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"})
+    direct = httpx.post(
+        endpoint.url + "/sparql",
+        content=COUNT,
+        headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"},
+    )
     assert get.text == form.text == direct.text and get.text.startswith("n\r\n")
 
 
 def test_dataset_parameters(endpoint: Endpoint) -> None:
     evidence = "https://w3id.org/kg-diplomacy/evidence/japan-rok-2023/q013"
-    narrowed = httpx.get(endpoint.url + "/sparql", params={"query": COUNT, "default-graph-uri": evidence,
-                                                           "format": "csv"})
+    narrowed = httpx.get(
+        endpoint.url + "/sparql", params={"query": COUNT, "default-graph-uri": evidence, "format": "csv"}
+    )
     whole = httpx.get(endpoint.url + "/sparql", params={"query": COUNT, "format": "csv"})
     assert 0 < int(narrowed.text.split()[1]) < int(whole.text.split()[1])
-    named = httpx.get(endpoint.url + "/sparql", params={
-        "query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": evidence,
-        "format": "csv"})
+    named = httpx.get(
+        endpoint.url + "/sparql",
+        params={
+            "query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+            "named-graph-uri": evidence,
+            "format": "csv",
+        },
+    )
     assert named.text.split()[1:] == [evidence]
 
 
@@ -173,11 +194,14 @@ def test_status_codes(endpoint: Endpoint) -> None:
     assert update.status_code == 403 and "read-only" in update.text
 
 
-@pytest.mark.parametrize("template", [
-    "SELECT * WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
-    "SELECT * FROM <{url}/data.ttl> WHERE {{ ?s ?p ?o }}",
-    "SELECT * FROM NAMED <file:///etc/passwd> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "SELECT * WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
+        "SELECT * FROM <{url}/data.ttl> WHERE {{ ?s ?p ?o }}",
+        "SELECT * FROM NAMED <file:///etc/passwd> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    ],
+)
 def test_refuses_to_fetch(endpoint: Endpoint, listener: tuple[str, list[str]], template: str) -> None:  # noqa: F811
     url, hits = listener
     response = httpx.get(endpoint.url + "/sparql", params={"query": template.format(url=url)})
@@ -229,17 +253,24 @@ def test_update_needs_the_token_and_leaves_the_store_unchanged(writable: tuple[E
     assert httpx.post(server.url + "/sparql", data={"update": insert}).status_code == 401
     wrong = httpx.post(server.url + "/sparql", data={"update": insert}, headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
-    broken = httpx.post(server.url + "/sparql", data={"update": "INSERT DATA { <urn:x:a> }"},
-                        headers={"Authorization": f"Bearer {TOKEN}"})
+    broken = httpx.post(
+        server.url + "/sparql",
+        data={"update": "INSERT DATA { <urn:x:a> }"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
     assert broken.status_code == 400 and "unchanged" in broken.text
-    load = httpx.post(server.url + "/sparql", data={"update": "LOAD <http://127.0.0.1:9/x.ttl>"},
-                      headers={"Authorization": f"Bearer {TOKEN}"})
+    load = httpx.post(
+        server.url + "/sparql",
+        data={"update": "LOAD <http://127.0.0.1:9/x.ttl>"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
     assert load.status_code == 403
     assert tree_digest(store) == before
     done = httpx.post(server.url + "/sparql", data={"update": insert}, headers={"Authorization": f"Bearer {TOKEN}"})
     assert done.status_code == 204
-    ask = httpx.get(server.url + "/sparql", params={"query": "ASK { GRAPH <urn:x:g> { <urn:x:a> ?p ?o } }",
-                                                   "format": "json"})
+    ask = httpx.get(
+        server.url + "/sparql", params={"query": "ASK { GRAPH <urn:x:g> { <urn:x:a> ?p ?o } }", "format": "json"}
+    )
     assert ask.json()["boolean"] is True
 
 
@@ -248,12 +279,30 @@ def test_graph_store_protocol(writable: tuple[Endpoint, Path]) -> None:
     auth = {"Authorization": f"Bearer {TOKEN}"}
     body = "<urn:x:a> <urn:x:b> <urn:x:c> .\n"
     graph = {"graph": "urn:x:uploaded"}
-    assert httpx.put(server.url + "/rdf-graphs", params=graph, content=body,
-                     headers={"Content-Type": "application/n-triples"}).status_code == 401
-    assert httpx.put(server.url + "/rdf-graphs", params=graph, content=body,
-                     headers={**auth, "Content-Type": "application/n-triples"}).status_code == 201  # created
-    assert httpx.put(server.url + "/rdf-graphs", params=graph, content=body,
-                     headers={**auth, "Content-Type": "application/n-triples"}).status_code == 204  # replaced
+    assert (
+        httpx.put(
+            server.url + "/rdf-graphs", params=graph, content=body, headers={"Content-Type": "application/n-triples"}
+        ).status_code
+        == 401
+    )
+    assert (
+        httpx.put(
+            server.url + "/rdf-graphs",
+            params=graph,
+            content=body,
+            headers={**auth, "Content-Type": "application/n-triples"},
+        ).status_code
+        == 201
+    )  # created
+    assert (
+        httpx.put(
+            server.url + "/rdf-graphs",
+            params=graph,
+            content=body,
+            headers={**auth, "Content-Type": "application/n-triples"},
+        ).status_code
+        == 204
+    )  # replaced
     got = httpx.get(server.url + "/rdf-graphs", params=graph, headers={"Accept": "application/n-triples"})
     assert got.status_code == 200 and got.text.strip() == body.strip()
     assert httpx.delete(server.url + "/rdf-graphs", params=graph, headers=auth).status_code == 204
@@ -261,8 +310,21 @@ def test_graph_store_protocol(writable: tuple[Endpoint, Path]) -> None:
 
 
 def test_updates_need_a_token_to_start(bundled_store_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "kg", "--store", str(bundled_store_path), "serve",
-                             "--allow-update", "--port", str(free_port())],
-                            capture_output=True, text=True, timeout=30,
-                            env={k: v for k, v in os.environ.items() if k != "KG_SERVE_TOKEN"})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kg",
+            "--store",
+            str(bundled_store_path),
+            "serve",
+            "--allow-update",
+            "--port",
+            str(free_port()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={k: v for k, v in os.environ.items() if k != "KG_SERVE_TOKEN"},
+    )
     assert result.returncode == 2 and "needs a bearer token" in result.stderr

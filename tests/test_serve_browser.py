@@ -49,8 +49,9 @@ class StaticSite:
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StaticSite, StaticSite]]:
     folder = tmp_path_factory.mktemp("other-origin")
-    (folder / "index.html").write_text("<!DOCTYPE html><title>another origin</title><p>client page</p>",
-                                       encoding="utf-8")
+    (folder / "index.html").write_text(
+        "<!DOCTYPE html><title>another origin</title><p>client page</p>", encoding="utf-8"
+    )
     first, second = StaticSite(folder), StaticSite(folder)
     yield first, second
     first.stop()
@@ -76,8 +77,17 @@ def closed(cors_store: Path) -> Iterator[Endpoint]:
 def open_endpoint(cors_store: Path, sites: tuple[StaticSite, StaticSite]) -> Iterator[Endpoint]:
     """Updates allowed; site one may query, site two may also update; localhost:<site one> is unlisted."""
     first, second = sites
-    server = Endpoint(cors_store, "--allow-update", "--workers", "1", "--cors-origin", first.origin(),
-                      "--cors-update-origin", second.origin(), env={"KG_SERVE_TOKEN": TOKEN})
+    server = Endpoint(
+        cors_store,
+        "--allow-update",
+        "--workers",
+        "1",
+        "--cors-origin",
+        first.origin(),
+        "--cors-update-origin",
+        second.origin(),
+        env={"KG_SERVE_TOKEN": TOKEN},
+    )
     yield server
     server.stop()
 
@@ -101,8 +111,14 @@ def query_requests(endpoint: Endpoint) -> list[tuple[str, dict[str, Any]]]:
     accept = {"Accept": "application/sparql-results+json"}
     return [
         (f"{url}?query={quote(ASK)}", {"headers": accept}),
-        (url, {"method": "POST", "body": f"query={quote(ASK)}",
-               "headers": {**accept, "Content-Type": "application/x-www-form-urlencoded"}}),
+        (
+            url,
+            {
+                "method": "POST",
+                "body": f"query={quote(ASK)}",
+                "headers": {**accept, "Content-Type": "application/x-www-form-urlencoded"},
+            },
+        ),
         (url, {"method": "POST", "body": ASK, "headers": {**accept, "Content-Type": "application/sparql-query"}}),
     ]
 
@@ -113,14 +129,16 @@ def test_cors_is_off_by_default(browser: Any, closed: Endpoint, sites: tuple[Sta
         assert fetch(page, url, **init)["status"] == 0  # the browser blocks it: no Access-Control-Allow-Origin
     refused = httpx.get(closed.url + "/sparql", params={"query": ASK}, headers={"Origin": sites[0].origin()})
     assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
-    preflight = httpx.options(closed.url + "/sparql", headers={
-        "Origin": sites[0].origin(), "Access-Control-Request-Method": "POST"})
+    preflight = httpx.options(
+        closed.url + "/sparql", headers={"Origin": sites[0].origin(), "Access-Control-Request-Method": "POST"}
+    )
     assert preflight.status_code == 403
     page.close()
 
 
-def test_listed_origin_queries_every_way(browser: Any, open_endpoint: Endpoint,
-                                         sites: tuple[StaticSite, StaticSite]) -> None:
+def test_listed_origin_queries_every_way(
+    browser: Any, open_endpoint: Endpoint, sites: tuple[StaticSite, StaticSite]
+) -> None:
     page = page_at(browser, sites[0].origin())
     for url, init in query_requests(open_endpoint):
         answer = fetch(page, url, **init)
@@ -131,27 +149,39 @@ def test_listed_origin_queries_every_way(browser: Any, open_endpoint: Endpoint,
     page.close()
 
 
-def test_unlisted_origin_is_refused(browser: Any, open_endpoint: Endpoint,
-                                    sites: tuple[StaticSite, StaticSite]) -> None:
+def test_unlisted_origin_is_refused(
+    browser: Any, open_endpoint: Endpoint, sites: tuple[StaticSite, StaticSite]
+) -> None:
     page = page_at(browser, sites[0].origin("localhost"))  # same port, other origin: not listed
     for url, init in query_requests(open_endpoint):
         assert fetch(page, url, **init)["status"] == 0
     page.close()
 
 
-def test_updates_only_from_update_origins(browser: Any, open_endpoint: Endpoint,
-                                          sites: tuple[StaticSite, StaticSite]) -> None:
+def test_updates_only_from_update_origins(
+    browser: Any, open_endpoint: Endpoint, sites: tuple[StaticSite, StaticSite]
+) -> None:
     graph = "http://example.org/cors-test"
-    update = {"method": "POST", "body": f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:b> <urn:c> }} }}",
-              "headers": {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"}}
-    put = {"method": "PUT", "body": "<urn:x> <urn:y> <urn:z> .",
-           "headers": {"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"}}
+    update = {
+        "method": "POST",
+        "body": f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:b> <urn:c> }} }}",
+        "headers": {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"},
+    }
+    put = {
+        "method": "PUT",
+        "body": "<urn:x> <urn:y> <urn:z> .",
+        "headers": {"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"},
+    }
     query_only = page_at(browser, sites[0].origin())
     assert fetch(query_only, open_endpoint.url + "/sparql", **update)["status"] == 0
     assert fetch(query_only, f"{open_endpoint.url}/rdf-graphs?graph={graph}-put", **put)["status"] == 0
-    form = fetch(query_only, open_endpoint.url + "/sparql", method="POST",
-                 body=f"update=CLEAR%20GRAPH%20%3C{graph}%3E",
-                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    form = fetch(
+        query_only,
+        open_endpoint.url + "/sparql",
+        method="POST",
+        body=f"update=CLEAR%20GRAPH%20%3C{graph}%3E",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert form["status"] == 403  # a simple (no preflight) form update from a query-only origin
     ask = {"query": f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"}
     assert httpx.get(open_endpoint.url + "/sparql", params=ask).json()["boolean"] is False
@@ -166,19 +196,28 @@ def test_updates_only_from_update_origins(browser: Any, open_endpoint: Endpoint,
 def test_star_lets_any_origin_query_but_not_update(cors_store: Path) -> None:
     server = Endpoint(cors_store, "--no-site", "--workers", "1", "--cors-origin", "*")
     try:
-        answer = httpx.get(server.url + "/sparql", params={"query": ASK},
-                           headers={"Origin": "http://127.0.0.1:1", "Accept": "application/sparql-results+json"})
+        answer = httpx.get(
+            server.url + "/sparql",
+            params={"query": ASK},
+            headers={"Origin": "http://127.0.0.1:1", "Accept": "application/sparql-results+json"},
+        )
         assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == "*"
-        preflight = httpx.options(server.url + "/sparql", headers={
-            "Origin": "http://127.0.0.1:1", "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type, authorization"})
+        preflight = httpx.options(
+            server.url + "/sparql",
+            headers={
+                "Origin": "http://127.0.0.1:1",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type, authorization",
+            },
+        )
         assert preflight.status_code == 403
     finally:
         server.stop()
 
 
-def test_yasgui_queries_kg_from_another_origin(browser: Any, open_endpoint: Endpoint,
-                                               sites: tuple[StaticSite, StaticSite], tmp_path: Path) -> None:
+def test_yasgui_queries_kg_from_another_origin(
+    browser: Any, open_endpoint: Endpoint, sites: tuple[StaticSite, StaticSite], tmp_path: Path
+) -> None:
     """YASGUI's bundled assets (kg/static/yasgui) on a page of another origin, pointed at kg."""
     page = browser.new_page()
     errors: list[str] = []
@@ -198,12 +237,17 @@ def test_yasgui_queries_kg_from_another_origin(browser: Any, open_endpoint: Endp
     # the same YASGUI served from another origin, querying kg through CORS
     other = page_at(browser, sites[0].origin())
     other.add_script_tag(url=open_endpoint.url + "/static/yasgui/yasgui.min.js")
-    other.evaluate("""endpoint => {
+    other.evaluate(
+        """endpoint => {
       const div = document.createElement('div'); div.id = 'yasgui'; document.body.appendChild(div);
       window.kgYasgui = new Yasgui(div, {requestConfig: {endpoint, method: 'POST'}, persistenceId: null});
-    }""", open_endpoint.url + "/sparql")
-    other.evaluate("""query => { window.kgYasgui.getTab().setQuery(query); }""",
-                   "PREFIX kg: <https://w3id.org/kg-diplomacy/ontology#> SELECT ?summit WHERE { ?summit a kg:Summit }")
+    }""",
+        open_endpoint.url + "/sparql",
+    )
+    other.evaluate(
+        """query => { window.kgYasgui.getTab().setQuery(query); }""",
+        "PREFIX kg: <https://w3id.org/kg-diplomacy/ontology#> SELECT ?summit WHERE { ?summit a kg:Summit }",
+    )
     other.evaluate(f"() => {{ {tab}.query(); }}")
     other.wait_for_selector(".yasr table tbody tr", timeout=30_000)
     assert "summit-2023-03-16" in other.locator(".yasr").inner_text()
@@ -214,8 +258,11 @@ def test_query_page_shows_prefixed_links_literals_count_and_time(browser: Any, o
     page = browser.new_page()
     page.goto(open_endpoint.url + "/query")
     page.wait_for_timeout(500)  # the entity index loads
-    page.fill("#query", "SELECT ?summit ?label ?date WHERE { ?summit a kg:Summit ; rdfs:label ?label ; "
-                        "kg:date ?date FILTER(LANG(?label) = 'en') } ORDER BY ?date")
+    page.fill(
+        "#query",
+        "SELECT ?summit ?label ?date WHERE { ?summit a kg:Summit ; rdfs:label ?label ; "
+        "kg:date ?date FILTER(LANG(?label) = 'en') } ORDER BY ?date",
+    )
     page.click("#run")
     page.wait_for_selector("#results table")
     status = page.inner_text("#status")

@@ -34,8 +34,9 @@ from SPARQLWrapper import (
 
 from tests.test_serve import TOKEN, Endpoint
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:SPARQLWrapper",
-                                        "ignore:Sending Accept header:RuntimeWarning")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning:SPARQLWrapper", "ignore:Sending Accept header:RuntimeWarning"
+)
 
 SELECT = "SELECT ?label WHERE { kgr:yoon-suk-yeol rdfs:label ?label FILTER(LANG(?label) = 'ko') }"
 ASK = "ASK { kgr:yoon-suk-yeol a ?type }"
@@ -68,8 +69,11 @@ def results_rows(fmt: str, converted: Any) -> list[str]:
         return [b["label"]["value"] for b in converted["results"]["bindings"]]
     if fmt == XML:
         assert isinstance(converted, Document)
-        return [node.firstChild.nodeValue or "" for node in converted.getElementsByTagName("literal")
-                if node.firstChild is not None]
+        return [
+            node.firstChild.nodeValue or ""
+            for node in converted.getElementsByTagName("literal")
+            if node.firstChild is not None
+        ]
     text = converted.decode("utf-8")
     rows = list(csv.reader(io.StringIO(text), delimiter="," if fmt == CSV else "\t"))
     return [row[0].split("@")[0].strip('"') for row in rows[1:]]
@@ -93,13 +97,22 @@ def test_sparqlwrapper_ask(live: Endpoint, fmt: str, transport: tuple[str, str])
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS, ids=["GET", "POST-form", "POST-direct"])
-@pytest.mark.parametrize("fmt, media", [
-    (TURTLE, "text/turtle"), (N3, "text/turtle"), (XML, "application/rdf+xml"), (RDFXML, "application/rdf+xml"),
-    (JSONLD, "application/ld+json"), (JSON, "application/ld+json"), (RDF, "application/rdf+xml"),
-])
+@pytest.mark.parametrize(
+    "fmt, media",
+    [
+        (TURTLE, "text/turtle"),
+        (N3, "text/turtle"),
+        (XML, "application/rdf+xml"),
+        (RDFXML, "application/rdf+xml"),
+        (JSONLD, "application/ld+json"),
+        (JSON, "application/ld+json"),
+        (RDF, "application/rdf+xml"),
+    ],
+)
 @pytest.mark.parametrize("query", [CONSTRUCT, DESCRIBE], ids=["CONSTRUCT", "DESCRIBE"])
-def test_sparqlwrapper_graph_forms(live: Endpoint, query: str, fmt: str, media: str,
-                                   transport: tuple[str, str]) -> None:
+def test_sparqlwrapper_graph_forms(
+    live: Endpoint, query: str, fmt: str, media: str, transport: tuple[str, str]
+) -> None:
     result = client(live, query, fmt, transport)
     assert result.info()["content-type"].split(";")[0] == media
     converted = result.convert()
@@ -108,11 +121,11 @@ def test_sparqlwrapper_graph_forms(live: Endpoint, query: str, fmt: str, media: 
     elif isinstance(converted, bytes):
         graph = rdflib.Graph().parse(data=converted, format="turtle")
     else:
-        graph = rdflib.Graph().parse(data=json.dumps(converted) if not isinstance(converted, str) else converted,
-                                     format="json-ld")
+        graph = rdflib.Graph().parse(
+            data=json.dumps(converted) if not isinstance(converted, str) else converted, format="json-ld"
+        )
     court = rdflib.URIRef("https://w3id.org/kg-diplomacy/ontology#court")
-    assert list(graph.objects(rdflib.URIRef("https://w3id.org/kg-diplomacy/resource/ruling-2018-forced-labor"),
-                              court))
+    assert list(graph.objects(rdflib.URIRef("https://w3id.org/kg-diplomacy/resource/ruling-2018-forced-labor"), court))
 
 
 def test_sparqlwrapper_update(live: Endpoint) -> None:
@@ -121,8 +134,9 @@ def test_sparqlwrapper_update(live: Endpoint) -> None:
     wrapper.addCustomHttpHeader("Authorization", f"Bearer {TOKEN}")
     wrapper.setQuery("INSERT DATA { GRAPH <http://example.org/wrapper> { <urn:s> <urn:p> 'from SPARQLWrapper' } }")
     assert wrapper.query().response.status == 204
-    check = client(live, "ASK { GRAPH <http://example.org/wrapper> { ?s ?p 'from SPARQLWrapper' } }", JSON,
-                   (GET, URLENCODED))
+    check = client(
+        live, "ASK { GRAPH <http://example.org/wrapper> { ?s ?p 'from SPARQLWrapper' } }", JSON, (GET, URLENCODED)
+    )
     assert check.convert()["boolean"] is True
 
 
@@ -130,9 +144,12 @@ def test_sparqlwrapper_update(live: Endpoint) -> None:
 @pytest.mark.parametrize("method", ["GET", "POST", "POST_FORM"])
 def test_rdflib_sparqlstore_select(live: Endpoint, return_format: str, method: str) -> None:
     graph = rdflib.Graph(store=SPARQLStore(live.url + "/sparql", returnFormat=return_format, method=method))
-    rows = list(graph.query(
-        "PREFIX kg: <https://w3id.org/kg-diplomacy/ontology#> "
-        "SELECT ?summit WHERE { ?summit a kg:Summit ; kg:date ?d FILTER(STR(?d) = '2023-03-16') }"))
+    rows = list(
+        graph.query(
+            "PREFIX kg: <https://w3id.org/kg-diplomacy/ontology#> "
+            "SELECT ?summit WHERE { ?summit a kg:Summit ; kg:date ?d FILTER(STR(?d) = '2023-03-16') }"
+        )
+    )
     assert [str(r[0]) for r in rows] == ["https://w3id.org/kg-diplomacy/resource/summit-2023-03-16"]  # type: ignore[index]
     if return_format != "csv":  # CSV has no boolean form
         assert graph.query("ASK { ?s a <https://w3id.org/kg-diplomacy/ontology#Summit> }").askAnswer is True
@@ -150,8 +167,9 @@ def test_rdflib_sparqlstore_construct(live: Endpoint, method: str) -> None:
 
 
 def test_rdflib_sparqlupdatestore(live: Endpoint) -> None:
-    store = SPARQLUpdateStore(live.url + "/sparql", live.url + "/sparql", returnFormat="json",
-                              headers={"Authorization": f"Bearer {TOKEN}"})
+    store = SPARQLUpdateStore(
+        live.url + "/sparql", live.url + "/sparql", returnFormat="json", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
     dataset = rdflib.Dataset(store=store)
     named = dataset.graph(rdflib.URIRef("http://example.org/rdflib-update"))
     named.add((rdflib.URIRef("urn:s"), rdflib.URIRef("urn:p"), rdflib.Literal("from rdflib")))

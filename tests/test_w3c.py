@@ -49,10 +49,19 @@ MANIFESTS = {
     "service-description": W3C / "service-description" / "manifest.ttl",
 }
 STATUS = {"OK": 200, "Created": 201, "NoContent": 204, "NotFound": 404}
-RESULT_MEDIA = {"application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-                "text/tab-separated-values"}
-RDF_MEDIA = {"application/rdf+xml": "xml", "text/turtle": "turtle", "application/n-triples": "nt",
-             "application/xhtml+xml": "rdfa", "text/html": "rdfa"}
+RESULT_MEDIA = {
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+}
+RDF_MEDIA = {
+    "application/rdf+xml": "xml",
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/xhtml+xml": "rdfa",
+    "text/html": "rdfa",
+}
 
 
 @dataclass
@@ -88,8 +97,10 @@ def _items(graph: rdflib.Graph, node: Any) -> list[Any]:
 
 
 def _headers(graph: rdflib.Graph, node: Any) -> dict[str, str]:
-    return {str(graph.value(h, HT.fieldName)).lower(): str(graph.value(h, HT.fieldValue))
-            for h in _items(graph, graph.value(node, HT.headers))}
+    return {
+        str(graph.value(h, HT.fieldName)).lower(): str(graph.value(h, HT.fieldValue))
+        for h in _items(graph, graph.value(node, HT.headers))
+    }
 
 
 def read_manifest(suite: str) -> list[Entry]:
@@ -113,20 +124,22 @@ def read_manifest(suite: str) -> list[Entry]:
                 body = str(graph.value(body_node, CNT.chars)).encode(encoding)
             response_body = graph.value(response, HT.body)
             expected_boolean = graph.value(response, MF.expectedBoolean)
-            entry.exchanges.append(Exchange(
-                method=str(graph.value(request, HT.methodName)),
-                path=str(graph.value(request, HT.absolutePath)),
-                headers=_headers(graph, request),
-                body=body,
-                expected=Expected(
-                    statuses=sorted(str(s).rsplit("#", 1)[-1] for s in graph.objects(response, MF.expectedStatus)),
-                    boolean=None if expected_boolean is None else bool(expected_boolean.toPython()),
-                    format=str(graph.value(response, MF.expectedFormat) or "") or None,
-                    content_type=_headers(graph, response).get("content-type"),
-                    body=None if response_body is None else str(graph.value(response_body, CNT.chars)),
-                    location=str(graph.value(response, MF.expectedLocation) or "") or None,
-                ),
-            ))
+            entry.exchanges.append(
+                Exchange(
+                    method=str(graph.value(request, HT.methodName)),
+                    path=str(graph.value(request, HT.absolutePath)),
+                    headers=_headers(graph, request),
+                    body=body,
+                    expected=Expected(
+                        statuses=sorted(str(s).rsplit("#", 1)[-1] for s in graph.objects(response, MF.expectedStatus)),
+                        boolean=None if expected_boolean is None else bool(expected_boolean.toPython()),
+                        format=str(graph.value(response, MF.expectedFormat) or "") or None,
+                        content_type=_headers(graph, response).get("content-type"),
+                        body=None if response_body is None else str(graph.value(response_body, CNT.chars)),
+                        location=str(graph.value(response, MF.expectedLocation) or "") or None,
+                    ),
+                )
+            )
         entries.append(entry)
     return entries
 
@@ -137,9 +150,9 @@ ENTRIES = [entry for suite in MANIFESTS for entry in read_manifest(suite)]
 def kg_path(path: str) -> str:
     """The manifest's /sparql/ and /gsp paths mapped to kg's /sparql and /rdf-graphs."""
     if path.startswith("/sparql/"):
-        return "/sparql" + path[len("/sparql/"):]
+        return "/sparql" + path[len("/sparql/") :]
     if path.startswith("/gsp"):
-        return "/rdf-graphs" + path[len("/gsp"):]
+        return "/rdf-graphs" + path[len("/gsp") :]
     return path
 
 
@@ -149,8 +162,9 @@ def is_write(exchange: Exchange) -> bool:
         return exchange.method in ("PUT", "POST", "DELETE")
     media = exchange.headers.get("content-type", "").split(";")[0].strip()
     body = (exchange.body or b"").decode("utf-8", errors="replace")
-    return exchange.method == "POST" and (media == "application/sparql-update"
-                                          or (media.endswith("form-urlencoded") and body.startswith("update=")))
+    return exchange.method == "POST" and (
+        media == "application/sparql-update" or (media.endswith("form-urlencoded") and body.startswith("update="))
+    )
 
 
 def status_ok(status: int, expected: list[str]) -> bool:
@@ -179,7 +193,8 @@ def check_response(exchange: Exchange, response: httpx.Response) -> None:
     expected = exchange.expected
     where = f"{exchange.method} {exchange.path}"
     assert status_ok(response.status_code, expected.statuses), (
-        f"{where}: status {response.status_code} ({response.text.strip()[:300]}), expected {expected.statuses}")
+        f"{where}: status {response.status_code} ({response.text.strip()[:300]}), expected {expected.statuses}"
+    )
     media = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if expected.format == "boolean":
         assert parse_boolean(response) in (True, False)
@@ -195,13 +210,17 @@ def check_response(exchange: Exchange, response: httpx.Response) -> None:
     if expected.boolean is not None:
         assert parse_boolean(response) is expected.boolean, f"{where}: expected {expected.boolean}"
     if expected.content_type is not None:
-        assert response.headers.get("content-type", "").replace(" ", "").lower() == \
-            expected.content_type.replace(" ", "").lower()
+        assert (
+            response.headers.get("content-type", "").replace(" ", "").lower()
+            == expected.content_type.replace(" ", "").lower()
+        )
     if exchange.method == "HEAD":
         assert response.content == b""
     if expected.body is not None:
-        wanted = rdflib.Graph().parse(data=expected.body, format=RDF_MEDIA[expected.content_type.split(";")[0]]
-                                      if expected.content_type else "turtle")
+        wanted = rdflib.Graph().parse(
+            data=expected.body,
+            format=RDF_MEDIA[expected.content_type.split(";")[0]] if expected.content_type else "turtle",
+        )
         got = rdflib.Graph().parse(data=response.content, format=RDF_MEDIA.get(media, "turtle"))
         assert isomorphic(wanted, got), f"{where}: the graph differs:\n{response.text}"
 
@@ -211,20 +230,26 @@ def run_entry(endpoint: Endpoint, entry: Entry, writable: bool) -> None:
     auth = {"Authorization": f"Bearer {TOKEN}"} if writable else {}
     with httpx.Client(base_url=endpoint.url, timeout=30) as client:
         if writable:
-            reset = client.post("/sparql", content="DROP ALL", headers={
-                "Content-Type": "application/sparql-update", **auth})
+            reset = client.post(
+                "/sparql", content="DROP ALL", headers={"Content-Type": "application/sparql-update", **auth}
+            )
             assert reset.status_code == 204, reset.text
             for file, graph in entry.graph_data:
-                loaded = client.put("/rdf-graphs", params={"graph": graph}, content=file.read_bytes(),
-                                    headers={"Content-Type": "application/n-triples", **auth})
+                loaded = client.put(
+                    "/rdf-graphs",
+                    params={"graph": graph},
+                    content=file.read_bytes(),
+                    headers={"Content-Type": "application/n-triples", **auth},
+                )
                 assert loaded.status_code in (201, 204), loaded.text
         for exchange in entry.exchanges:
             path, body = exchange.path, exchange.body
             for name, value in variables.items():
                 path = path.replace(name, value)
                 body = body.replace(name.encode(), value.encode()) if body is not None else None
-            response = client.request(exchange.method, kg_path(path), content=body,
-                                      headers={**exchange.headers, **auth})
+            response = client.request(
+                exchange.method, kg_path(path), content=body, headers={**exchange.headers, **auth}
+            )
             if not writable and is_write(exchange) and not status_ok(400, exchange.expected.statuses):
                 assert response.status_code == 403, f"{exchange.method} {path}: {response.status_code}, expected 403"
                 return
@@ -235,13 +260,44 @@ def run_entry(endpoint: Endpoint, entry: Entry, writable: bool) -> None:
 
 
 SD_TERMS = {
-    "Service", "Feature", "Language", "Function", "Aggregate", "EntailmentRegime", "EntailmentProfile",
-    "GraphCollection", "Dataset", "Graph", "NamedGraph", "endpoint", "feature", "defaultEntailmentRegime",
-    "defaultSupportedEntailmentProfile", "supportedEntailmentProfile", "entailmentRegime", "extensionFunction",
-    "extensionAggregate", "languageExtension", "supportedLanguage", "propertyFeature", "defaultDataset",
-    "availableGraphs", "resultFormat", "inputFormat", "defaultGraph", "namedGraph", "name", "graph",
-    "SPARQL10Query", "SPARQL11Query", "SPARQL11Update", "DereferencesURIs", "UnionDefaultGraph",
-    "RequiresDataset", "EmptyGraphs", "BasicFederatedQuery",
+    "Service",
+    "Feature",
+    "Language",
+    "Function",
+    "Aggregate",
+    "EntailmentRegime",
+    "EntailmentProfile",
+    "GraphCollection",
+    "Dataset",
+    "Graph",
+    "NamedGraph",
+    "endpoint",
+    "feature",
+    "defaultEntailmentRegime",
+    "defaultSupportedEntailmentProfile",
+    "supportedEntailmentProfile",
+    "entailmentRegime",
+    "extensionFunction",
+    "extensionAggregate",
+    "languageExtension",
+    "supportedLanguage",
+    "propertyFeature",
+    "defaultDataset",
+    "availableGraphs",
+    "resultFormat",
+    "inputFormat",
+    "defaultGraph",
+    "namedGraph",
+    "name",
+    "graph",
+    "SPARQL10Query",
+    "SPARQL11Query",
+    "SPARQL11Update",
+    "DereferencesURIs",
+    "UnionDefaultGraph",
+    "RequiresDataset",
+    "EmptyGraphs",
+    "BasicFederatedQuery",
 }
 SD_MEDIA = {"text/turtle": "turtle", "application/rdf+xml": "xml", "application/ld+json": "json-ld"}
 
@@ -265,7 +321,7 @@ def check_schema(graph: rdflib.Graph, writable: bool) -> None:
     """The description uses only SPARQL Service Description terms, each with its domain and range."""
     for term in set(graph.predicates()) | set(graph.objects()) | set(graph.subjects()):
         if isinstance(term, rdflib.URIRef) and str(term).startswith(str(SD)):
-            assert str(term)[len(str(SD)):] in SD_TERMS, f"{term} is not in the Service Description vocabulary"
+            assert str(term)[len(str(SD)) :] in SD_TERMS, f"{term} is not in the Service Description vocabulary"
     services = list(graph.subjects(RDF.type, SD.Service))
     assert len(services) == 1
     service = services[0]
@@ -273,8 +329,12 @@ def check_schema(graph: rdflib.Graph, writable: bool) -> None:
     languages = set(graph.objects(service, SD.supportedLanguage))
     assert languages and languages <= {SD.SPARQL10Query, SD.SPARQL11Query, SD.SPARQL11Update}
     assert (SD.SPARQL11Update in languages) is writable, "Update advertised only when updates are allowed"
-    assert set(graph.objects(service, SD.feature)) <= {SD.DereferencesURIs, SD.UnionDefaultGraph,
-                                                       SD.RequiresDataset, SD.EmptyGraphs}
+    assert set(graph.objects(service, SD.feature)) <= {
+        SD.DereferencesURIs,
+        SD.UnionDefaultGraph,
+        SD.RequiresDataset,
+        SD.EmptyGraphs,
+    }
     for fmt in graph.objects(service, SD.resultFormat):
         assert isinstance(fmt, rdflib.URIRef)
     for dataset in graph.objects(service, SD.defaultDataset):
@@ -288,20 +348,22 @@ def w3c_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A TriG file with the protocol suite's graph data in the named graphs the manifest gives them."""
     path = tmp_path_factory.mktemp("w3c") / "w3c-data.trig"
     graphs = {label: file for entry in ENTRIES for file, label in entry.graph_data}
-    path.write_text("".join(f"<{label}> {{\n{file.read_text(encoding='utf-8')}}}\n"
-                            for label, file in sorted(graphs.items())), encoding="utf-8")
+    path.write_text(
+        "".join(f"<{label}> {{\n{file.read_text(encoding='utf-8')}}}\n" for label, file in sorted(graphs.items())),
+        encoding="utf-8",
+    )
     return path
 
 
 @pytest.fixture(scope="module", params=["update", "read-only"])
-def w3c_endpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-                 w3c_data: Path) -> Iterator[tuple[Endpoint, bool]]:
+def w3c_endpoint(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, w3c_data: Path
+) -> Iterator[tuple[Endpoint, bool]]:
     writable = request.param == "update"
     store = tmp_path_factory.mktemp("w3c-store") / "store"
     build(store, [w3c_data], only=True, validate=False)
     extra = ["--allow-update"] if writable else []
-    server = Endpoint(store, *extra, "--no-site", "--timeout", "20", "--workers", "2",
-                      env={"KG_SERVE_TOKEN": TOKEN})
+    server = Endpoint(store, *extra, "--no-site", "--timeout", "20", "--workers", "2", env={"KG_SERVE_TOKEN": TOKEN})
     yield server, writable
     server.stop()
     shutil.rmtree(store, ignore_errors=True)

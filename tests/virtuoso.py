@@ -100,7 +100,11 @@ class Virtuoso:
 def run_isql(isql: str, port: int, user: str, password: str, statement: str) -> str:
     completed = subprocess.run(
         [isql, f"127.0.0.1:{port}", user, password, f"exec={statement}"],
-        capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
     )
     output = completed.stdout + completed.stderr
     if completed.returncode != 0 or "*** Error" in output:
@@ -161,7 +165,10 @@ def start(folder: Path | None = None, *, timeout: float = 120.0, max_rows: int |
         with open(folder / "server.out", "wb") as out:
             process = subprocess.Popen(
                 [server, "+foreground", "+configfile", str(ini)],
-                cwd=folder, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cwd=folder,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
         if _wait_ready(process, http_port, timeout):
@@ -180,7 +187,10 @@ def start(folder: Path | None = None, *, timeout: float = 120.0, max_rows: int |
     try:
         run_isql(isql, sql_port, "dba", "dba", f"USER_SET_PASSWORD('dba', '{dba_password}');")
         run_isql(
-            isql, sql_port, "dba", dba_password,
+            isql,
+            sql_port,
+            "dba",
+            dba_password,
             f"DB.DBA.USER_CREATE('{user}', '{password}'); GRANT SPARQL_UPDATE TO \"{user}\"; "
             # write access to every graph (1 read, 2 write, 4 sponge); graph-level security is the
             # server administrator's business, kg only needs read+write on the graphs it manages
@@ -190,8 +200,9 @@ def start(folder: Path | None = None, *, timeout: float = 120.0, max_rows: int |
         _terminate(process)
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return Virtuoso(folder, sql_port, http_port, user, password, dba_password, process, isql,
-                    time.perf_counter() - started)
+    return Virtuoso(
+        folder, sql_port, http_port, user, password, dba_password, process, isql, time.perf_counter() - started
+    )
 
 
 def _wait_ready(process: subprocess.Popen[bytes], http_port: int, timeout: float) -> bool:
@@ -233,6 +244,7 @@ def running_virtuoso(*, keep: bool = False, max_rows: int | None = None) -> Iter
 
 
 if __name__ == "__main__":  # manual use: python tests/virtuoso.py  (Ctrl-C or SIGTERM stops it)
+
     def _stop(*_: object) -> None:
         raise KeyboardInterrupt  # run the cleanup below, as Ctrl-C does
 

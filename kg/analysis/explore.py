@@ -71,7 +71,12 @@ def _when(as_of: Period | None) -> str:
 
 
 def explain_paths(
-    source: GraphStore | Snapshot, a: str, b: str, *, k: int = 3, as_of: Period | None = None,
+    source: GraphStore | Snapshot,
+    a: str,
+    b: str,
+    *,
+    k: int = 3,
+    as_of: Period | None = None,
     avoid_hubs: bool = True,
 ) -> list[ExplainedPath]:
     """The k cheapest simple paths between two entities (found by label or alias), explained.
@@ -116,11 +121,19 @@ def explain_paths(
             links = undirected.edges[tuple(sorted((u, v)))]["links"]
             forward = [link for link in links if link[0] == u]
             s, _, data = (forward or links)[0]
-            path.hops.append(Hop(
-                source=u, source_label=_label(graph, u), relation=data["label"], forward=s == u,
-                target=v, target_label=_label(graph, v), date=data.get("date", ""),
-                quote=data["quote"], evidence_source=data.get("source", ""),
-            ))
+            path.hops.append(
+                Hop(
+                    source=u,
+                    source_label=_label(graph, u),
+                    relation=data["label"],
+                    forward=s == u,
+                    target=v,
+                    target_label=_label(graph, v),
+                    date=data.get("date", ""),
+                    quote=data["quote"],
+                    evidence_source=data.get("source", ""),
+                )
+            )
             path.cost += undirected.edges[tuple(sorted((u, v)))]["cost"]
         paths.append(path)
     return paths
@@ -151,8 +164,16 @@ def neighbors(
             other = graph.nodes[previous]["label"]
             via = f"{other} —{label}→" if forward else f"←{label}— {other}"
         data = graph.nodes[node]
-        rows.append({"distance": len(path) - 1, "label": data["label"], "kind": data["kind"],
-                     "date": data.get("date") or None, "via": via or None, "node": node})
+        rows.append(
+            {
+                "distance": len(path) - 1,
+                "label": data["label"],
+                "kind": data["kind"],
+                "date": data.get("date") or None,
+                "via": via or None,
+                "node": node,
+            }
+        )
     return sorted(rows, key=lambda r: (r["distance"], r["kind"], r["label"]))
 
 
@@ -160,7 +181,9 @@ TIMELINE_KINDS = frozenset({"Event", "Ruling", "Agreement", "Policy", "Claim"})
 
 
 def timeline(
-    source: GraphStore | Snapshot, *, actor: str | None = None,
+    source: GraphStore | Snapshot,
+    *,
+    actor: str | None = None,
     between: Period | tuple[Period, Period] | None = None,
 ) -> list[dict[str, Any]]:
     """Dated events, rulings, agreements, status changes and claims in date order, with evidence.
@@ -178,8 +201,12 @@ def timeline(
         if who.iri not in graph:
             raise UnknownEntityError(f"{actor!r} is not in the graph")
         involved = set(nx.all_neighbors(graph, who.iri)) | {who.iri}
-        involved |= {n for hub in list(involved) for n in nx.all_neighbors(graph, hub)
-                     if graph.nodes[hub]["hub"] and graph.nodes[n]["top"] != "Actor"}
+        involved |= {
+            n
+            for hub in list(involved)
+            for n in nx.all_neighbors(graph, hub)
+            if graph.nodes[hub]["hub"] and graph.nodes[n]["top"] != "Actor"
+        }
     rows = []
     for node, data in graph.nodes(data=True):
         when = period(data["date"]) if data.get("date") else None
@@ -187,13 +214,20 @@ def timeline(
             continue
         if involved is not None and node not in involved:
             continue
-        actors = sorted({graph.nodes[n]["label"] for n in nx.all_neighbors(graph, node)
-                         if graph.nodes[n]["top"] == "Actor"})
-        rows.append({
-            "date": data["date"], "kind": data["kind"], "label": data["label"],
-            "status": data.get("status") or None, "actors": actors,
-            "quote": data["quotes"][0][0] if data["quotes"] else None, "node": node,
-            "_sort": (when.first, when.last, data["label"]),
-        })
+        actors = sorted(
+            {graph.nodes[n]["label"] for n in nx.all_neighbors(graph, node) if graph.nodes[n]["top"] == "Actor"}
+        )
+        rows.append(
+            {
+                "date": data["date"],
+                "kind": data["kind"],
+                "label": data["label"],
+                "status": data.get("status") or None,
+                "actors": actors,
+                "quote": data["quotes"][0][0] if data["quotes"] else None,
+                "node": node,
+                "_sort": (when.first, when.last, data["label"]),
+            }
+        )
     rows.sort(key=lambda r: r.pop("_sort"))
     return rows

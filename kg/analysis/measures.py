@@ -184,18 +184,53 @@ def _core(simple: nx.Graph, ctx: Context) -> dict[str, Any]:
 
 # The measures, in column order. Adding one: an entry here and its property in ontology/kg.ttl.
 MEASURES: tuple[Measure, ...] = (
-    Measure("degree", "centrality", "degreeCentrality", "decimal",
-            "share of the other nodes a node is linked to", _degree, _degree_ig),
-    Measure("betweenness", "centrality", "betweenness", "decimal",
-            "share of shortest paths through the node (sampled above 1,000 nodes)", _betweenness, _betweenness_ig),
-    Measure("pagerank", "centrality", "pagerank", "decimal",
-            "PageRank over the undirected, weighted graph", _pagerank, _pagerank_ig),
-    Measure("eigenvector", "centrality", "eigenvectorCentrality", "decimal",
-            "eigenvector centrality on the largest component, the top node 1", _eigenvector_nx, _eigenvector_ig),
-    Measure("community", "community", "community", "integer",
-            "Louvain (Leiden on large graphs) community, 0 the largest", _community),
-    Measure("broker", "structure", "broker", "boolean",
-            "articulation point: removing it disconnects the graph", _broker),
+    Measure(
+        "degree",
+        "centrality",
+        "degreeCentrality",
+        "decimal",
+        "share of the other nodes a node is linked to",
+        _degree,
+        _degree_ig,
+    ),
+    Measure(
+        "betweenness",
+        "centrality",
+        "betweenness",
+        "decimal",
+        "share of shortest paths through the node (sampled above 1,000 nodes)",
+        _betweenness,
+        _betweenness_ig,
+    ),
+    Measure(
+        "pagerank",
+        "centrality",
+        "pagerank",
+        "decimal",
+        "PageRank over the undirected, weighted graph",
+        _pagerank,
+        _pagerank_ig,
+    ),
+    Measure(
+        "eigenvector",
+        "centrality",
+        "eigenvectorCentrality",
+        "decimal",
+        "eigenvector centrality on the largest component, the top node 1",
+        _eigenvector_nx,
+        _eigenvector_ig,
+    ),
+    Measure(
+        "community",
+        "community",
+        "community",
+        "integer",
+        "Louvain (Leiden on large graphs) community, 0 the largest",
+        _community,
+    ),
+    Measure(
+        "broker", "structure", "broker", "boolean", "articulation point: removing it disconnects the graph", _broker
+    ),
     Measure("core", "structure", "coreNumber", "integer", "k-core number", _core),
 )
 CENTRALITIES = tuple(m.name for m in MEASURES if m.kind == "centrality")
@@ -209,9 +244,7 @@ def measure(name: str) -> Measure:
     raise ValueError(f"unknown measure {name!r}; choose from {', '.join(m.name for m in MEASURES)}")
 
 
-def centrality(
-    graph: Any, *, seed: int = 0, samples: int | None = None, engine: str = "auto"
-) -> list[dict[str, Any]]:
+def centrality(graph: Any, *, seed: int = 0, samples: int | None = None, engine: str = "auto") -> list[dict[str, Any]]:
     """Every centrality of MEASURES for every node (betweenness from `samples` sampled sources; by
     default exact up to EXACT_BETWEENNESS_LIMIT nodes, else DEFAULT_SAMPLES), sorted by PageRank then
     label."""
@@ -234,8 +267,12 @@ def centrality(
             values = item.networkx(simple, ctx)
         scores[item.name] = values
     rows = [
-        {"node": name, "label": simple.nodes[name].get("label", name), "kind": simple.nodes[name].get("kind", ""),
-         **{measure_name: round(values[name], 6) for measure_name, values in scores.items()}}
+        {
+            "node": name,
+            "label": simple.nodes[name].get("label", name),
+            "kind": simple.nodes[name].get("kind", ""),
+            **{measure_name: round(values[name], 6) for measure_name, values in scores.items()},
+        }
         for name in simple
     ]
     return sorted(rows, key=lambda r: (-r["pagerank"], r["label"], r["node"]))
@@ -309,15 +346,17 @@ def communities(
         try:
             # Leiden, Louvain's refinement (communities are connected): 3-16x faster than igraph's
             # Louvain here, with higher modularity (bench/README.md)
-            clustering = ig.graph.community_leiden(objective_function="modularity", weights="weight",
-                                                   resolution=resolution, n_iterations=2)
+            clustering = ig.graph.community_leiden(
+                objective_function="modularity", weights="weight", resolution=resolution, n_iterations=2
+            )
         finally:
             igraph.set_random_number_generator(random)
         groups = [[ig.names[i] for i in members] for members in clustering]
         modularity = ig.graph.modularity(clustering.membership, weights="weight", resolution=resolution)
     else:
-        groups = [list(c) for c in nx.community.louvain_communities(
-            simple, weight="weight", seed=seed, resolution=resolution)]
+        groups = [
+            list(c) for c in nx.community.louvain_communities(simple, weight="weight", seed=seed, resolution=resolution)
+        ]
         modularity = nx.community.modularity(simple, groups, weight="weight", resolution=resolution)
     groups = sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g[0]))
     return groups, modularity
@@ -382,9 +421,6 @@ def spearman(a: list[str], b: list[str]) -> float:
     return 1 - 6 * d2 / (n * (n * n - 1))
 
 
-
-
-
 def write_back(location: Location | Path | str, rows: list[dict[str, Any]], parameters: dict[str, Any]) -> int:
     """Replace the graph kgg:analysis with these scores, atomically (a new store generation).
 
@@ -406,19 +442,33 @@ def write_back(location: Location | Path | str, rows: list[dict[str, Any]], para
         node = ox.NamedNode(row["node"])
         for item in MEASURES:
             value = row[item.name]
-            text = ("true" if value else "false") if item.datatype == "boolean" else (
-                f"{value:.6f}" if item.datatype == "decimal" else str(int(value)))
-            quads.append(ox.Quad(node, ox.NamedNode(KG + item.property),
-                                 ox.Literal(text, datatype=ox.NamedNode(XSD + item.datatype)), graph))
+            text = (
+                ("true" if value else "false")
+                if item.datatype == "boolean"
+                else (f"{value:.6f}" if item.datatype == "decimal" else str(int(value)))
+            )
+            quads.append(
+                ox.Quad(
+                    node,
+                    ox.NamedNode(KG + item.property),
+                    ox.Literal(text, datatype=ox.NamedNode(XSD + item.datatype)),
+                    graph,
+                )
+            )
     description = ", ".join(f"{k}={v}" for k, v in sorted(parameters.items()))
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     quads += [
         ox.Quad(record, ox.NamedNode(RDF + "type"), ox.NamedNode(KG + "AnalysisResults"), provenance),
-        ox.Quad(record, ox.NamedNode(RDFS + "label"), ox.Literal("Network measures (kg analyze)", language="en"),
-                provenance),
+        ox.Quad(
+            record, ox.NamedNode(RDFS + "label"), ox.Literal("Network measures (kg analyze)", language="en"), provenance
+        ),
         ox.Quad(record, ox.NamedNode("http://purl.org/dc/terms/description"), ox.Literal(description), provenance),
-        ox.Quad(record, ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime"),
-                ox.Literal(now, datatype=ox.NamedNode(XSD + "dateTime")), provenance),
+        ox.Quad(
+            record,
+            ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime"),
+            ox.Literal(now, datatype=ox.NamedNode(XSD + "dateTime")),
+            provenance,
+        ),
     ]
     with writable(location, copy_current=True) as (store, _):
         store.oxigraph.update(f"DROP SILENT GRAPH <{ANALYSIS_GRAPH}>")

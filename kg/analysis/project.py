@@ -34,12 +34,28 @@ if TYPE_CHECKING:
 HUB_KINDS = frozenset({"Event", "Ruling", "Claim", "OfficeTerm", "PollResult", "DisputeSide"})
 TEMPORAL_KINDS = frozenset({"Event", "Ruling", "Claim", "OfficeTerm", "PollResult", "Agreement", "Policy"})
 CONFLICT_CLASSES = frozenset({"Dispute", "Ruling", "Incident", "LegalProceeding"})
-COOPERATION_CLASSES = frozenset({"Agreement", "Summit", "Visit", "Dialogue", "MilitaryExercise",
-                                 "PressConference", "Invitation", "Treaty", "JointDeclaration",
-                                 "JointStatement", "Arrangement", "Fund", "SecurityAgreement"})
+COOPERATION_CLASSES = frozenset(
+    {
+        "Agreement",
+        "Summit",
+        "Visit",
+        "Dialogue",
+        "MilitaryExercise",
+        "PressConference",
+        "Invitation",
+        "Treaty",
+        "JointDeclaration",
+        "JointStatement",
+        "Arrangement",
+        "Fund",
+        "SecurityAgreement",
+    }
+)
 CONFLICT_CLAIMS = frozenset({KGC + c for c in ("rejection", "denunciation", "complaint", "demand", "doubt")})
 # Links from a claim to the proposition it asserts: kept as the claim's own edges, flagged.
 CLAIM_LINKS = frozenset({KG + "claimedSubject", KG + "claimedObject"})
+
+
 def _period_of(node: dict[str, Any]) -> Period | None:
     when = node.get("date") or node.get("since")
     return period(when) if when else None
@@ -75,8 +91,10 @@ def entity_graph(
     wanted = set(classes)
     unknown = sorted(wanted - facts.class_names - set(TOP_CLASSES))
     if unknown:
-        raise ParameterError(f"unknown class {', '.join(unknown)} (classes: {', '.join(TOP_CLASSES)}, "
-                             "or any class of the ontology such as Summit or Treaty)")
+        raise ParameterError(
+            f"unknown class {', '.join(unknown)} (classes: {', '.join(TOP_CLASSES)}, "
+            "or any class of the ontology such as Summit or Treaty)"
+        )
     graph = nx.MultiDiGraph()
     for iri in sorted(facts.nodes):
         node = facts.nodes[iri]
@@ -98,17 +116,24 @@ def entity_graph(
             continue
         date = graph.nodes[subject]["date"] or graph.nodes[obj]["date"]
         graph.add_edge(
-            subject, obj, key=predicate,
+            subject,
+            obj,
+            key=predicate,
             relation=shorten(predicate),
             label=facts.relation_labels.get(predicate, shorten(predicate)),
-            date=date, quote=quote, source=cited, claim=predicate in CLAIM_LINKS, evidence=1,
+            date=date,
+            quote=quote,
+            source=cited,
+            claim=predicate in CLAIM_LINKS,
+            evidence=1,
         )
     _apply_statuses(graph, facts, as_of, between)
     return graph
 
 
-def _apply_statuses(graph: nx.MultiDiGraph, facts: Snapshot, as_of: Period | None,
-                    between: Period | None = None) -> None:
+def _apply_statuses(
+    graph: nx.MultiDiGraph, facts: Snapshot, as_of: Period | None, between: Period | None = None
+) -> None:
     """Give each agreement or policy the status set by its latest status change that had happened by
     `as_of` (or by the end of `between`), whether or not the change itself is in the graph."""
     cut = as_of if as_of is not None else between
@@ -146,8 +171,17 @@ def contracted(graph: nx.MultiDiGraph) -> nx.MultiGraph:
                 continue
             label = f"{role_a} / {role_b} in {data['label']}"
             quote = quote_a if quote_a == quote_b else f"{quote_a}\n{quote_b}"
-            result.add_edge(a, b, key=f"{hub}|{role_a}|{role_b}", relation="via", label=label,
-                            via=hub, date=data["date"], quote=quote, claim=data["top"] == "Claim")
+            result.add_edge(
+                a,
+                b,
+                key=f"{hub}|{role_a}|{role_b}",
+                relation="via",
+                label=label,
+                via=hub,
+                date=data["date"],
+                quote=quote,
+                claim=data["top"] == "Claim",
+            )
     return result
 
 
@@ -200,8 +234,13 @@ def actor_network(graph: nx.MultiDiGraph) -> nx.Graph:
             shared[(a, b)].append((data["label"], 0))
     for (a, b), links in sorted(shared.items()):
         total = sum(sign for _, sign in links)
-        network.add_edge(a, b, weight=len(links), sign=(total > 0) - (total < 0),
-                         via="; ".join(sorted({label for label, _ in links})))
+        network.add_edge(
+            a,
+            b,
+            weight=len(links),
+            sign=(total > 0) - (total < 0),
+            via="; ".join(sorted({label for label, _ in links})),
+        )
     return network
 
 
@@ -251,4 +290,3 @@ def to_networkx(source: GraphStore | Snapshot) -> nx.MultiDiGraph:
     for _, data in graph.nodes(data=True):
         data.pop("quotes", None)
     return graph
-

@@ -56,10 +56,25 @@ def cli(ctx: click.Context, store: str | None, quiet: bool, verbose: bool) -> No
 
 
 for command in (
-    data.build, data.validate, importing.import_group, query.query, query.describe, data.stats, data.export,
-    analysis.analyze, analysis.path, analysis.neighbors, analysis.timeline,
-    pages.render, pages.site, server.serve, pages.demo, events.tension,
-    factsheet.source, factsheet.add, factsheet.search,
+    data.build,
+    data.validate,
+    importing.import_group,
+    query.query,
+    query.describe,
+    data.stats,
+    data.export,
+    analysis.analyze,
+    analysis.path,
+    analysis.neighbors,
+    analysis.timeline,
+    pages.render,
+    pages.site,
+    server.serve,
+    pages.demo,
+    events.tension,
+    factsheet.source,
+    factsheet.add,
+    factsheet.search,
 ):
     cli.add_command(command)
 importing.import_group.add_command(events.import_gdelt)  # the gdelt reader's own command (report, exit 1)

@@ -21,7 +21,8 @@ def _measures_help() -> str:
     from kg.analysis.measures import MEASURES
 
     return "\b\nColumns (--write-back stores each as its kg: property):\n" + "\n".join(
-        f"  {m.name}: {m.description} (kg:{m.property})" for m in MEASURES)
+        f"  {m.name}: {m.description} (kg:{m.property})" for m in MEASURES
+    )
 
 
 @click.command(epilog=_measures_help())
@@ -29,15 +30,32 @@ def _measures_help() -> str:
 @as_of_option()
 @click.option("--top", type=click.IntRange(min=0), default=20, show_default=True, help="Rows to show (0: all).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for sampling and Louvain.")
-@click.option("--samples", type=click.IntRange(min=1),
-              help="Betweenness from this many sampled sources (default: exact up to 1,000 nodes, else 128).")
-@click.option("--engine", type=click.Choice(["auto", "networkx", "igraph"]), default="auto", show_default=True,
-              help="auto: networkx for small graphs, igraph above 2,000 nodes.")
+@click.option(
+    "--samples",
+    type=click.IntRange(min=1),
+    help="Betweenness from this many sampled sources (default: exact up to 1,000 nodes, else 128).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "networkx", "igraph"]),
+    default="auto",
+    show_default=True,
+    help="auto: networkx for small graphs, igraph above 2,000 nodes.",
+)
 @output_format("rows", "table")
 @click.option("--write-back", is_flag=True, help="Store the scores in the graph kgg:analysis (atomic update).")
 @pass_session
-def analyze(session: Session, view_name: str, as_of: Period | None, top: int, seed: int, samples: int | None,
-            engine: str, fmt: str, write_back: bool) -> None:
+def analyze(
+    session: Session,
+    view_name: str,
+    as_of: Period | None,
+    top: int,
+    seed: int,
+    samples: int | None,
+    engine: str,
+    fmt: str,
+    write_back: bool,
+) -> None:
     """Centrality, communities (Louvain), brokers and k-core of a projection of the graph.
 
     Example: kg analyze --view actors --as-of 2023-03-15 --top 10
@@ -53,13 +71,14 @@ def analyze(session: Session, view_name: str, as_of: Period | None, top: int, se
     if write_back:
         from kg.analysis.measures import write_back as store_scores
 
-        store_scores(session.location, rows,
-                     {"view": view_name, "as_of": as_of.text if as_of else "", "seed": seed})
+        store_scores(session.location, rows, {"view": view_name, "as_of": as_of.text if as_of else "", "seed": seed})
     write_rows(rows[:top] if top else rows, _measure_columns(), fmt)
-    click.echo(f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} links; {len(groups)} communities "
-               f"(modularity {modularity:.3f}); {len(found['articulation_points'])} brokers, "
-               f"{len(found['bridges'])} bridges" + ("; scores written to kgg:analysis" if write_back else ""),
-               err=True)
+    click.echo(
+        f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} links; {len(groups)} communities "
+        f"(modularity {modularity:.3f}); {len(found['articulation_points'])} brokers, "
+        f"{len(found['bridges'])} bridges" + ("; scores written to kgg:analysis" if write_back else ""),
+        err=True,
+    )
 
 
 @click.command()
@@ -70,8 +89,7 @@ def analyze(session: Session, view_name: str, as_of: Period | None, top: int, se
 @click.option("--via-hubs", is_flag=True, help="Count every step alike (by default busy nodes and claims cost more).")
 @output_format("text", "text")
 @pass_session
-def path(session: Session, source: str, target: str, k: int, as_of: Period | None, via_hubs: bool,
-         fmt: str) -> None:
+def path(session: Session, source: str, target: str, k: int, as_of: Period | None, via_hubs: bool, fmt: str) -> None:
     """Explain how two entities are linked: the k best paths, every hop with its date and evidence.
 
     Example: kg path "Supreme Court forced-labour ruling of October 2018" "Japan-ROK summit of 16 March 2023"

@@ -110,8 +110,14 @@ def echo_json(payload: Any) -> None:
 
 def violation_json(violation: Any) -> dict[str, Any]:
     """A SHACL violation for scripts: the focus node's IRI and label, path, message, severity."""
-    return {"severity": violation.severity, "focus": violation.focus, "focus_label": violation.focus_label,
-            "path": violation.path, "message": violation.message, "value": violation.value or None}
+    return {
+        "severity": violation.severity,
+        "focus": violation.focus,
+        "focus_label": violation.focus_label,
+        "path": violation.path,
+        "message": violation.message,
+        "value": violation.value or None,
+    }
 
 
 def write_file(path: Any, text: str) -> None:

@@ -32,8 +32,14 @@ from kg.errors import KgError
 @engine_option()
 @pass_session
 def build(
-    session: Session, paths: tuple[Path, ...], only: bool, infer: bool, allow_invalid: bool, no_validate: bool,
-    fmt: str, engine: str,
+    session: Session,
+    paths: tuple[Path, ...],
+    only: bool,
+    infer: bool,
+    allow_invalid: bool,
+    no_validate: bool,
+    fmt: str,
+    engine: str,
 ) -> None:
     """Build the store from the ontology, the bundled graphs and any RDF files or folders.
 
@@ -48,13 +54,23 @@ def build(
         raise click.UsageError("--only needs at least one file or folder")
     try:
         report = run_build(
-            session.location, list(paths), only=only, infer=infer,
-            allow_invalid=allow_invalid, validate=not no_validate, engine=engine,
+            session.location,
+            list(paths),
+            only=only,
+            infer=infer,
+            allow_invalid=allow_invalid,
+            validate=not no_validate,
+            engine=engine,
         )
     except KgError as error:
         if fmt == "json":
-            echo_json({"built": False, "error": str(error),
-                       "violations": [violation_json(v) for v in getattr(error, "violations", [])]})
+            echo_json(
+                {
+                    "built": False,
+                    "error": str(error),
+                    "violations": [violation_json(v) for v in getattr(error, "violations", [])],
+                }
+            )
         else:
             for violation in getattr(error, "violations", [])[:50]:
                 click.echo(one_line(violation.line()), err=True)
@@ -112,8 +128,14 @@ def validate(session: Session, paths: tuple[Path, ...], only: bool, fmt: str, en
 
 
 @click.command()
-@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json"]),
-              help="Tables for reading, JSON for scripts.")
+@click.option(
+    "--format",
+    "fmt",
+    default="table",
+    show_default=True,
+    type=click.Choice(["table", "json"]),
+    help="Tables for reading, JSON for scripts.",
+)
 @pass_session
 def stats(session: Session, fmt: str) -> None:
     """Counts by class and property, and entities without evidence.
@@ -137,8 +159,11 @@ def stats(session: Session, fmt: str) -> None:
     click.echo(format_table(["property", "statements"], [(shorten(p), str(n)) for p, n in result.properties]))
     click.echo()
     if result.without_evidence:
-        click.echo(format_table(["entity without evidence", "label"],
-                                [(shorten(i), label) for i, label in result.without_evidence]))
+        click.echo(
+            format_table(
+                ["entity without evidence", "label"], [(shorten(i), label) for i, label in result.without_evidence]
+            )
+        )
     else:
         click.echo("Every entity has evidence.")
 

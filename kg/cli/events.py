@@ -20,17 +20,27 @@ MAX_LISTED = 20
 @click.command("gdelt")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--actor-country", metavar="CODES", help="Keep events with an actor of these CAMEO countries (JPN,KOR).")
-@click.option("--dyad", "dyads", multiple=True, metavar="A:B",
-              help="Keep events between A and B, either direction (repeatable).")
+@click.option(
+    "--dyad", "dyads", multiple=True, metavar="A:B", help="Keep events between A and B, either direction (repeatable)."
+)
 @click.option("--since", metavar="DATE", help="Keep events on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
 @click.option("--until", metavar="DATE", help="Keep events on or before DATE.")
 @click.option("--root-codes", metavar="CODES", help="Keep these CAMEO root codes (03,04,14).")
-@click.option("--validate", is_flag=True,
-              help="Also validate the whole store with the SHACL shapes; refuse the import on a violation.")
+@click.option(
+    "--validate",
+    is_flag=True,
+    help="Also validate the whole store with the SHACL shapes; refuse the import on a violation.",
+)
 @pass_session
 def import_gdelt(
-    session: Session, files: tuple[Path, ...], actor_country: str | None, dyads: tuple[str, ...],
-    since: str | None, until: str | None, root_codes: str | None, validate: bool,
+    session: Session,
+    files: tuple[Path, ...],
+    actor_country: str | None,
+    dyads: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    root_codes: str | None,
+    validate: bool,
 ) -> None:
     """Import GDELT events: 2.0 exports (61 columns, .CSV or .CSV.zip), 1.0 daily files (57/58
     columns) or CSV exports with a header row.
@@ -74,17 +84,33 @@ def import_gdelt(
 
 @click.command()
 @click.option("--dyad", nargs=2, required=True, metavar="A B", help="Two CAMEO country codes, e.g. JPN KOR.")
-@click.option("--by", type=click.Choice(["month", "week", "year"]), default="month", show_default=True,
-              help="Period length.")
+@click.option(
+    "--by", type=click.Choice(["month", "week", "year"]), default="month", show_default=True, help="Period length."
+)
 @click.option("--since", metavar="DATE", help="From DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
 @click.option("--until", metavar="DATE", help="Until DATE, inclusive.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
-              help="Output format.")
-@click.option("--chart", type=click.Path(path_type=Path), metavar="FILE.png|svg",
-              help="Also draw the series, with the dyad's curated events and agreements marked.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--chart",
+    type=click.Path(path_type=Path),
+    metavar="FILE.png|svg",
+    help="Also draw the series, with the dyad's curated events and agreements marked.",
+)
 @pass_session
 def tension(
-    session: Session, dyad: tuple[str, str], by: str, since: str | None, until: str | None, fmt: str,
+    session: Session,
+    dyad: tuple[str, str],
+    by: str,
+    since: str | None,
+    until: str | None,
+    fmt: str,
     chart: Path | None,
 ) -> None:
     """Cooperation–conflict index of a dyad per period: events, Goldstein mean and mention-weighted
@@ -98,8 +124,11 @@ def tension(
     frame = tension_df(store, dyad[0], dyad[1], by=by, since=since, until=until)
     rows: list[dict[str, Any]] = frame.to_dict(orient="records")
     if frame.empty:
-        click.echo(f"no machine-coded events between {dyad[0].upper()} and {dyad[1].upper()}"
-                   " (import some with `kg import gdelt`)", err=True)
+        click.echo(
+            f"no machine-coded events between {dyad[0].upper()} and {dyad[1].upper()}"
+            " (import some with `kg import gdelt`)",
+            err=True,
+        )
     write_rows(rows, COLUMNS, fmt)
     if chart is not None:
         tension_chart(frame, chart, by, dyad[0], dyad[1], curated_markers(store, dyad[0], dyad[1]))

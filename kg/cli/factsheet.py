@@ -26,8 +26,9 @@ def source() -> None:
 @click.option("--url", help="Where it was published (http or https).")
 @click.option("--language", default="en", show_default=True, help="Language tag of the text (en, ja, ko, …).")
 @pass_session
-def source_add(session: Session, file: Path, title: str, publisher: str | None, issued: str | None,
-               url: str | None, language: str) -> None:
+def source_add(
+    session: Session, file: Path, title: str, publisher: str | None, issued: str | None, url: str | None, language: str
+) -> None:
     """Register a plain-text or Markdown source: its text is copied into the store with its sha256.
 
     Example: kg source add report.txt --title "Harbour talks" --publisher "Norland MFA" --issued 2024-05
@@ -40,8 +41,14 @@ def source_add(session: Session, file: Path, title: str, publisher: str | None, 
 
 
 @source.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="A table for reading, JSON for scripts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table for reading, JSON for scripts.",
+)
 @pass_session
 def source_list(session: Session, fmt: str) -> None:
     """List the sources of the store: id, title, publisher, date, local copy.
@@ -64,14 +71,17 @@ def source_list(session: Session, fmt: str) -> None:
 
 @click.command("add")
 @click.argument("sheets", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--source", "source_id", metavar="ID",
-              help="The registered source of the quotes (see kg source list).")
+@click.option("--source", "source_id", metavar="ID", help="The registered source of the quotes (see kg source list).")
 @click.option("--dry-run", is_flag=True, help="Check everything and show what would be added; change nothing.")
-@click.option("--to-trig", "to_trig", type=click.Path(path_type=Path), metavar="OUT.trig",
-              help="Write the evidence graphs to a TriG file (for version control and `kg build`) instead.")
+@click.option(
+    "--to-trig",
+    "to_trig",
+    type=click.Path(path_type=Path),
+    metavar="OUT.trig",
+    help="Write the evidence graphs to a TriG file (for version control and `kg build`) instead.",
+)
 @pass_session
-def add(session: Session, sheets: tuple[Path, ...], source_id: str | None, dry_run: bool,
-        to_trig: Path | None) -> None:
+def add(session: Session, sheets: tuple[Path, ...], source_id: str | None, dry_run: bool, to_trig: Path | None) -> None:
     """Add fact sheets (YAML or CSV): each quote becomes an evidence graph of the facts it supports.
 
     All sheets are added, or none: the first bad entry stops with one line naming the sheet,
@@ -92,23 +102,34 @@ def add(session: Session, sheets: tuple[Path, ...], source_id: str | None, dry_r
         report = add_sheets(store, list(sheets), source_id)
     if dry_run:
         for entry in report.entries:
-            click.echo(f"{entry.sheet}: entry {entry.entry}: {entry.statements} statements, "
-                       f"quote at {entry.start}..{entry.end} → <{entry.evidence}>")
+            click.echo(
+                f"{entry.sheet}: entry {entry.entry}: {entry.statements} statements, "
+                f"quote at {entry.start}..{entry.end} → <{entry.evidence}>"
+            )
     for new in report.new_sources:
         click.echo(f"{'Would register' if dry_run else 'Registered'} source {new.id}: {new.title}")
     verb = "Would add" if dry_run else ("Wrote" if to_trig else "Added")
     target = f" to {report.written}" if report.written else ""
-    click.echo(f"{verb} {len(report.entries)} entries ({report.quads} statements, {report.new_entities} new "
-               f"entities, {report.claims} claims) from {len(report.sheets)} sheet(s){target}")
+    click.echo(
+        f"{verb} {len(report.entries)} entries ({report.quads} statements, {report.new_entities} new "
+        f"entities, {report.claims} claims) from {len(report.sheets)} sheet(s){target}"
+    )
 
 
 @click.command("search")
 @click.argument("text")
-@click.option("--class", "classes", multiple=True, metavar="CLASS",
-              help="Only entities of this class (Actor, Summit…).")
+@click.option(
+    "--class", "classes", multiple=True, metavar="CLASS", help="Only entities of this class (Actor, Summit…)."
+)
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True, help="How many entities.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Text for reading, JSON for scripts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Text for reading, JSON for scripts.",
+)
 @pass_session
 def search(session: Session, text: str, classes: tuple[str, ...], limit: int, fmt: str) -> None:
     """Ranked full-text search over labels and aliases (any language), descriptions, claims and quotes.

@@ -35,14 +35,21 @@ class ImportGroup(click.Group):
 
 def _reader_command(reader: Any) -> click.Command:
     @click.pass_context
-    def run(ctx: click.Context, /, paths: tuple[Path, ...], no_validate: bool, allow_invalid: bool,
-            **options: Any) -> None:
+    def run(
+        ctx: click.Context, /, paths: tuple[Path, ...], no_validate: bool, allow_invalid: bool, **options: Any
+    ) -> None:
         from kg.build import import_files
 
         session = ctx.find_object(Session) or Session()
         try:
-            report = import_files(session.location, reader.name, list(paths), options,
-                                  validate=not no_validate, allow_invalid=allow_invalid)
+            report = import_files(
+                session.location,
+                reader.name,
+                list(paths),
+                options,
+                validate=not no_validate,
+                allow_invalid=allow_invalid,
+            )
         except KgError as error:
             for violation in getattr(error, "violations", [])[:50]:
                 click.echo(one_line(violation.line()), err=True)
@@ -50,27 +57,42 @@ def _reader_command(reader: Any) -> click.Command:
         for violation in report.violations:
             click.echo(one_line("warning: " + violation.line()), err=True)
         note = "" if report.validated else " (not validated)"
-        click.echo(f"Imported {len(report.inputs)} file(s) into {report.store}: {report.added} statements added, "
-                   f"{report.quads} in all, in {report.seconds:.2f} s{note}")
+        click.echo(
+            f"Imported {len(report.inputs)} file(s) into {report.store}: {report.added} statements added, "
+            f"{report.quads} in all, in {report.seconds:.2f} s{note}"
+        )
 
     params: list[click.Parameter] = [
         click.Argument(["paths"], nargs=-1, required=True, type=click.Path(path_type=Path)),
         click.Option(["--no-validate"], is_flag=True, help="Skip SHACL validation (for large imports)."),
-        click.Option(["--allow-invalid"], is_flag=True,
-                     help="Keep data that fails validation; print violations as warnings."),
+        click.Option(
+            ["--allow-invalid"], is_flag=True, help="Keep data that fails validation; print violations as warnings."
+        ),
     ]
     for option in reader.options:
         flag = "--" + option.name.replace("_", "-")
         if option.type is bool:
-            params.append(click.Option([flag, option.name], is_flag=True, default=bool(option.default),
-                                       help=option.help))
+            params.append(
+                click.Option([flag, option.name], is_flag=True, default=bool(option.default), help=option.help)
+            )
         else:
-            params.append(click.Option([flag, option.name], type=option.type, default=option.default,
-                                       show_default=option.default is not None, help=option.help))
+            params.append(
+                click.Option(
+                    [flag, option.name],
+                    type=option.type,
+                    default=option.default,
+                    show_default=option.default is not None,
+                    help=option.help,
+                )
+            )
     example = f"\n\nExample: {reader.example}" if reader.example else ""
-    return click.Command(reader.name, callback=run, params=params,
-                         help=f"{reader.summary}\n\nThe store gains these files' statements atomically: a failed "
-                         f"import leaves it exactly as it was.{example}")
+    return click.Command(
+        reader.name,
+        callback=run,
+        params=params,
+        help=f"{reader.summary}\n\nThe store gains these files' statements atomically: a failed "
+        f"import leaves it exactly as it was.{example}",
+    )
 
 
 @click.group("import", cls=ImportGroup)

@@ -51,27 +51,44 @@ def _between(ctx: click.Context, param: click.Parameter, value: tuple[Period, Pe
 
 def as_of() -> Callable[[F], F]:
     """--as-of DATE → `as_of: Period | None`."""
-    return click.option("--as-of", "as_of", type=PERIOD, metavar="DATE",
-                        help="Only what had happened or held by DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
+    return click.option(
+        "--as-of",
+        "as_of",
+        type=PERIOD,
+        metavar="DATE",
+        help="Only what had happened or held by DATE (YYYY, YYYY-MM or YYYY-MM-DD).",
+    )
 
 
 def between() -> Callable[[F], F]:
     """--between START END → `between: Period | None` (START's first day to END's last)."""
-    return click.option("--between", nargs=2, type=PERIOD, metavar="START END", callback=_between,
-                        help="Only entries that may fall between two dates (YYYY, YYYY-MM or YYYY-MM-DD).")
+    return click.option(
+        "--between",
+        nargs=2,
+        type=PERIOD,
+        metavar="START END",
+        callback=_between,
+        help="Only entries that may fall between two dates (YYYY, YYYY-MM or YYYY-MM-DD).",
+    )
 
 
 def view() -> Callable[[F], F]:
     """--view NAME → `view_name`, one of kg.analysis.project.VIEWS."""
     from kg.analysis.project import VIEWS
 
-    return click.option("--view", "view_name", type=click.Choice(VIEWS), default="full", show_default=True,
-                        help="full: entities and n-ary nodes; contracted: n-ary nodes as edges; actors; bipartite.")
+    return click.option(
+        "--view",
+        "view_name",
+        type=click.Choice(VIEWS),
+        default="full",
+        show_default=True,
+        help="full: entities and n-ary nodes; contracted: n-ary nodes as edges; actors; bipartite.",
+    )
 
 
 FORMAT_HELP = {
     "query": "Output format: table, SPARQL results (json, xml, csv, tsv) for SELECT/ASK, "
-             "an RDF syntax for CONSTRUCT/DESCRIBE.",
+    "an RDF syntax for CONSTRUCT/DESCRIBE.",
     "export": "An RDF syntax; graphml/gexf for Gephi; nodes-csv/edges-csv for spreadsheets, Kumu or Flourish.",
     "rows": "Output format: an aligned table, CSV, or a JSON array.",
     "text": "Text for reading, JSON for scripts.",
@@ -93,12 +110,20 @@ def format_choices(kind: str) -> list[str]:
 
 def output_format(kind: str, default: str) -> Callable[[F], F]:
     """--format NAME → `fmt`, its choices read from the format registry (kinds of FORMAT_HELP)."""
-    return click.option("--format", "fmt", type=click.Choice(format_choices(kind)), default=default,
-                        show_default=True, help=FORMAT_HELP[kind])
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(format_choices(kind)),
+        default=default,
+        show_default=True,
+        help=FORMAT_HELP[kind],
+    )
 
 
-STORE_HELP = ("Store folder, or the URL of a SPARQL server (docs/remote-stores.md); "
-              "default: the user's data folder; env KG_STORE.")
+STORE_HELP = (
+    "Store folder, or the URL of a SPARQL server (docs/remote-stores.md); "
+    "default: the user's data folder; env KG_STORE."
+)
 
 
 def store() -> Callable[[F], F]:
@@ -109,9 +134,11 @@ def store() -> Callable[[F], F]:
 def engine() -> Callable[[F], F]:
     """--engine: which SHACL engine validates (kg.validate.ENGINES)."""
     return click.option(
-        "--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql", show_default=True,
-        help="SHACL engine: the shapes compiled to SPARQL on Oxigraph, or pySHACL (the reference; slow on "
-        "large data).",
+        "--engine",
+        type=click.Choice(["sparql", "pyshacl"]),
+        default="sparql",
+        show_default=True,
+        help="SHACL engine: the shapes compiled to SPARQL on Oxigraph, or pySHACL (the reference; slow on large data).",
     )
 
 
@@ -119,8 +146,9 @@ def verbosity() -> Callable[[F], F]:
     """-q/--quiet and -v/--verbose of the kg group (kg.progress)."""
 
     def decorate(function: F) -> F:
-        function = click.option("-v", "--verbose", is_flag=True,
-                                help="Keep finished progress bars and print details.")(function)
+        function = click.option("-v", "--verbose", is_flag=True, help="Keep finished progress bars and print details.")(
+            function
+        )
         return click.option("-q", "--quiet", is_flag=True, help="No progress bars.")(function)
 
     return decorate

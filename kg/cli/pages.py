@@ -20,18 +20,37 @@ def _size_choices() -> list[str]:
 
 
 @click.command()
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("kg-graph.html"), show_default=True,
-              help="HTML file to write.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("kg-graph.html"),
+    show_default=True,
+    help="HTML file to write.",
+)
 @click.option("--focus", "focus_name", metavar="NAME", help="Only the neighbourhood of this entity.")
 @click.option("--hops", type=int, default=2, show_default=True, help="Size of the --focus neighbourhood.")
 @as_of_option()
 @click.option("--class", "classes", multiple=True, metavar="CLASS", help="Keep only these classes (Actor, Summit…).")
 @view()
-@click.option("--size", type=click.Choice(_size_choices()), default="pagerank", show_default=True,
-              help="Node size by this centrality.")
+@click.option(
+    "--size",
+    type=click.Choice(_size_choices()),
+    default="pagerank",
+    show_default=True,
+    help="Node size by this centrality.",
+)
 @pass_session
-def render(session: Session, output: Path, focus_name: str | None, hops: int, as_of: Period | None,
-           classes: tuple[str, ...], view_name: str, size: str) -> None:
+def render(
+    session: Session,
+    output: Path,
+    focus_name: str | None,
+    hops: int,
+    as_of: Period | None,
+    classes: tuple[str, ...],
+    view_name: str,
+    size: str,
+) -> None:
     """Write an interactive graph page: one HTML file that works offline.
 
     Example: kg render -o summit.html --focus "Japan-ROK summit of 16 March 2023" --hops 1
@@ -41,8 +60,9 @@ def render(session: Session, output: Path, focus_name: str | None, hops: int, as
     if hops < 0:
         raise InputError(f"--hops must be 0 or more, not {hops}")
     try:
-        page = graph_page(session.open(), focus=focus_name, hops=hops, as_of=as_of, classes=classes,
-                          view=view_name, size=size)
+        page = graph_page(
+            session.open(), focus=focus_name, hops=hops, as_of=as_of, classes=classes, view=view_name, size=size
+        )
     except NotInGraphError as error:
         raise InputError(f"--focus: {error}") from None
     write_file(output, page.html())
@@ -51,8 +71,13 @@ def render(session: Session, output: Path, focus_name: str | None, hops: int, as
 
 @click.command()
 @click.argument("outdir", type=click.Path(path_type=Path))
-@click.option("--hops", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Size of each entity page's neighbourhood graph.")
+@click.option(
+    "--hops",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Size of each entity page's neighbourhood graph.",
+)
 @pass_session
 def site(session: Session, outdir: Path, hops: int) -> None:
     """Write a static site: the whole graph, a page per entity and per canned query; opens from file://.
@@ -73,17 +98,31 @@ def site(session: Session, outdir: Path, hops: int) -> None:
 
 
 DEMO_QUERIES = [
-    "cq1-summit-leaders", "cq2-ruling-order", "cq3-compensation-plan", "cq4-export-controls",
-    "cq5-phnom-penh-statement", "cq6-minefields", "cq7-ruling-to-summit",
+    "cq1-summit-leaders",
+    "cq2-ruling-order",
+    "cq3-compensation-plan",
+    "cq4-export-controls",
+    "cq5-phnom-penh-statement",
+    "cq6-minefields",
+    "cq7-ruling-to-summit",
 ]
 
 
 @click.command()
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("japan-rok-2023.html"),
-              show_default=True, help="Where to write the interactive page of the whole graph.")
-@click.option("--demo-store", type=click.Path(file_okay=False, path_type=Path),
-              help="The demo's own store folder (default: 'demo' in the user's data folder). "
-              "--store and KG_STORE are never used by the demo.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("japan-rok-2023.html"),
+    show_default=True,
+    help="Where to write the interactive page of the whole graph.",
+)
+@click.option(
+    "--demo-store",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The demo's own store folder (default: 'demo' in the user's data folder). "
+    "--store and KG_STORE are never used by the demo.",
+)
 def demo(output: Path, demo_store: Path | None) -> None:
     """Build the bundled data into the demo's own store, answer the public competency questions and
     write the interactive page of the graph. Your own store (--store, KG_STORE) is left alone.
@@ -100,8 +139,10 @@ def demo(output: Path, demo_store: Path | None) -> None:
     where = Location(path=demo_store or default_demo_store_path())
     click.echo(f"kg demo uses its own store, {where.path}; your store is not touched.")
     report = run_build(where)
-    click.echo(f"Built {report.store}: {report.quads} statements, {report.evidence_records} evidence records "
-               f"({report.seconds:.1f} s); the data conforms to the shapes.\n")
+    click.echo(
+        f"Built {report.store}: {report.quads} statements, {report.evidence_records} evidence records "
+        f"({report.seconds:.1f} s); the data conforms to the shapes.\n"
+    )
     store = open_store(where)
     for name in DEMO_QUERIES:
         canned = q.get_canned(name)
@@ -111,5 +152,7 @@ def demo(output: Path, demo_store: Path | None) -> None:
     page = graph_page(store)
     write_file(output, page.html())
     click.echo(f"Wrote {output}: {page.nodes} nodes, {page.edges} links", err=True)
-    click.echo(f"Open {output} in a browser (it works offline). Next, on the demo store: "
-               f"kg --store {where.path} query --list | describe Yoon | path Yoon Kishida | site SITE_FOLDER")
+    click.echo(
+        f"Open {output} in a browser (it works offline). Next, on the demo store: "
+        f"kg --store {where.path} query --list | describe Yoon | path Yoon Kishida | site SITE_FOLDER"
+    )

@@ -24,14 +24,24 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
 @click.command()
 @click.argument("query", required=False)
 @click.option("-f", "--file", "query_file", type=click.Path(path_type=Path), help="Read the query from a .rq file.")
-@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Bind ?NAME to VALUE (typed, never pasted into the query text).")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind ?NAME to VALUE (typed, never pasted into the query text).",
+)
 @output_format("query", "table")
 @click.option("--list", "list_queries", is_flag=True, help="List the canned queries.")
 @pass_session
 def query(
-    session: Session, query: str | None, query_file: Path | None, params: tuple[str, ...],
-    fmt: str, list_queries: bool,
+    session: Session,
+    query: str | None,
+    query_file: Path | None,
+    params: tuple[str, ...],
+    fmt: str,
+    list_queries: bool,
 ) -> None:
     """Run SPARQL over the store: a query text, a .rq file, or the name of a canned query.
 

@@ -42,8 +42,14 @@ class GraphPage:
         """The page's HTML: self-contained, or linking vis-network from `asset_prefix` (a site)."""
         from kg.pages.render import page_html
 
-        return page_html(self.network, title=self.title, subtitle=self.subtitle, links=self.links,
-                         asset_prefix=asset_prefix, extra_html=extra_html)
+        return page_html(
+            self.network,
+            title=self.title,
+            subtitle=self.subtitle,
+            links=self.links,
+            asset_prefix=asset_prefix,
+            extra_html=extra_html,
+        )
 
     def write(self, path: Path) -> None:
         """Write the self-contained page (OSError if the file cannot be written)."""

@@ -75,8 +75,7 @@ def network(
     """
     from pyvis.network import Network
 
-    net = Network(height="100%", width="100%", directed=graph.is_directed(), cdn_resources="in_line",
-                  heading=title)
+    net = Network(height="100%", width="100%", directed=graph.is_directed(), cdn_resources="in_line", heading=title)
     count = graph.number_of_nodes()
     positions = _layout(graph, seed) if count > LAYOUT_THRESHOLD else {}
     top = max(sizes.values()) if sizes else 0.0
@@ -85,9 +84,15 @@ def network(
         colour, shape = STYLE.get(data.get("top", "Entity"), STYLE["Entity"])
         size = 10 + 30 * (sizes.get(node, 0.0) / top) if sizes and top else 14
         item: dict[str, Any] = {
-            "id": node, "label": str(data.get("label", node)), "title": _tooltip(data),
-            "group": data.get("top", "Entity"), "kind": data.get("kind", ""), "color": colour,
-            "shape": shape, "size": round(size, 2), "value": round(size, 2),
+            "id": node,
+            "label": str(data.get("label", node)),
+            "title": _tooltip(data),
+            "group": data.get("top", "Entity"),
+            "kind": data.get("kind", ""),
+            "color": colour,
+            "shape": shape,
+            "size": round(size, 2),
+            "value": round(size, 2),
         }
         if node in positions:
             item["x"], item["y"] = positions[node]
@@ -102,12 +107,18 @@ def network(
             tip += f"\n“{data['quote']}”"
         if data.get("via") and not data.get("quote"):
             tip += f"\nvia {data['via']}"
-        edges.append({
-            "id": index, "from": source, "to": target, "label": label if show_labels else "",
-            "title": tip, "dashes": bool(data.get("claim")),
-            "width": 1 + min(float(data.get("weight", 1)), 10) / 2,
-            "color": {"color": SIGN_COLOURS.get(data.get("sign", 0), SIGN_COLOURS[0])},
-        })
+        edges.append(
+            {
+                "id": index,
+                "from": source,
+                "to": target,
+                "label": label if show_labels else "",
+                "title": tip,
+                "dashes": bool(data.get("claim")),
+                "width": 1 + min(float(data.get("weight", 1)), 10) / 2,
+                "color": {"color": SIGN_COLOURS.get(data.get("sign", 0), SIGN_COLOURS[0])},
+            }
+        )
     net.nodes, net.edges = nodes, edges
     net.node_ids = [n["id"] for n in nodes]
     net.node_map = {n["id"]: n for n in nodes}
@@ -138,28 +149,39 @@ def _layout(graph: Any, seed: int) -> dict[str, tuple[float, float]]:
     left, top = min(xs), min(ys)
     span = max(max(xs) - left, max(ys) - top, 1e-9)
     scale = 40 * len(names) ** 0.5 / span
-    return {n: (round((c[0] - left) * scale, 1), round((c[1] - top) * scale, 1))
-            for n, c in zip(names, coordinates, strict=True)}
+    return {
+        n: (round((c[0] - left) * scale, 1), round((c[1] - top) * scale, 1))
+        for n, c in zip(names, coordinates, strict=True)
+    }
 
 
 def _options(*, large: bool, directed: bool) -> dict[str, Any]:
     options: dict[str, Any] = {
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": large},
-        "edges": {"arrows": {"to": {"enabled": directed, "scaleFactor": 0.5}},
-                  "font": {"size": 10, "align": "middle"}, "smooth": False},
+        "edges": {
+            "arrows": {"to": {"enabled": directed, "scaleFactor": 0.5}},
+            "font": {"size": 10, "align": "middle"},
+            "smooth": False,
+        },
         # Node size and label size follow the node's value (its centrality): the important labels are
         # the ones big enough to read when the whole graph is in view; the page's decluttering hides
         # the labels that would overlap them.
-        "nodes": {"font": {"size": 12},
-                  "scaling": {"min": 10, "max": 40,
-                              "label": {"enabled": True, "min": 12, "max": 30, "maxVisible": 30, "drawThreshold": 7}}},
+        "nodes": {
+            "font": {"size": 12},
+            "scaling": {
+                "min": 10,
+                "max": 40,
+                "label": {"enabled": True, "min": 12, "max": 30, "maxVisible": 30, "drawThreshold": 7},
+            },
+        },
         "layout": {"improvedLayout": not large, "randomSeed": 0},
     }
     if large:
         options["physics"] = {"enabled": False}
     else:
         options["physics"] = {
-            "enabled": True, "solver": "forceAtlas2Based",
+            "enabled": True,
+            "solver": "forceAtlas2Based",
             "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 120},
             "stabilization": {"enabled": True, "iterations": 300, "updateInterval": 50},
         }
@@ -196,16 +218,26 @@ def page_html(
     `extra_html` must already be escaped (the site passes Jinja-rendered, autoescaped HTML).
     """
     env = templates()
-    data = {"nodes": net.nodes, "edges": net.edges, "options": net.options, "links": links or {},
-            "styles": {k: {"color": c, "shape": s} for k, (c, s) in STYLE.items()},
-            "sizeBy": getattr(net, "size_by", "") or "",
-            "signed": any(e["color"]["color"] != SIGN_COLOURS[0] for e in net.edges)}
-    return str(env.get_template("graph.html").render(
-        title=title, subtitle=subtitle, data_json=_json_for_script(data),
-        vis_js=None if asset_prefix is not None else vis_asset("vis-network.min.js"),
-        vis_css=None if asset_prefix is not None else vis_asset("vis-network.css"),
-        asset_prefix=asset_prefix, extra_html=extra_html,
-    ))
+    data = {
+        "nodes": net.nodes,
+        "edges": net.edges,
+        "options": net.options,
+        "links": links or {},
+        "styles": {k: {"color": c, "shape": s} for k, (c, s) in STYLE.items()},
+        "sizeBy": getattr(net, "size_by", "") or "",
+        "signed": any(e["color"]["color"] != SIGN_COLOURS[0] for e in net.edges),
+    }
+    return str(
+        env.get_template("graph.html").render(
+            title=title,
+            subtitle=subtitle,
+            data_json=_json_for_script(data),
+            vis_js=None if asset_prefix is not None else vis_asset("vis-network.min.js"),
+            vis_css=None if asset_prefix is not None else vis_asset("vis-network.css"),
+            asset_prefix=asset_prefix,
+            extra_html=extra_html,
+        )
+    )
 
 
 def write_page(net: Network, path: Path, *, title: str, subtitle: str = "") -> None:
@@ -228,8 +260,13 @@ def focus(graph: nx.MultiDiGraph, center: str, hops: int, undirected: Any = None
     part.graph.update(graph.graph)
     part.add_nodes_from((node, graph.nodes[node]) for node in keep)
     if graph.is_multigraph():
-        part.add_edges_from((u, v, key, data) for u in keep for v, keyed in graph.adj[u].items() if v in reached
-                            for key, data in keyed.items())
+        part.add_edges_from(
+            (u, v, key, data)
+            for u in keep
+            for v, keyed in graph.adj[u].items()
+            if v in reached
+            for key, data in keyed.items()
+        )
     else:
         part.add_edges_from((u, v, data) for u in keep for v, data in graph.adj[u].items() if v in reached)
     return part

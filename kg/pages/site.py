@@ -26,7 +26,7 @@ from kg.storage.protocol import GraphStore
 
 def slug(iri: str, taken: set[str]) -> str:
     """A stable, readable file name for an entity: the IRI's local name, made safe and unique."""
-    local = iri[len(KGR):] if iri.startswith(KGR) else iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    local = iri[len(KGR) :] if iri.startswith(KGR) else iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
     base = re.sub(r"[^a-z0-9-]+", "-", local.lower()).strip("-") or "entity"
     name, n = base, 2
     while name in taken:
@@ -59,19 +59,25 @@ def site_pages(store: GraphStore, *, hops: int = 1) -> dict[str, str]:
         "assets/vis-network.css": vis_asset("vis-network.css"),
     }
     entities = sorted(
-        ({"href": f"entities/{slugs[n]}.html", "label": d["label"], "kind": d["kind"], "date": d.get("date", "")}
-         for n, d in graph.nodes(data=True)),
+        (
+            {"href": f"entities/{slugs[n]}.html", "label": d["label"], "kind": d["kind"], "date": d.get("date", "")}
+            for n, d in graph.nodes(data=True)
+        ),
         key=lambda e: (e["label"].casefold(), e["href"]),
     )
-    queries = [{"href": f"queries/{name}.html", "title": q.title, "description": q.description}
-               for name, q in canned_queries().items()]
+    queries = [
+        {"href": f"queries/{name}.html", "title": q.title, "description": q.description}
+        for name, q in canned_queries().items()
+    ]
     index_extra = env.get_template("index_details.html").render(entities=entities, queries=queries)
     from kg.pages.site_events import LINK, event_pages
 
     event_page = event_pages(local, env)
     index_extra += LINK if event_page else ""
     index = graph_page(
-        graph, sizes=sizes, title="kg: the whole graph",
+        graph,
+        sizes=sizes,
+        title="kg: the whole graph",
         subtitle=f"{graph.number_of_nodes()} entities, {graph.number_of_edges()} links; "
         "double-click a node to open its page",
     )
@@ -99,9 +105,19 @@ def site_pages(store: GraphStore, *, hops: int = 1) -> dict[str, str]:
     return pages | event_page
 
 
-def _entity_page(env: Any, snap: Snapshot, graph: Any, node: str, data: dict[str, Any], slugs: dict[str, str],
-                 sizes: dict[str, float], events: dict[str, list[dict[str, Any]]], hops: int, undirected: Any,
-                 inverses: dict[str, str]) -> str:
+def _entity_page(
+    env: Any,
+    snap: Snapshot,
+    graph: Any,
+    node: str,
+    data: dict[str, Any],
+    slugs: dict[str, str],
+    sizes: dict[str, float],
+    events: dict[str, list[dict[str, Any]]],
+    hops: int,
+    undirected: Any,
+    inverses: dict[str, str],
+) -> str:
     import networkx as nx
 
     description = describe(snap, node)
@@ -109,22 +125,37 @@ def _entity_page(env: Any, snap: Snapshot, graph: Any, node: str, data: dict[str
     for fact in description.facts:
         target = _expand(fact.value)
         relation = relation_text(fact, inverses)
-        facts.append({"relation": relation, "value": fact.value_label, "quotes": fact.quotes,
-                      "href": f"{slugs[target]}.html" if target in slugs else None})
+        facts.append(
+            {
+                "relation": relation,
+                "value": fact.value_label,
+                "quotes": fact.quotes,
+                "href": f"{slugs[target]}.html" if target in slugs else None,
+            }
+        )
     near = set(nx.all_neighbors(graph, node)) | {node}
     own_timeline = [
         {**entry, "href": f"{slugs[entry['node']]}.html" if entry["node"] in slugs else None}
         for entry in sorted((e for n in near for e in events.get(n, ())), key=lambda e: e["_index"])
     ]
-    also = "; ".join(f"{text} ({lang})" if lang else text for text, lang in description.labels
-                     if text != description.label)
+    also = "; ".join(
+        f"{text} ({lang})" if lang else text for text, lang in description.labels if text != description.label
+    )
     extra = env.get_template("entity_details.html").render(
-        home="../index.html", kind=data["kind"], date=data.get("date", ""), also=also,
-        facts=facts, timeline=own_timeline,
+        home="../index.html",
+        kind=data["kind"],
+        date=data.get("date", ""),
+        also=also,
+        facts=facts,
+        timeline=own_timeline,
     )
     ego = focus(graph, node, hops, undirected)
-    page = graph_page(ego, sizes={n: sizes.get(n, 0.0) for n in ego}, title=str(data["label"]),
-                      subtitle=f"{data['kind']} · neighbourhood of {ego.number_of_nodes()} entities")
+    page = graph_page(
+        ego,
+        sizes={n: sizes.get(n, 0.0) for n in ego},
+        title=str(data["label"]),
+        subtitle=f"{data['kind']} · neighbourhood of {ego.number_of_nodes()} entities",
+    )
     page.links = {n: f"{slugs[n]}.html" for n in ego if n in slugs}
     return page.html(asset_prefix="../assets/", extra_html=extra)
 
@@ -145,7 +176,13 @@ def _query_page(env: Any, store: GraphStore, name: str, slugs: dict[str, str]) -
             iri = getattr(term, "value", "") if type(term).__name__ == "NamedNode" else ""
             row.append({"text": term_text(term), "href": f"../entities/{slugs[iri]}.html" if iri in slugs else None})
         rows.append(row)
-    return str(env.get_template("table.html").render(
-        title=canned.title, description=canned.description, sparql=canned.text, columns=columns, rows=rows,
-        home="../index.html",
-    ))
+    return str(
+        env.get_template("table.html").render(
+            title=canned.title,
+            description=canned.description,
+            sparql=canned.text,
+            columns=columns,
+            rows=rows,
+            home="../index.html",
+        )
+    )

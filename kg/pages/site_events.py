@@ -29,7 +29,13 @@ def event_pages(store: Store, env: Any, dyads: int = 5) -> dict[str, str]:
             image = "data:image/svg+xml;base64," + base64.b64encode(chart.read_bytes()).decode("ascii")
             rows = [[row[c] for c in COLUMNS] for row in frame.to_dict(orient="records")]
             sections.append({"title": f"{first}–{second}", "count": count, "image": image, "rows": rows})
-    return {PAGE: str(env.get_template("events.html").render(
-        title="Machine-coded events: cooperation and conflict by dyad", home="index.html",
-        columns=COLUMNS, sections=sections,
-    ))}
+    return {
+        PAGE: str(
+            env.get_template("events.html").render(
+                title="Machine-coded events: cooperation and conflict by dyad",
+                home="index.html",
+                columns=COLUMNS,
+                sections=sections,
+            )
+        )
+    }

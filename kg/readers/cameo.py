@@ -55,12 +55,31 @@ ACTOR_TYPES: dict[str, tuple[str, str]] = {
 
 # CAMEO region codes that are not ISO 3166 countries.
 REGIONS = {
-    "AFR": "Africa", "ASA": "Asia", "BLK": "Balkans", "CAS": "Central Asia", "CAU": "Caucasus",
-    "CFR": "Central Africa", "CRB": "Caribbean", "EAF": "East Africa", "EEU": "Eastern Europe",
-    "EIN": "East Indies", "EUR": "Europe", "LAM": "Latin America", "MEA": "Middle East",
-    "MDT": "Mediterranean", "NAF": "North Africa", "NMR": "North America", "PGS": "Persian Gulf",
-    "SAF": "Southern Africa", "SAM": "South America", "SAS": "South Asia", "SEA": "Southeast Asia",
-    "SCN": "Scandinavia", "WAF": "West Africa", "WST": "the West", "CEU": "Central Europe",
+    "AFR": "Africa",
+    "ASA": "Asia",
+    "BLK": "Balkans",
+    "CAS": "Central Asia",
+    "CAU": "Caucasus",
+    "CFR": "Central Africa",
+    "CRB": "Caribbean",
+    "EAF": "East Africa",
+    "EEU": "Eastern Europe",
+    "EIN": "East Indies",
+    "EUR": "Europe",
+    "LAM": "Latin America",
+    "MEA": "Middle East",
+    "MDT": "Mediterranean",
+    "NAF": "North Africa",
+    "NMR": "North America",
+    "PGS": "Persian Gulf",
+    "SAF": "Southern Africa",
+    "SAM": "South America",
+    "SAS": "South Asia",
+    "SEA": "Southeast Asia",
+    "SCN": "Scandinavia",
+    "WAF": "West Africa",
+    "WST": "the West",
+    "CEU": "Central Europe",
 }
 
 
@@ -92,10 +111,7 @@ def event_codes() -> dict[str, CameoCode]:
             labels[subject] = obj.value
         elif predicate == KG + "goldstein":
             goldstein[subject] = float(obj.value)
-    return {
-        code: CameoCode(code, labels[iri], goldstein[iri], code[:2])
-        for iri, code in notation.items()
-    }
+    return {code: CameoCode(code, labels[iri], goldstein[iri], code[:2]) for iri, code in notation.items()}
 
 
 @functools.cache
@@ -135,13 +151,39 @@ def actor_description(country: str, type_code: str, code: str) -> tuple[str, str
 
 # GDELT gazetteer country names pycountry does not know (country name -> CAMEO / ISO 3166 alpha-3).
 COUNTRY_ALIASES = {
-    "russia": "RUS", "turkey": "TUR", "brunei": "BRN", "bosnia-herzegovina": "BIH", "kosovo": "KSV",
-    "vatican city": "VAT", "vietnam, republic of": "VNM", "bahamas, the": "BHS", "gambia, the": "GMB",
-    "burma": "MMR", "ivory coast": "CIV", "cote d'ivoire": "CIV", "macedonia": "MKD", "swaziland": "SWZ",
-    "czech republic": "CZE", "east timor": "TLS", "cape verde": "CPV", "west bank": "PSE", "gaza strip": "PSE",
-    "congo, democratic republic of the": "COD", "congo, republic of the": "COG", "korea, north": "PRK",
-    "korea, south": "KOR", "north korea": "PRK", "south korea": "KOR", "iran": "IRN", "syria": "SYR",
-    "laos": "LAO", "moldova": "MDA", "tanzania": "TZA", "venezuela": "VEN", "bolivia": "BOL", "taiwan": "TWN",
+    "russia": "RUS",
+    "turkey": "TUR",
+    "brunei": "BRN",
+    "bosnia-herzegovina": "BIH",
+    "kosovo": "KSV",
+    "vatican city": "VAT",
+    "vietnam, republic of": "VNM",
+    "bahamas, the": "BHS",
+    "gambia, the": "GMB",
+    "burma": "MMR",
+    "ivory coast": "CIV",
+    "cote d'ivoire": "CIV",
+    "macedonia": "MKD",
+    "swaziland": "SWZ",
+    "czech republic": "CZE",
+    "east timor": "TLS",
+    "cape verde": "CPV",
+    "west bank": "PSE",
+    "gaza strip": "PSE",
+    "congo, democratic republic of the": "COD",
+    "congo, republic of the": "COG",
+    "korea, north": "PRK",
+    "korea, south": "KOR",
+    "north korea": "PRK",
+    "south korea": "KOR",
+    "iran": "IRN",
+    "syria": "SYR",
+    "laos": "LAO",
+    "moldova": "MDA",
+    "tanzania": "TZA",
+    "venezuela": "VEN",
+    "bolivia": "BOL",
+    "taiwan": "TWN",
 }
 
 

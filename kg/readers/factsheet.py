@@ -284,8 +284,17 @@ def _schema_message(error: Any) -> str:
     message = str(error.message)
     if error.validator == "pattern":
         pattern = error.validator_value
-        kind = ("date" if pattern.startswith("^-?\\d{4}") else "language" if "A-Za-z]{2,3}" in pattern
-                else "url" if pattern.startswith("^https?") else "id" if "._-" in pattern else None)
+        kind = (
+            "date"
+            if pattern.startswith("^-?\\d{4}")
+            else "language"
+            if "A-Za-z]{2,3}" in pattern
+            else "url"
+            if pattern.startswith("^https?")
+            else "id"
+            if "._-" in pattern
+            else None
+        )
         if kind:
             message = f"{error.instance!r} {_PATTERNS[kind]}"
     return message if len(message) <= 200 else message[:197] + "…"
@@ -325,8 +334,11 @@ def schema_document(classes: list[str], relations: list[str], concepts: list[str
         "type": "object",
         "additionalProperties": False,
         "required": ["subject", "relation", "object"],
-        "properties": {"subject": {"$ref": "#/$defs/name"}, "relation": {"$ref": "#/$defs/relation"},
-                       "object": {"$ref": "#/$defs/value"}},
+        "properties": {
+            "subject": {"$ref": "#/$defs/name"},
+            "relation": {"$ref": "#/$defs/relation"},
+            "object": {"$ref": "#/$defs/value"},
+        },
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -348,9 +360,11 @@ def schema_document(classes: list[str], relations: list[str], concepts: list[str
             "names": names_,
             "date": date,
             "value": value,
-            "language": {"type": "string", "pattern": r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
-                         "description": "Language of the sheet's texts (contents, descriptions); "
-                                        "default: the source's."},
+            "language": {
+                "type": "string",
+                "pattern": r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+                "description": "Language of the sheet's texts (contents, descriptions); default: the source's.",
+            },
             "class": names("classes", classes, "A class of the ontology: Summit, JointDeclaration, Person…"),
             "relation": names("relations", relations, "A relation of the ontology: host, party, date…"),
             "concept": names("concepts", concepts, "A concept of the kg schemes: assertion, pledge, historical…"),
@@ -377,14 +391,20 @@ def schema_document(classes: list[str], relations: list[str], concepts: list[str
                     "label": {**text, "description": "Its English label (unique in the store)."},
                     "class": {"$ref": "#/$defs/class"},
                     "aliases": {"type": "array", "items": text},
-                    "labels": {"type": "object", "description": "Labels in other languages: {ja: …, ko: …}.",
-                               "propertyNames": {"pattern": r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"},
-                               "additionalProperties": text},
+                    "labels": {
+                        "type": "object",
+                        "description": "Labels in other languages: {ja: …, ko: …}.",
+                        "propertyNames": {"pattern": r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"},
+                        "additionalProperties": text,
+                    },
                     "description": text,
                     "date": {"$ref": "#/$defs/date"},
-                    "relations": {"type": "object", "description": "relation: value(s), as facts about this entity.",
-                                  "propertyNames": {"$ref": "#/$defs/relation"},
-                                  "additionalProperties": {"$ref": "#/$defs/value"}},
+                    "relations": {
+                        "type": "object",
+                        "description": "relation: value(s), as facts about this entity.",
+                        "propertyNames": {"$ref": "#/$defs/relation"},
+                        "additionalProperties": {"$ref": "#/$defs/value"},
+                    },
                 },
             },
             "fact": {**statement, "description": "A statement the quote supports."},
@@ -411,10 +431,16 @@ def schema_document(classes: list[str], relations: list[str], concepts: list[str
                 "additionalProperties": False,
                 "required": ["quote"],
                 "properties": {
-                    "id": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
-                           "description": "Names the evidence graph (default: from the quote)."},
-                    "quote": {**text, "description": "The exact words of the source (line breaks and curly or "
-                              "straight quote marks may differ)."},
+                    "id": {
+                        "type": "string",
+                        "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                        "description": "Names the evidence graph (default: from the quote).",
+                    },
+                    "quote": {
+                        **text,
+                        "description": "The exact words of the source (line breaks and curly or "
+                        "straight quote marks may differ).",
+                    },
                     "entities": {"type": "array", "items": {"$ref": "#/$defs/entity"}},
                     "facts": {"type": "array", "items": {"$ref": "#/$defs/fact"}},
                     "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}},

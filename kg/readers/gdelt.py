@@ -38,9 +38,26 @@ from kg.readers.gdelt_rows import (
 from kg.storage.embedded import Store
 
 __all__ = [
-    "FORM_NAMES", "LAYOUTS", "MAX_LINE", "READER", "EventFilter", "EventMapper", "GdeltEvent", "ImportReport",
-    "NQuadsStream", "Progress", "Skipped", "event_count", "event_quads", "input_size", "known_actors",
-    "load_events", "parse_event", "parse_filter", "read_events", "read_rows",
+    "FORM_NAMES",
+    "LAYOUTS",
+    "MAX_LINE",
+    "READER",
+    "EventFilter",
+    "EventMapper",
+    "GdeltEvent",
+    "ImportReport",
+    "NQuadsStream",
+    "Progress",
+    "Skipped",
+    "event_count",
+    "event_quads",
+    "input_size",
+    "known_actors",
+    "load_events",
+    "parse_event",
+    "parse_filter",
+    "read_events",
+    "read_rows",
 ]
 
 _KNOWN_ACTORS = """
@@ -104,8 +121,9 @@ def _load(store: Store, path: Path, options: Mapping[str, Any]) -> None:
     """The registry's interface: load one file; it has no report, so a malformed row fails the load
     (the store stays unchanged). `kg import gdelt` and kg.event_import.import_gdelt skip and report."""
     dyads = [d for d in str(options.get("dyad") or "").split(",") if d.strip()]
-    chosen = parse_filter(options.get("actor_country"), dyads, options.get("since"), options.get("until"),
-                          options.get("root_codes"))
+    chosen = parse_filter(
+        options.get("actor_country"), dyads, options.get("since"), options.get("until"), options.get("root_codes")
+    )
     report = load_events(store, [path], chosen)
     if report.skipped:
         first = report.skipped[0]

@@ -39,22 +39,46 @@ CAMEO_SOURCE = f"<{KGR}source-cameo-codebook>"
 GDELT_SOURCE = f"<{KGR}source-gdelt>"
 
 _ACTOR = [
-    "Code", "Name", "CountryCode", "KnownGroupCode", "EthnicCode", "Religion1Code", "Religion2Code",
-    "Type1Code", "Type2Code", "Type3Code",
+    "Code",
+    "Name",
+    "CountryCode",
+    "KnownGroupCode",
+    "EthnicCode",
+    "Religion1Code",
+    "Religion2Code",
+    "Type1Code",
+    "Type2Code",
+    "Type3Code",
 ]
 _GEO2 = ["Type", "FullName", "CountryCode", "ADM1Code", "ADM2Code", "Lat", "Long", "FeatureID"]
 _GEO1 = [c for c in _GEO2 if c != "ADM2Code"]
 _EVENT = [
-    "IsRootEvent", "EventCode", "EventBaseCode", "EventRootCode", "QuadClass", "GoldsteinScale",
-    "NumMentions", "NumSources", "NumArticles", "AvgTone",
+    "IsRootEvent",
+    "EventCode",
+    "EventBaseCode",
+    "EventRootCode",
+    "QuadClass",
+    "GoldsteinScale",
+    "NumMentions",
+    "NumSources",
+    "NumArticles",
+    "AvgTone",
 ]
 
 
 def _columns(geo: list[str]) -> list[str]:
     return [
-        "GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "FractionDate",
-        *(f"Actor1{c}" for c in _ACTOR), *(f"Actor2{c}" for c in _ACTOR), *_EVENT,
-        *(f"Actor1Geo_{c}" for c in geo), *(f"Actor2Geo_{c}" for c in geo), *(f"ActionGeo_{c}" for c in geo),
+        "GLOBALEVENTID",
+        "SQLDATE",
+        "MonthYear",
+        "Year",
+        "FractionDate",
+        *(f"Actor1{c}" for c in _ACTOR),
+        *(f"Actor2{c}" for c in _ACTOR),
+        *_EVENT,
+        *(f"Actor1Geo_{c}" for c in geo),
+        *(f"Actor2Geo_{c}" for c in geo),
+        *(f"ActionGeo_{c}" for c in geo),
         "DATEADDED",
     ]
 
@@ -69,11 +93,31 @@ FORM_NAMES = {61: "GDELT 2.0 export", 58: "GDELT 1.0 daily", 57: "GDELT 1.0 dail
 
 # The columns the mapping reads.
 USED = [
-    "GLOBALEVENTID", "SQLDATE", "Actor1Code", "Actor1Name", "Actor1CountryCode", "Actor1Type1Code",
-    "Actor2Code", "Actor2Name", "Actor2CountryCode", "Actor2Type1Code", "EventCode", "EventRootCode",
-    "QuadClass", "GoldsteinScale", "NumMentions", "NumSources", "NumArticles", "AvgTone",
-    "ActionGeo_Type", "ActionGeo_FullName", "ActionGeo_CountryCode", "ActionGeo_Lat", "ActionGeo_Long",
-    "ActionGeo_FeatureID", "SOURCEURL",
+    "GLOBALEVENTID",
+    "SQLDATE",
+    "Actor1Code",
+    "Actor1Name",
+    "Actor1CountryCode",
+    "Actor1Type1Code",
+    "Actor2Code",
+    "Actor2Name",
+    "Actor2CountryCode",
+    "Actor2Type1Code",
+    "EventCode",
+    "EventRootCode",
+    "QuadClass",
+    "GoldsteinScale",
+    "NumMentions",
+    "NumSources",
+    "NumArticles",
+    "AvgTone",
+    "ActionGeo_Type",
+    "ActionGeo_FullName",
+    "ActionGeo_CountryCode",
+    "ActionGeo_Lat",
+    "ActionGeo_Long",
+    "ActionGeo_FeatureID",
+    "SOURCEURL",
 ]
 REQUIRED = [c for c in USED if c != "SOURCEURL"]
 
@@ -422,9 +466,19 @@ def parse_event(row: dict[str, str]) -> GdeltEvent:
         raise ValueError("no actor: Actor1Code and Actor2Code are both empty")
     geo = tuple(row[f"ActionGeo_{c}"].strip() for c in ("Type", "FullName", "CountryCode", "Lat", "Long", "FeatureID"))
     return GdeltEvent(
-        event_id=event_id, date=date, code=code, root=code[:2], quad_class=int(quad), goldstein=goldstein,
-        mentions=counts[0], sources=counts[1], articles=counts[2], tone=tone,
-        actor1=actors[0], actor2=actors[1], geo=geo,  # type: ignore[arg-type]
+        event_id=event_id,
+        date=date,
+        code=code,
+        root=code[:2],
+        quad_class=int(quad),
+        goldstein=goldstein,
+        mentions=counts[0],
+        sources=counts[1],
+        articles=counts[2],
+        tone=tone,
+        actor1=actors[0],
+        actor2=actors[1],
+        geo=geo,  # type: ignore[arg-type]
         url=row["SOURCEURL"].strip(),
     )
 
@@ -480,10 +534,26 @@ class EventMapper:
         self._sources_described = False
         codes = event_codes()
         self._code_labels = {code: c.label for code, c in codes.items()}
-        p = {name: f"<{KG}{name}>" for name in (
-            "date", "eventCode", "quadClass", "goldstein", "numMentions", "numSources", "numArticles",
-            "avgTone", "gdeltEventId", "agent", "recipient", "place", "cameoActorCode", "cameoCountry", "source",
-        )}
+        p = {
+            name: f"<{KG}{name}>"
+            for name in (
+                "date",
+                "eventCode",
+                "quadClass",
+                "goldstein",
+                "numMentions",
+                "numSources",
+                "numArticles",
+                "avgTone",
+                "gdeltEventId",
+                "agent",
+                "recipient",
+                "place",
+                "cameoActorCode",
+                "cameoCountry",
+                "source",
+            )
+        }
         self._p = p
         self._type = f"<{RDF}type>"
         self._label = f"<{RDFS}label>"
@@ -525,8 +595,11 @@ class EventMapper:
         self._sources_described = True
         out = []
         for source, label, url in (
-            (CAMEO_SOURCE, "CAMEO codebook (Event Data project): actor country and type codes",
-             "https://parusanalytics.com/eventdata/data.dir/cameo.html"),
+            (
+                CAMEO_SOURCE,
+                "CAMEO codebook (Event Data project): actor country and type codes",
+                "https://parusanalytics.com/eventdata/data.dir/cameo.html",
+            ),
             (GDELT_SOURCE, "GDELT event database: action geography", "https://www.gdeltproject.org/"),
         ):
             out.append(
@@ -560,8 +633,7 @@ class EventMapper:
         statements = (
             f"{iri} {self._type} <{KG}{kind}> {graph} .\n"
             f"{iri} {self._label} {_literal(label)}@en {graph} .\n"
-            f"{iri} {self._p['cameoActorCode']} {_literal(key)} {graph} .\n"
-            + self._types(iri, KG + kind)
+            f"{iri} {self._p['cameoActorCode']} {_literal(key)} {graph} .\n" + self._types(iri, KG + kind)
         )
         if country:
             statements += f"{iri} {self._p['cameoCountry']} {_literal(country)} {graph} .\n"

@@ -44,8 +44,16 @@ def load_file(store: Store, path: Path, graph: str | None = None) -> None:
     data = read_regular_file(path, limits.max_input_bytes)
     # A build writes into a fresh generation, so the bulk loader (no transaction, several times
     # faster on disk) is safe: a failure discards the whole generation.
-    load_rdf(store.oxigraph, data, fmt, str(path), limits=limits, bulk=store.location != ":memory:",
-             base_iri=path.resolve().as_uri(), to_graph=target)
+    load_rdf(
+        store.oxigraph,
+        data,
+        fmt,
+        str(path),
+        limits=limits,
+        bulk=store.location != ":memory:",
+        base_iri=path.resolve().as_uri(),
+        to_graph=target,
+    )
 
 
 def _load(store: Store, path: Path, options: Mapping[str, Any]) -> None:

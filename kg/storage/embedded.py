@@ -35,6 +35,7 @@ from kg.namespaces import PREFIXES
 MARKER = ".kg-store"
 CURRENT = "current"
 
+
 @dataclass
 class Store:
     """An open Oxigraph store (a `GraphStore`); queries see the union of all graphs as their default graph."""
@@ -42,9 +43,7 @@ class Store:
     oxigraph: ox.Store
     location: str
 
-    def query(
-        self, sparql: str, substitutions: dict[ox.Variable, Any] | None = None, union: bool = True
-    ) -> Any:
+    def query(self, sparql: str, substitutions: dict[ox.Variable, Any] | None = None, union: bool = True) -> Any:
         """Run a SPARQL query; returns pyoxigraph QuerySolutions, QueryBoolean or QueryTriples.
 
         With `union` (the default) the query's default graph is the union of all graphs;

@@ -16,9 +16,7 @@ class GraphStore(Protocol):
 
     location: str
 
-    def query(
-        self, sparql: str, substitutions: dict[ox.Variable, Any] | None = None, union: bool = True
-    ) -> Any:
+    def query(self, sparql: str, substitutions: dict[ox.Variable, Any] | None = None, union: bool = True) -> Any:
         """Run SPARQL; returns pyoxigraph QuerySolutions, QueryBoolean or QueryTriples."""
         ...
 

@@ -87,8 +87,9 @@ class Publisher:
 
     # -- publishing ------------------------------------------------------------------------------------
 
-    def replace_dataset(self, source: Any, info: dict[str, Any] | None = None,
-                        progress: Callable[[str], None] | None = None) -> ReplaceReport:
+    def replace_dataset(
+        self, source: Any, info: dict[str, Any] | None = None, progress: Callable[[str], None] | None = None
+    ) -> ReplaceReport:
         """Make the server's kg graphs exactly the quads of `source` (a kg Store or a pyoxigraph Store).
 
         Changed graphs are uploaded into staging graphs (graphs new to the server straight under
@@ -116,8 +117,13 @@ class Publisher:
         uploads: list[tuple[str, list[bytes], bool]] = []
         for index, (final, (digest, lines, has_blank)) in enumerate(sorted(local.items())):
             previous = old.graphs.get(final)
-            if (trust_old and previous is not None and digest is not None and previous[0] == digest
-                    and existing.get(final) == previous[1] == len(lines)):
+            if (
+                trust_old
+                and previous is not None
+                and digest is not None
+                and previous[0] == digest
+                and existing.get(final) == previous[1] == len(lines)
+            ):
                 continue
             if final in existing:
                 staging = f"{STAGING}{token}:{index}"
@@ -130,8 +136,9 @@ class Publisher:
             if final in existing:
                 changes.append(_Change(final, None, f"{BACKUP}{token}:r{index}"))
                 report.removed_graphs += 1
-        manifest = Manifest({g: (d, len(lines)) for g, (d, lines, _) in local.items()}, dict(info or {}),
-                            exists=True, listed=listed)
+        manifest = Manifest(
+            {g: (d, len(lines)) for g, (d, lines, _) in local.items()}, dict(info or {}), exists=True, listed=listed
+        )
         if not changes and old.exists and old.build == manifest.build:
             report.seconds = time.perf_counter() - started
             return report
@@ -140,16 +147,24 @@ class Publisher:
         state = manifest.state_literal()
         pending = ox.Triple(MANIFEST_NODE, MANIFEST_PENDING, ox.Literal(token))
         manifest_lines = [
-            _nt_line(ox.Triple(MANIFEST_NODE, MANIFEST_STATE, ox.Literal(f"{n:06d}:{state[start:start + STATE_PART]}")))
+            _nt_line(
+                ox.Triple(MANIFEST_NODE, MANIFEST_STATE, ox.Literal(f"{n:06d}:{state[start : start + STATE_PART]}"))
+            )
             for n, start in enumerate(range(0, len(state), STATE_PART))
         ] + [_nt_line(pending)]
-        changes.append(_Change(MANIFEST_GRAPH, f"{STAGING}{token}:manifest",
-                               f"{BACKUP}{token}:manifest" if MANIFEST_GRAPH in existing else None))
+        changes.append(
+            _Change(
+                MANIFEST_GRAPH,
+                f"{STAGING}{token}:manifest",
+                f"{BACKUP}{token}:manifest" if MANIFEST_GRAPH in existing else None,
+            )
+        )
         uploads.append((f"{STAGING}{token}:manifest", manifest_lines, False))
         report.uploaded_graphs = len(uploads) - 1
         report.uploaded_statements = sum(len(lines) for _, lines, _ in uploads) - len(manifest_lines)
-        self.remote.update(f"INSERT DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ {_nt_line(pending).decode()} }} }}",
-                    "recording the build")  # so that a killed build's leftovers are found and dropped
+        self.remote.update(
+            f"INSERT DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ {_nt_line(pending).decode()} }} }}", "recording the build"
+        )  # so that a killed build's leftovers are found and dropped
         try:
             timer = time.perf_counter()
             self._upload_all(uploads, progress)
@@ -161,16 +176,18 @@ class Publisher:
         except BaseException:
             self._drop([u[0] for u in uploads], quiet=True)
             with contextlib.suppress(StoreError):
-                self.remote.update(f"DELETE DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ {_nt_line(pending).decode()} }} }}",
-                            "cleaning up")
+                self.remote.update(
+                    f"DELETE DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ {_nt_line(pending).decode()} }} }}", "cleaning up"
+                )
             self.remote.forget()
             raise
         self.remote.forget()
         timer = time.perf_counter()
         with contextlib.suppress(StoreError):  # leftovers are dropped by the next build otherwise
             self._drop([c.backup for c in changes if c.backup])
-            self.remote.update(f"DELETE DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ {_nt_line(pending).decode()} }} }}",
-                        "cleaning up")
+            self.remote.update(
+                f"DELETE DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ {_nt_line(pending).decode()} }} }}", "cleaning up"
+            )
         report.timings["cleanup"] = time.perf_counter() - timer
         self.remote.forget()
         report.seconds = time.perf_counter() - started
@@ -195,8 +212,7 @@ class Publisher:
             graphs[UNION_GRAPH] = _lines(list(union_triples))
         return graphs
 
-    def _upload_all(self, uploads: list[tuple[str, list[bytes], bool]],
-                    progress: Callable[[str], None] | None) -> None:
+    def _upload_all(self, uploads: list[tuple[str, list[bytes], bool]], progress: Callable[[str], None] | None) -> None:
         _, graph_store = self.remote.endpoints()
         failure: list[BaseException] = []
 
@@ -233,7 +249,7 @@ class Publisher:
         size = len(lines) if has_blank else CHUNK_TRIPLES  # blank nodes must arrive in one document
         for start in range(0, max(len(lines), 1), size):
             try:
-                self._send_part(graph_store, graph, lines[start:start + size], start == 0)
+                self._send_part(graph_store, graph, lines[start : start + size], start == 0)
             except StoreError as error:
                 if "unsupported type text/plain" in str(error) and any(len(line) > 60_000 for line in lines):
                     raise StoreError(f"{error} (Virtuoso cannot load literals over 64 KB)") from None
@@ -241,18 +257,23 @@ class Publisher:
 
     def _send_part(self, graph_store: str, graph: str, lines: list[bytes], first: bool) -> None:
         self.remote.http.request(  # PUT replaces and POST adds the same statements again: safe to retry
-            "PUT" if first else "POST", graph_store, what=f"uploading graph <{graph}>", retries=2,
-            params={"graph": graph}, content=b"".join(lines), headers={"Content-Type": N_TRIPLES},
+            "PUT" if first else "POST",
+            graph_store,
+            what=f"uploading graph <{graph}>",
+            retries=2,
+            params={"graph": graph},
+            content=b"".join(lines),
+            headers={"Content-Type": N_TRIPLES},
         )
 
     def _insert_graph(self, graph: str, lines: list[bytes], has_blank: bool) -> None:
         """SPARQL updates of at most INSERT_BATCH statements. Blank nodes are fresh in each request, so
         statements sharing blank nodes go in the same request, as INSERT … WHERE {} (Virtuoso refuses
         blank nodes in INSERT DATA)."""
-        batches = [(False, lines[start:start + INSERT_BATCH]) for start in range(0, len(lines), INSERT_BATCH)]
+        batches = [(False, lines[start : start + INSERT_BATCH]) for start in range(0, len(lines), INSERT_BATCH)]
         if has_blank:
             plain, groups = _blank_node_groups(lines)
-            batches = [(False, plain[start:start + INSERT_BATCH]) for start in range(0, len(plain), INSERT_BATCH)]
+            batches = [(False, plain[start : start + INSERT_BATCH]) for start in range(0, len(plain), INSERT_BATCH)]
             batch: list[bytes] = []
             for group in groups:
                 if batch and len(batch) + len(group) > INSERT_BATCH:
@@ -271,8 +292,10 @@ class Publisher:
         stored = self.remote.server_graphs(refresh=True)
         for graph, lines, _ in uploads:
             if stored.get(graph, 0) != len(lines):
-                raise StoreError(f"{self.remote.location}: the server kept {stored.get(graph, 0)} of the {len(lines)} "
-                                 f"statements uploaded to <{graph}>; nothing was changed")
+                raise StoreError(
+                    f"{self.remote.location}: the server kept {stored.get(graph, 0)} of the {len(lines)} "
+                    f"statements uploaded to <{graph}>; nothing was changed"
+                )
 
     def _swap(self, changes: list[_Change]) -> None:
         """Move the live graphs aside, then the staging graphs in (manifest last); undo on failure."""
@@ -285,8 +308,9 @@ class Publisher:
             try:
                 self._undo_swap(changes)
             except StoreError as undo_error:
-                raise StoreError(f"{error}; moving the previous graphs back failed too ({undo_error}); "
-                                 "run `kg build` again") from None
+                raise StoreError(
+                    f"{error}; moving the previous graphs back failed too ({undo_error}); run `kg build` again"
+                ) from None
             raise
 
     def _undo_swap(self, changes: list[_Change]) -> None:
@@ -302,7 +326,7 @@ class Publisher:
 
     def _run_operations(self, operations: list[str], what: str) -> None:
         for start in range(0, len(operations), MAX_OPERATIONS):
-            self.remote.update(" ;\n".join(operations[start:start + MAX_OPERATIONS]), what)
+            self.remote.update(" ;\n".join(operations[start : start + MAX_OPERATIONS]), what)
 
     def _drop(self, graphs: Iterable[str], quiet: bool = False) -> None:
         operations = [f"DROP SILENT GRAPH <{g}>" for g in graphs]
@@ -322,16 +346,20 @@ class Publisher:
             dataset=False,
         )
         tokens = {t for t in old.pending}
-        leftovers = [r["g"].value for r in rows
-                     if r["g"].value.split(":")[3] in tokens]  # urn:kg:staging:<token>:<n>
+        leftovers = [r["g"].value for r in rows if r["g"].value.split(":")[3] in tokens]  # urn:kg:staging:<token>:<n>
         self._drop(leftovers)
-        self.remote.update(" ;\n".join(
-            f'DELETE DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> <{MANIFEST_PENDING.value}> "{t}" }} }}'
-            for t in sorted(tokens)), "cleaning up")
+        self.remote.update(
+            " ;\n".join(
+                f'DELETE DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> <{MANIFEST_PENDING.value}> "{t}" }} }}'
+                for t in sorted(tokens)
+            ),
+            "cleaning up",
+        )
 
 
-def replace_dataset(remote: RemoteStore, source: Any, info: dict[str, Any] | None = None,
-                    progress: Callable[[str], None] | None = None) -> ReplaceReport:
+def replace_dataset(
+    remote: RemoteStore, source: Any, info: dict[str, Any] | None = None, progress: Callable[[str], None] | None = None
+) -> ReplaceReport:
     """Make the server's kg graphs exactly the quads of `source` (see `Publisher.replace_dataset`)."""
     return Publisher(remote).replace_dataset(source, info, progress)
 

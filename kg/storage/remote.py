@@ -80,8 +80,6 @@ GRAPH_ACCEPT = f"{_NT.media_types[0]}, {_NT.media_types[1]};q=0.9, {_TURTLE.medi
 N_TRIPLES = f"{_NT.media_type}; charset=utf-8"
 
 
-
-
 # --------------------------------------------------------------------------------------------------
 # Manifest: which graphs kg manages, with a digest and size of each
 
@@ -96,8 +94,11 @@ class Manifest:
 
     def state_literal(self) -> str:
         graphs = {iri: [digest, count] for iri, (digest, count) in sorted(self.graphs.items())}
-        return json.dumps({"version": 1, "graphs": graphs, "build": self.build, "listed": self.listed},
-                          ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(
+            {"version": 1, "graphs": graphs, "build": self.build, "listed": self.listed},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -143,15 +144,18 @@ class RemoteStore:
                 manifest.exists = True
             except (ValueError, KeyError, TypeError, IndexError):
                 if strict:
-                    raise StoreError(f"{self.location}: the kg manifest graph <{MANIFEST_GRAPH}> is damaged; "
-                                     "rebuild with `kg build`") from None
+                    raise StoreError(
+                        f"{self.location}: the kg manifest graph <{MANIFEST_GRAPH}> is damaged; rebuild with `kg build`"
+                    ) from None
                 manifest = Manifest(pending=manifest.pending | {"damaged"})  # a build replaces it
         return manifest
 
     def require_built(self) -> None:
         if not self.manifest().exists:
-            raise StoreError(f"{self.location}: no kg dataset has been built on this server yet; "
-                             f"run `kg --store {self.location} build` first")
+            raise StoreError(
+                f"{self.location}: no kg dataset has been built on this server yet; "
+                f"run `kg --store {self.location} build` first"
+            )
 
     def named_graphs(self) -> set[str]:
         return {g for g in self.manifest().graphs if g not in INTERNAL_GRAPHS}
@@ -175,11 +179,19 @@ class RemoteStore:
         for row in self._paged("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", "?g ?s ?p ?o"):
             graph = row["g"].value
             if graph in graphs:
-                quads.add(ox.Quad(row["s"], row["p"], row["o"],
-                                  ox.DefaultGraph() if graph == DEFAULT_GRAPH else ox.NamedNode(graph)))
+                quads.add(
+                    ox.Quad(
+                        row["s"],
+                        row["p"],
+                        row["o"],
+                        ox.DefaultGraph() if graph == DEFAULT_GRAPH else ox.NamedNode(graph),
+                    )
+                )
         if len(quads) != len(self):
-            raise StoreError(f"{self.location}: the server returned {len(quads)} of the {len(self)} statements "
-                             "kg stored there (were kg's graphs changed by another client? then run `kg build`)")
+            raise StoreError(
+                f"{self.location}: the server returned {len(quads)} of the {len(self)} statements "
+                "kg stored there (were kg's graphs changed by another client? then run `kg build`)"
+            )
         return list(quads)
 
     def close(self) -> None:
@@ -193,9 +205,7 @@ class RemoteStore:
 
     # -- queries -----------------------------------------------------------------------------------
 
-    def query(
-        self, sparql: str, substitutions: dict[ox.Variable, Any] | None = None, union: bool = True
-    ) -> Any:
+    def query(self, sparql: str, substitutions: dict[ox.Variable, Any] | None = None, union: bool = True) -> Any:
         """Run a SPARQL query; returns pyoxigraph QuerySolutions, QueryBoolean or QueryTriples.
 
         With `union` (the default) the query's default graph is the union of all of kg's graphs;
@@ -206,15 +216,16 @@ class RemoteStore:
         check_query(sparql, lambda iri: iri in self.named_graphs())
         # Parse locally first: the same syntax errors and parameter rules as the embedded store,
         # and the kind of result to ask the server for.
-        kind = self._checker.query(sparql, use_default_graph_as_union=union, prefixes=PREFIXES,
-                                   substitutions=substitutions)
+        kind = self._checker.query(
+            sparql, use_default_graph_as_union=union, prefixes=PREFIXES, substitutions=substitutions
+        )
         if isinstance(kind, ox.QueryTriples) and not substitutions and union and WHOLE_UNION.match(sparql):
             return as_query_triples({q.triple for q in self.quads()})  # paged: never cut by row limits
         items = query_tokens(sparql)
         own_dataset = names_dataset(items)
         order = ordering(sparql, items, kind) if self.is_virtuoso else None
         if order is not None:  # ask for every row: kg orders and slices them (see ordering)
-            sparql = sparql[:order.slice_start] + sparql[order.slice_end:]
+            sparql = sparql[: order.slice_start] + sparql[order.slice_end :]
             items = query_tokens(sparql)
         text = prefix_lines(sparql, items) + bind_values(sparql, substitutions, items)
         if isinstance(kind, ox.QueryTriples):
@@ -238,10 +249,12 @@ class RemoteStore:
         rows = [[row[v] for v in variables] for row in results]
         if any(isinstance(t, ox.BlankNode) for row in rows for t in row):  # VALUES cannot hold blank nodes
             start = order.offset or 0  # keep the server's order; slice here
-            return solutions(variables, rows[start:start + order.limit] if order.limit is not None else rows[start:])
+            return solutions(variables, rows[start : start + order.limit] if order.limit is not None else rows[start:])
         body = " ".join("(" + " ".join("UNDEF" if t is None else str(t) for t in row) + ")" for row in rows)
-        local = (f"{order.prologue}SELECT * WHERE {{ VALUES ({' '.join(map(str, variables))}) {{ {body} }} }}\n"
-                 f"{order.clause}\n{order.slice}")
+        local = (
+            f"{order.prologue}SELECT * WHERE {{ VALUES ({' '.join(map(str, variables))}) {{ {body} }} }}\n"
+            f"{order.clause}\n{order.slice}"
+        )
         return self._checker.query(local, prefixes=PREFIXES)
 
     def select(self, sparql: str, *, dataset: bool = True) -> list[Any]:
@@ -256,8 +269,10 @@ class RemoteStore:
                 "[SPARQL] section of virtuoso.ini), or narrow the query"
             )
         if response.headers.get("x-sql-state") in ("S1TAT", "S1T00"):
-            raise StoreError(f"{self.location}: the server stopped the query at its time limit and answered "
-                             "only in part (Virtuoso: MaxQueryExecutionTime in virtuoso.ini)")
+            raise StoreError(
+                f"{self.location}: the server stopped the query at its time limit and answered "
+                "only in part (Virtuoso: MaxQueryExecutionTime in virtuoso.ini)"
+            )
         try:
             return ox.parse_query_results(fix_results(response.content), ox.QueryResultsFormat.JSON)
         except (SyntaxError, ValueError) as error:
@@ -270,8 +285,10 @@ class RemoteStore:
         # Virtuoso cuts CONSTRUCT answers at ResultSetMaxRows silently (SELECT answers say so).
         limit = self._row_limit or (10_000 if self.is_virtuoso else None)
         if limit and count == limit:
-            raise StoreError(f"{self.location}: the answer has exactly {limit} statements, the server's row limit; "
-                             "it was probably cut (Virtuoso: raise ResultSetMaxRows in virtuoso.ini)")
+            raise StoreError(
+                f"{self.location}: the answer has exactly {limit} statements, the server's row limit; "
+                "it was probably cut (Virtuoso: raise ResultSetMaxRows in virtuoso.ini)"
+            )
 
     def _paged(self, select: str, order: str, page: int = 10_000) -> Iterator[Any]:
         """Rows of a SELECT over kg's graphs, page by page (servers cap answers: Virtuoso at 10,000)."""
@@ -296,8 +313,9 @@ class RemoteStore:
         if dataset:
             text, form = self._dataset(text, union, all_named)
         form["query"] = text
-        return self._http.request("POST", self.location, what="the query", query_error=True,
-                                  data=form, headers={"Accept": accept})
+        return self._http.request(
+            "POST", self.location, what="the query", query_error=True, data=form, headers={"Accept": accept}
+        )
 
     def _dataset(self, text: str, union: bool, all_named: bool) -> tuple[str, dict[str, Any]]:
         """kg's graphs as the query's dataset: the union graph (or the default graph) and the named graphs."""
@@ -305,14 +323,15 @@ class RemoteStore:
         if not manifest.listed:  # too many graphs to list: the server's own dataset (see the module's notes)
             return text, ({} if union else {"default-graph-uri": [DEFAULT_GRAPH]})
         named = sorted(g for g in manifest.graphs if g != UNION_GRAPH and (all_named or g != DEFAULT_GRAPH))
-        return text, {"default-graph-uri": [UNION_GRAPH if union else DEFAULT_GRAPH],
-                      "named-graph-uri": named or [NO_GRAPH]}
+        return text, {
+            "default-graph-uri": [UNION_GRAPH if union else DEFAULT_GRAPH],
+            "named-graph-uri": named or [NO_GRAPH],
+        }
 
     def server_graphs(self, refresh: bool = False) -> dict[str, int]:
         """Every graph on the server with its size (GROUP BY: Virtuoso times out on SELECT DISTINCT ?g)."""
         if self._all_graphs is None or refresh:
-            rows = self.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
-                                dataset=False)
+            rows = self.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", dataset=False)
             self._all_graphs = {r["g"].value: int(r["n"].value) for r in rows if isinstance(r["g"], ox.NamedNode)}
         return self._all_graphs
 
@@ -320,8 +339,9 @@ class RemoteStore:
     def is_virtuoso(self) -> bool:
         if not self._http.server:
             with contextlib.suppress(StoreError):
-                self._http.request("POST", self.location, what="a probe", data={"query": "ASK {}"},
-                                   headers={"Accept": RESULTS_JSON})
+                self._http.request(
+                    "POST", self.location, what="a probe", data={"query": "ASK {}"}, headers={"Accept": RESULTS_JSON}
+                )
         return "virtuoso" in self._http.server.lower()
 
     # -- endpoints ---------------------------------------------------------------------------------
@@ -363,6 +383,7 @@ class RemoteStore:
         """Run a SPARQL Update on the update endpoint (authenticated)."""
         update_url, _ = self.endpoints()
         self._http.request("POST", update_url, what=what, data={"update": sparql})
+
 
 def _in_projection_order(results: Any, variables: list[ox.Variable]) -> Any:
     """The server's solutions with the columns in the query's SELECT order (Virtuoso may reorder them)."""

@@ -51,8 +51,7 @@ def config_path() -> Path:
     return Path(platformdirs.user_config_dir("kg", appauthor=False)) / "remotes.toml"
 
 
-_SETTING_KEYS = {"user", "password", "password_env", "auth", "update", "graph_store", "timeout", "workers",
-                 "verify"}
+_SETTING_KEYS = {"user", "password", "password_env", "auth", "update", "graph_store", "timeout", "workers", "verify"}
 
 
 def load_settings(url: str) -> RemoteSettings:
@@ -181,8 +180,9 @@ def _first_line(text: str, secret: str | None = None) -> str:
     """The server's error message on one line: markup, status lines and the echoed query dropped."""
     text = re.sub(r"(?is)<(head|script|style)\b.*?</\1>", " ", text)
     # <xmp> holds literal text (Virtuoso puts its message there, IRIs in <…> included)
-    text = re.sub(r"(?is)<xmp>(.*?)</xmp>", lambda m: "\n" + m.group(1).replace("<", "\0L").replace(">", "\0G") + "\n",
-                  text)
+    text = re.sub(
+        r"(?is)<xmp>(.*?)</xmp>", lambda m: "\n" + m.group(1).replace("<", "\0L").replace(">", "\0G") + "\n", text
+    )
     text = re.sub(r"(?s)<[^>]+>", "\n", text)
     text = text.replace("\0L", "<").replace("\0G", ">").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     lines = []
@@ -239,8 +239,9 @@ class Http:
             self._local.auth = cached
         return cached
 
-    def request(self, method: str, url: str, *, what: str, query_error: bool = False, retries: int = 0,
-                **kwargs: Any) -> Any:
+    def request(
+        self, method: str, url: str, *, what: str, query_error: bool = False, retries: int = 0, **kwargs: Any
+    ) -> Any:
         """Send a request; errors become one-line StoreError/QueryError. `retries`: for idempotent
         requests, how many times to try again after a server error or a dropped connection."""
         import httpx
@@ -251,8 +252,9 @@ class Http:
                 response = self.client.request(method, url, auth=self.auth(), **kwargs)
             except httpx.ConnectTimeout:
                 hint = " (is it http rather than https?)" if url.startswith("https:") else ""
-                raise StoreError(f"{name}: could not connect within {min(10.0, self.settings.timeout):.0f} s"
-                                 f"{hint}") from None
+                raise StoreError(
+                    f"{name}: could not connect within {min(10.0, self.settings.timeout):.0f} s{hint}"
+                ) from None
             except httpx.TimeoutException:
                 raise StoreError(f"{name}: no answer within {self.settings.timeout:.0f} s ({what})") from None
             except httpx.HTTPError as error:
@@ -274,12 +276,11 @@ class Http:
                 hint = f"set {ENV_USER} and {ENV_PASSWORD}, or add them to {config_path()}"
             else:
                 hint = f"check {ENV_USER}/{ENV_PASSWORD} or {config_path()}, and the account's rights"
-            raise StoreError(f"{name}: the server refused {what} (HTTP {code}{': ' + message if message else ''}); "
-                             + hint)
+            raise StoreError(
+                f"{name}: the server refused {what} (HTTP {code}{': ' + message if message else ''}); " + hint
+            )
         if code == 404:
             raise StoreError(f"{name}: no such endpoint (HTTP 404) for {what}")
         if query_error and code == 400:
             raise QueryError(f"the server refused the query: {message or 'HTTP 400'}")
         raise StoreError(f"{name}: {what} failed (HTTP {code}{': ' + message if message else ''})")
-
-

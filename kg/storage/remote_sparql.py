@@ -67,8 +67,9 @@ def bind_values(sparql: str, substitutions: dict[ox.Variable, Any] | None, items
     where = _where_brace(items)
     if where is None:
         if _has_trailing_values(items):
-            raise ParameterError("parameters cannot be bound in this query on a remote store (it ends with its "
-                                 "own VALUES clause)")
+            raise ParameterError(
+                "parameters cannot be bound in this query on a remote store (it ends with its own VALUES clause)"
+            )
         return f"{sparql}\n{block}\n"
     offset = items[where].offset + 1
     return f"{sparql[:offset]} {block}\n{sparql[offset:]}"
@@ -156,17 +157,23 @@ def ordering(sparql: str, items: list[Any], kind: Any) -> Order | None:
             depth -= 1
         elif depth == 0 and _is_word(token, "ORDER") and index + 1 < len(items) and _is_word(items[index + 1], "BY"):
             order_at = index
-        elif depth == 0 and order_at is not None and slice_at is None and token.kind == "name" and \
-                token.text.upper() in ("LIMIT", "OFFSET", "VALUES"):
+        elif (
+            depth == 0
+            and order_at is not None
+            and slice_at is None
+            and token.kind == "name"
+            and token.text.upper() in ("LIMIT", "OFFSET", "VALUES")
+        ):
             slice_at = index
     if order_at is None:
         return None
     end = items[slice_at].offset if slice_at is not None else len(sparql)
-    clause = sparql[items[order_at].offset:end]
+    clause = sparql[items[order_at].offset : end]
     order_items = items[order_at:slice_at]
     projected = {v.value for v in kind.variables}
     if any(t.kind == "var" and t.text[1:] not in projected for t in order_items) or any(
-            t.kind == "name" and t.text.upper() in _AGGREGATES for t in order_items):
+        t.kind == "name" and t.text.upper() in _AGGREGATES for t in order_items
+    ):
         return None
     limit = offset = None
     slice_end = slice_start = end
@@ -184,12 +191,14 @@ def ordering(sparql: str, items: list[Any], kind: Any) -> Order | None:
     if index < len(items):  # a trailing VALUES clause: leave such queries alone
         return None
     form = next(i for i, t in enumerate(items) if t.kind == "name" and t.text.upper() == "SELECT")
-    return Order(sparql[:items[form].offset], clause, sparql[slice_start:slice_end], slice_start, slice_end,
-                  limit, offset)
+    return Order(
+        sparql[: items[form].offset], clause, sparql[slice_start:slice_end], slice_start, slice_end, limit, offset
+    )
 
 
 def solutions(variables: list[ox.Variable], rows: list[list[Any]]) -> Any:
     """A pyoxigraph QuerySolutions holding these rows (through SPARQL results JSON)."""
+
     def cell(term: Any) -> dict[str, str]:
         if isinstance(term, ox.NamedNode):
             return {"type": "uri", "value": term.value}
@@ -251,7 +260,7 @@ _LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?$")
 
 def _blank_label(raw: str) -> str:
     if raw.startswith("nodeID://"):
-        raw = raw[len("nodeID://"):]
+        raw = raw[len("nodeID://") :]
     return raw if _LABEL.match(raw) else "x" + raw.encode("utf-8").hex()
 
 

@@ -116,8 +116,12 @@ def test_hostile_input(case: Case, tmp_path: Path, listener: Listener, hostile_s
     started = time.monotonic()
     try:
         done = subprocess.run(
-            [*_kg(), "--store", str(hostile_store), *args], cwd=tmp_path, env=env,
-            capture_output=True, timeout=HANG, stdin=subprocess.DEVNULL,
+            [*_kg(), "--store", str(hostile_store), *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            timeout=HANG,
+            stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
         pytest.fail(f"{case.name}: hung (no answer in {HANG} s)")
@@ -145,7 +149,16 @@ def test_corpus_covers_every_family() -> None:
     """At least 40 cases, each family of issue 9 represented, names unique."""
     families = {c.family for c in CASES}
     assert len(CASES) >= 40
-    assert {"bombs", "nesting", "special files", "local files", "no fetch", "names", "file names",
-            "encodings", "sparql"} <= families
+    assert {
+        "bombs",
+        "nesting",
+        "special files",
+        "local files",
+        "no fetch",
+        "names",
+        "file names",
+        "encodings",
+        "sparql",
+    } <= families
     assert len({c.name for c in CASES + SPARQL_CASES}) == len(CASES + SPARQL_CASES)
     assert {c.exit_code for c in CASES + SPARQL_CASES} <= {1, 2}

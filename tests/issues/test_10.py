@@ -27,8 +27,9 @@ def test_query_writes_construct_in_every_rdf_format(name: str, bundled_store_pat
 
 
 def test_query_rdfxml_describe(bundled_store_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["--store", str(bundled_store_path), "query",
-                                      "DESCRIBE kgr:yoon-suk-yeol", "--format", "rdfxml"])
+    result = CliRunner().invoke(
+        cli, ["--store", str(bundled_store_path), "query", "DESCRIBE kgr:yoon-suk-yeol", "--format", "rdfxml"]
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("<?xml") and "yoon-suk-yeol" in result.stdout
 
@@ -73,7 +74,7 @@ def test_no_import_circle_in_kg() -> None:
         state[node] = 1
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                circles.append([*trail[trail.index(nxt):], nxt] if nxt in trail else [node, nxt])
+                circles.append([*trail[trail.index(nxt) :], nxt] if nxt in trail else [node, nxt])
             elif nxt not in state:
                 visit(nxt, [*trail, nxt])
         state[node] = 2
@@ -112,8 +113,15 @@ def test_every_measure_is_declared_in_the_ontology() -> None:
     ontology = ox.Store()
     ontology.load(path=str(ontology_dir() / "kg.ttl"), format=ox.RdfFormat.TURTLE)
     for measure in MEASURES:
-        assert ox.Quad(ox.NamedNode(KG + measure.property), ox.NamedNode(RDF + "type"),
-                       ox.NamedNode(OWL + "DatatypeProperty"), ox.DefaultGraph()) in ontology, measure.name
+        assert (
+            ox.Quad(
+                ox.NamedNode(KG + measure.property),
+                ox.NamedNode(RDF + "type"),
+                ox.NamedNode(OWL + "DatatypeProperty"),
+                ox.DefaultGraph(),
+            )
+            in ontology
+        ), measure.name
 
 
 def test_import_kind_adds_files_atomically(mini_store_path: Path, tmp_path: Path) -> None:

@@ -50,8 +50,9 @@ def test_example_round_trips_into_canned_queries_and_describe(added: Path) -> No
     assert "concerns ← Coastal Party: The Port Ellis Accord gives away half of Sudmark's waters" in output
     code, output = kg(added, "query", "cq6-minefields", "--format", "csv")  # bundled data still answers
     assert code == 0 and "Fukushima" in output
-    code, output = kg(added, "render", "-o", str(added.parent / "accord.html"), "--focus", "Port Ellis Accord",
-                      "--hops", "1")
+    code, output = kg(
+        added, "render", "-o", str(added.parent / "accord.html"), "--focus", "Port Ellis Accord", "--hops", "1"
+    )
     assert code == 0 and (added.parent / "accord.html").stat().st_size > 1000
 
 
@@ -63,7 +64,7 @@ def test_quote_changed_by_one_word_is_refused_and_store_byte_identical(
     sheet = example / "facts.yaml"
     sheet.write_text(sheet.read_text(encoding="utf-8").replace("Not everyone", "Hardly anyone"), encoding="utf-8")
     text = sheet.read_text(encoding="utf-8")
-    sheet.write_text(text.replace('Varga told reporters that', 'Varga told journalists that'), encoding="utf-8")
+    sheet.write_text(text.replace("Varga told reporters that", "Varga told journalists that"), encoding="utf-8")
     before = digest(store)
     code, output = kg(store, "add", str(sheet))
     assert code == 2
@@ -75,11 +76,16 @@ def test_quote_changed_by_one_word_is_refused_and_store_byte_identical(
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("relation: participant", "relation: participent",
-         "entry 3 (accord): facts[0].relation: unknown relation 'participent'; did you mean participant"),
-        ("date: 2024-05-12\n        relations:\n          host",
-         "date: 12/05/2024\n        relations:\n          host",
-         "entry 1 (talks): entities[3].date: '12/05/2024' is not a date (use 2023, 2023-03 or 2023-03-16)"),
+        (
+            "relation: participant",
+            "relation: participent",
+            "entry 3 (accord): facts[0].relation: unknown relation 'participent'; did you mean participant",
+        ),
+        (
+            "date: 2024-05-12\n        relations:\n          host",
+            "date: 12/05/2024\n        relations:\n          host",
+            "entry 1 (talks): entities[3].date: '12/05/2024' is not a date (use 2023, 2023-03 or 2023-03-16)",
+        ),
         ("  file: harbour-talks.md", "  file: harbour-talk.md", "source: harbour-talk.md: source file not found"),
     ],
 )
@@ -111,8 +117,10 @@ def test_ambiguous_name_lists_candidates(added: Path, tmp_path: Path, example: P
     )
     code, output = kg(store, "add", str(sheet))
     assert code == 2 and output.count("\n") == 1
-    assert "entry 1: claims[0].claimant: 'Ilse Varga' is ambiguous: it names Ilse Varga (kgr:ilse-varga), " \
-           "Norland coast guard (kgr:norland-coast-guard)" in output
+    assert (
+        "entry 1: claims[0].claimant: 'Ilse Varga' is ambiguous: it names Ilse Varga (kgr:ilse-varga), "
+        "Norland coast guard (kgr:norland-coast-guard)" in output
+    )
 
 
 TYPOS = """
@@ -148,8 +156,12 @@ def test_typo_class_and_property_are_caught_with_suggestions(
 
 
 def test_search_by_any_language_label_alias_and_quote_words(bundled_store_path: Path, added: Path) -> None:
-    for text, entity in [("尹錫悦", "yoon-suk-yeol"), ("기시다 후미오", "kishida-fumio"),
-                         ("President Yoon", "yoon-suk-yeol"), ("Harbour talks", "port-ellis-talks-of-12-may-2024")]:
+    for text, entity in [
+        ("尹錫悦", "yoon-suk-yeol"),
+        ("기시다 후미오", "kishida-fumio"),
+        ("President Yoon", "yoon-suk-yeol"),
+        ("Harbour talks", "port-ellis-talks-of-12-may-2024"),
+    ]:
         code, output = kg(added, "search", text, "--limit", "1")
         assert code == 0 and f"/resource/{entity}>" in output.splitlines()[0], (text, output)
     code, output = kg(added, "search", "told reporters", "--limit", "10")

@@ -91,20 +91,28 @@ def test_counts_per_root_code_equal_the_files(sample_store: Path, rows: list[dic
             } GROUP BY ?root""")
     }
     assert counted == dict(Counter(row["EventRootCode"] for row in rows))
-    quad = {r["q"].value: int(r["n"].value) for r in store.query(
-        "SELECT ?q (COUNT(?e) AS ?n) WHERE { GRAPH ?g { ?e kg:gdeltEventId ?id ; kg:quadClass ?c } "
-        "?c skos:notation ?q } GROUP BY ?q")}
+    quad = {
+        r["q"].value: int(r["n"].value)
+        for r in store.query(
+            "SELECT ?q (COUNT(?e) AS ?n) WHERE { GRAPH ?g { ?e kg:gdeltEventId ?id ; kg:quadClass ?c } "
+            "?c skos:notation ?q } GROUP BY ?q"
+        )
+    }
     assert quad == dict(Counter(row["QuadClass"] for row in rows))
 
 
-def test_every_event_has_its_source_article_as_machine_coded_evidence(sample_store: Path,
-                                                                       rows: list[dict[str, str]]) -> None:
+def test_every_event_has_its_source_article_as_machine_coded_evidence(
+    sample_store: Path, rows: list[dict[str, str]]
+) -> None:
     store = open_store(sample_store)
-    urls = {r["id"].value: r["url"].value for r in store.query("""
+    urls = {
+        r["id"].value: r["url"].value
+        for r in store.query("""
         SELECT ?id ?url WHERE {
           GRAPH ?g { ?e kg:gdeltEventId ?id }
           GRAPH kgg:provenance { ?g a kg:MachineCodedEvidence ; kg:source ?s . ?s schema:url ?url }
-        }""")}
+        }""")
+    }
     assert urls == {row["GLOBALEVENTID"]: row["SOURCEURL"] for row in rows}
 
 
@@ -118,7 +126,8 @@ def test_reimport_is_idempotent(sample_store: Path) -> None:
 def test_the_dyad_filter_is_exact(tmp_path: Path, rows: list[dict[str, str]]) -> None:
     for (first, second), count in busiest_dyads(rows, 3):
         expected = {
-            row["GLOBALEVENTID"] for row in rows
+            row["GLOBALEVENTID"]
+            for row in rows
             if {row["Actor1CountryCode"], row["Actor2CountryCode"]} == {first, second}
         }
         assert len(expected) == count
@@ -150,15 +159,18 @@ def test_malformed_rows_are_reported_by_line_number(tmp_path: Path, rows: list[d
     broken[10] = broken[10].replace(",", ",,", 1)  # one column too many
     broken[500] = broken[500].replace(rows[498]["SQLDATE"], "20170230", 1)
     field = rows[2998]
-    broken[3000] = broken[3000].replace(f",{field['QuadClass']},{field['GoldsteinScale']},",
-                                        f",{field['QuadClass']},high,", 1)
+    broken[3000] = broken[3000].replace(
+        f",{field['QuadClass']},{field['GoldsteinScale']},", f",{field['QuadClass']},high,", 1
+    )
     path = tmp_path / "broken.csv"
     path.write_text("".join(broken[n] for n in sorted(broken)), encoding="utf-8")
     store = memory_store()
     report = load_events(store, [path], report=ImportReport())
     assert [(s.line, s.reason.split(":")[0]) for s in report.skipped] == [
-        (10, "wrong column count"), (500, "impossible date"),
-        (3000, "non-numeric Goldstein value 'high' (a number from -10 to 10)")]
+        (10, "wrong column count"),
+        (500, "impossible date"),
+        (3000, "non-numeric Goldstein value 'high' (a number from -10 to 10)"),
+    ]
     assert report.kept == 2997
     result = CliRunner().invoke(cli, ["--store", str(tmp_path / "none"), "import", "gdelt", str(path)])
     assert result.exit_code == 2  # no store built there: refused before reading
@@ -179,12 +191,15 @@ def test_tension_for_the_busiest_dyads(sample_store: Path, rows: list[dict[str, 
         assert int(both.events.sum()) == count
         chosen = [r for r in rows if {r["Actor1CountryCode"], r["Actor2CountryCode"]} == {first, second}]
         assert float((both.goldstein_mean * both.events).sum()) == pytest.approx(
-            sum(float(r["GoldsteinScale"]) for r in chosen), abs=0.01)
+            sum(float(r["GoldsteinScale"]) for r in chosen), abs=0.01
+        )
         forward = frame[frame.direction == f"{first}→{second}"]
         assert int(forward.events.sum()) == sum(r["Actor1CountryCode"] == first for r in chosen)
         chart = tmp_path / f"{first}-{second}.png"
-        result = runner.invoke(cli, ["--store", str(sample_store), "tension", "--dyad", first, second,
-                                     "--by", "week", "--chart", str(chart)])
+        result = runner.invoke(
+            cli,
+            ["--store", str(sample_store), "tension", "--dyad", first, second, "--by", "week", "--chart", str(chart)],
+        )
         assert result.exit_code == 0, result.output
         assert chart.stat().st_size > 10_000
     same = tension_df(store, "USA", "USA", by="year")
@@ -196,8 +211,21 @@ def test_tension_for_the_busiest_dyads(sample_store: Path, rows: list[dict[str, 
 def test_canned_event_queries(sample_store: Path, rows: list[dict[str, str]]) -> None:
     (first, second), count = busiest_dyads(rows, 1)[0]
     runner = CliRunner()
-    result = runner.invoke(cli, ["--store", str(sample_store), "query", "event-types-of-dyad", "--format", "csv",
-                                 "--param", f"a={first}", "--param", f"b={second}"])
+    result = runner.invoke(
+        cli,
+        [
+            "--store",
+            str(sample_store),
+            "query",
+            "event-types-of-dyad",
+            "--format",
+            "csv",
+            "--param",
+            f"a={first}",
+            "--param",
+            f"b={second}",
+        ],
+    )
     assert result.exit_code == 0, result.output
     table = list(csv.DictReader(result.output.splitlines()))
     chosen = [r for r in rows if {r["Actor1CountryCode"], r["Actor2CountryCode"]} == {first, second}]
@@ -207,9 +235,25 @@ def test_canned_event_queries(sample_store: Path, rows: list[dict[str, str]]) ->
     assert int(table[0]["events"]) == max(per_code.values())
     day = Counter(r["SQLDATE"] for r in chosen).most_common(1)[0][0]
     iso = f"{day[:4]}-{day[4:6]}-{day[6:]}"
-    result = runner.invoke(cli, ["--store", str(sample_store), "query", "sources-of-spike", "--format", "csv",
-                                 "--param", f"a={first}", "--param", f"b={second}",
-                                 "--param", f"start={iso}", "--param", f"end={iso}"])
+    result = runner.invoke(
+        cli,
+        [
+            "--store",
+            str(sample_store),
+            "query",
+            "sources-of-spike",
+            "--format",
+            "csv",
+            "--param",
+            f"a={first}",
+            "--param",
+            f"b={second}",
+            "--param",
+            f"start={iso}",
+            "--param",
+            f"end={iso}",
+        ],
+    )
     assert result.exit_code == 0, result.output
     urls = {r["url"] for r in csv.DictReader(result.output.splitlines())}
     assert urls == {r["SOURCEURL"] for r in chosen if r["SQLDATE"] == day}

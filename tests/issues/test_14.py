@@ -32,13 +32,24 @@ def store(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="module")
 def live(store: Path) -> Iterator[Endpoint]:
-    endpoint = Endpoint(store, "--allow-update", "--no-site", "--workers", "1", "--cors-origin", "http://127.0.0.1:1",
-                        env={"KG_SERVE_TOKEN": TOKEN})
+    endpoint = Endpoint(
+        store,
+        "--allow-update",
+        "--no-site",
+        "--workers",
+        "1",
+        "--cors-origin",
+        "http://127.0.0.1:1",
+        env={"KG_SERVE_TOKEN": TOKEN},
+    )
     with httpx.Client() as client:
         for graph, obj in ((D1, "one"), (D2, "two")):
-            response = client.put(endpoint.url + "/rdf-graphs", params={"graph": graph}, headers={
-                **AUTH, "Content-Type": "text/turtle"}, content=f"<{graph}> a <http://example.org/Doc> ; "
-                                                                 f"<http://example.org/n> '{obj}' .")
+            response = client.put(
+                endpoint.url + "/rdf-graphs",
+                params={"graph": graph},
+                headers={**AUTH, "Content-Type": "text/turtle"},
+                content=f"<{graph}> a <http://example.org/Doc> ; <http://example.org/n> '{obj}' .",
+            )
             assert response.status_code in (201, 204)
     yield endpoint
     endpoint.stop()
@@ -52,8 +63,12 @@ def based(store: Path) -> Iterator[Endpoint]:
 
 
 def ask(live: Endpoint, query: str, **params: str) -> bool:
-    response = httpx.post(live.url + "/sparql", params=params, content=query, headers={
-        "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+    response = httpx.post(
+        live.url + "/sparql",
+        params=params,
+        content=query,
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+    )
     assert response.status_code == 200, response.text
     answer = response.json()["boolean"]
     assert isinstance(answer, bool)
@@ -61,23 +76,32 @@ def ask(live: Endpoint, query: str, **params: str) -> bool:
 
 
 def update(live: Endpoint, text: str, **params: str | list[str]) -> httpx.Response:
-    return httpx.post(live.url + "/sparql", params=params, content=text,
-                      headers={**AUTH, "Content-Type": "application/sparql-update"})
+    return httpx.post(
+        live.url + "/sparql", params=params, content=text, headers={**AUTH, "Content-Type": "application/sparql-update"}
+    )
 
 
 def test_relative_iris_resolve_against_the_endpoint(live: Endpoint) -> None:
-    response = httpx.post(live.url + "/sparql", content="CONSTRUCT { <s> <p> 1 } WHERE {}",
-                          headers={"Content-Type": "application/sparql-query", "Accept": "application/n-triples"})
+    response = httpx.post(
+        live.url + "/sparql",
+        content="CONSTRUCT { <s> <p> 1 } WHERE {}",
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/n-triples"},
+    )
     assert response.status_code == 200, response.text
     assert response.text.startswith(f"<{live.url}/s> <{live.url}/p> ")
-    assert update(live, "INSERT DATA { GRAPH <http://example.org/issue14/base> { <urn:s> <urn:p> <test> } }"
-                  ).status_code == 204
+    assert (
+        update(live, "INSERT DATA { GRAPH <http://example.org/issue14/base> { <urn:s> <urn:p> <test> } }").status_code
+        == 204
+    )
     assert ask(live, f"ASK {{ GRAPH <http://example.org/issue14/base> {{ <urn:s> <urn:p> <{live.url}/test> }} }}")
 
 
 def test_base_option(based: Endpoint) -> None:
-    response = httpx.get(based.url + "/sparql", params={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"},
-                         headers={"Accept": "application/n-triples"})
+    response = httpx.get(
+        based.url + "/sparql",
+        params={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"},
+        headers={"Accept": "application/n-triples"},
+    )
     assert response.text.startswith("<http://example.org/base/s> <http://example.org/base/p> ")
 
 
@@ -87,8 +111,11 @@ def test_more_than_one_query_or_update_is_refused_and_nothing_runs(live: Endpoin
     assert two_queries.status_code == 400 and "one operation per request" in two_queries.text
     on_get = httpx.get(live.url + "/sparql", params={"update": "CLEAR ALL"}, headers=AUTH)
     assert on_get.status_code == 400 and "POST" in on_get.text
-    two_updates = httpx.post(live.url + "/sparql", content="update=CLEAR%20NAMED&update=CLEAR%20DEFAULT",
-                             headers={**AUTH, "Content-Type": "application/x-www-form-urlencoded"})
+    two_updates = httpx.post(
+        live.url + "/sparql",
+        content="update=CLEAR%20NAMED&update=CLEAR%20DEFAULT",
+        headers={**AUTH, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert two_updates.status_code == 400
     both = httpx.post(live.url + "/sparql", data={"query": "ASK {}", "update": "CLEAR ALL"}, headers=AUTH)
     assert both.status_code == 400
@@ -98,13 +125,16 @@ def test_more_than_one_query_or_update_is_refused_and_nothing_runs(live: Endpoin
 
 def test_using_graph_uri_and_using_named_graph_uri(live: Endpoint) -> None:
     target = "http://example.org/issue14/using"
-    text = (f"INSERT {{ GRAPH <{target}> {{ ?s <http://example.org/seen> ?n }} }} "
-            "WHERE { ?s <http://example.org/n> ?n }")
+    text = (
+        f"INSERT {{ GRAPH <{target}> {{ ?s <http://example.org/seen> ?n }} }} WHERE {{ ?s <http://example.org/n> ?n }}"
+    )
     assert update(live, text, **{"using-graph-uri": D1}).status_code == 204
     assert ask(live, f"ASK {{ GRAPH <{target}> {{ <{D1}> <http://example.org/seen> 'one' }} }}")
     assert not ask(live, f"ASK {{ GRAPH <{target}> {{ <{D2}> ?p ?o }} }}")
-    named = (f"INSERT {{ GRAPH <{target}-named> {{ ?s <http://example.org/in> ?g }} }} "
-             "WHERE { GRAPH ?g { ?s a <http://example.org/Doc> } }")
+    named = (
+        f"INSERT {{ GRAPH <{target}-named> {{ ?s <http://example.org/in> ?g }} }} "
+        "WHERE { GRAPH ?g { ?s a <http://example.org/Doc> } }"
+    )
     assert update(live, named, **{"using-named-graph-uri": D2}).status_code == 204
     assert ask(live, f"ASK {{ GRAPH <{target}-named> {{ <{D2}> <http://example.org/in> <{D2}> }} }}")
     assert not ask(live, f"ASK {{ GRAPH <{target}-named> {{ <{D1}> ?p ?o }} }}")
@@ -121,15 +151,19 @@ def test_using_parameters_with_with_clause_are_refused(live: Endpoint, store: Pa
 def test_dataset_parameters_over_loaded_graphs(live: Endpoint) -> None:
     both = f"ASK {{ <{D1}> a ?t . <{D2}> a ?t }}"
     assert ask(live, both, **{"default-graph-uri": D1}) is False
-    response = httpx.get(live.url + "/sparql", params=[("query", both), ("default-graph-uri", D1),
-                                                         ("default-graph-uri", D2)],
-                         headers={"Accept": "application/sparql-results+json"})
+    response = httpx.get(
+        live.url + "/sparql",
+        params=[("query", both), ("default-graph-uri", D1), ("default-graph-uri", D2)],
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert response.json()["boolean"] is True
     named = f"ASK {{ GRAPH ?a {{ <{D1}> a ?t }} GRAPH ?b {{ <{D2}> a ?t }} }}"
     assert ask(live, named, **{"named-graph-uri": D1}) is False
-    listed = httpx.get(live.url + "/sparql", params=[("query", named), ("named-graph-uri", D1),
-                                                       ("named-graph-uri", D2)],
-                       headers={"Accept": "application/sparql-results+json"})
+    listed = httpx.get(
+        live.url + "/sparql",
+        params=[("query", named), ("named-graph-uri", D1), ("named-graph-uri", D2)],
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert listed.json()["boolean"] is True
     # the protocol's dataset replaces the query's FROM
     assert ask(live, f"ASK FROM <{D2}> {{ GRAPH ?a {{ <{D1}> a ?t }} }}", **{"named-graph-uri": D1})
@@ -152,23 +186,33 @@ def test_graph_store_created_round_trip_multipart_direct_and_post(live: Endpoint
     turtle = "[] a <http://xmlns.com/foaf/0.1/Person> ; <http://xmlns.com/foaf/0.1/name> 'Alice' ."
     assert httpx.put(url + "?default", content=turtle, headers=put).status_code == 204
     got = httpx.get(url + "?default", headers={"Accept": "text/turtle"})
-    assert isomorphic(rdflib.Graph().parse(data=got.text, format="turtle"),
-                      rdflib.Graph().parse(data=turtle, format="turtle"))
+    assert isomorphic(
+        rdflib.Graph().parse(data=got.text, format="turtle"), rdflib.Graph().parse(data=turtle, format="turtle")
+    )
     # queries reach the same graph as default-graph-uri=urn:kg:default-graph; their usual default is the union
-    own = httpx.get(live.url + "/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }",
-                                                   "default-graph-uri": "urn:kg:default-graph"},
-                    headers={"Accept": "text/turtle"})
-    assert isomorphic(rdflib.Graph().parse(data=own.text, format="turtle"),
-                      rdflib.Graph().parse(data=turtle, format="turtle"))
+    own = httpx.get(
+        live.url + "/sparql",
+        params={"query": "CONSTRUCT WHERE { ?s ?p ?o }", "default-graph-uri": "urn:kg:default-graph"},
+        headers={"Accept": "text/turtle"},
+    )
+    assert isomorphic(
+        rdflib.Graph().parse(data=own.text, format="turtle"), rdflib.Graph().parse(data=turtle, format="turtle")
+    )
     assert ask(live, f"ASK {{ <{D1}> a <http://example.org/Doc> . ?p <http://xmlns.com/foaf/0.1/name> 'Alice' }}")
     # multipart/form-data POST merges every part
     boundary = "kgboundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"a\"; filename=\"a.ttl\"\r\n"
-            f"Content-Type: text/turtle\r\n\r\n<urn:a> <urn:c> 'x' .\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"b\"; filename=\"b.nt\"\r\n"
-            f"Content-Type: application/n-triples\r\n\r\n<urn:a> <urn:d> \"y\" .\r\n--{boundary}--\r\n")
-    posted = httpx.post(url, params={"graph": graph}, content=body.encode(),
-                        headers={**AUTH, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="a"; filename="a.ttl"\r\n'
+        f"Content-Type: text/turtle\r\n\r\n<urn:a> <urn:c> 'x' .\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="b"; filename="b.nt"\r\n'
+        f'Content-Type: application/n-triples\r\n\r\n<urn:a> <urn:d> "y" .\r\n--{boundary}--\r\n'
+    )
+    posted = httpx.post(
+        url,
+        params={"graph": graph},
+        content=body.encode(),
+        headers={**AUTH, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
     assert posted.status_code == 204, posted.text
     merged = rdflib.Graph().parse(data=httpx.get(url, params={"graph": graph}).text, format="turtle")
     assert len(merged) == 3
@@ -187,14 +231,22 @@ def test_graph_store_created_round_trip_multipart_direct_and_post(live: Endpoint
 def test_format_parameter_accepts_media_types_and_short_names(live: Endpoint) -> None:
     select = "SELECT ?n WHERE { VALUES ?n { 1 } }"
     tsv = "text/tab-separated-values"
-    for value, media in ((tsv, tsv), ("tsv", tsv),
-                         ("application/sparql-results+xml", "application/sparql-results+xml"), ("csv", "text/csv")):
+    for value, media in (
+        (tsv, tsv),
+        ("tsv", tsv),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("csv", "text/csv"),
+    ):
         response = httpx.get(live.url + "/sparql", params={"query": select, "format": value})
         assert response.headers["content-type"].split(";")[0] == media
     construct = "CONSTRUCT { <urn:s> <urn:p> 1 } WHERE {}"
-    for value, media in (("application/rdf+xml", "application/rdf+xml"), ("rdf+xml", "application/rdf+xml"),
-                         ("json-ld", "application/ld+json"), ("application/ld+json", "application/ld+json"),
-                         ("nt", "application/n-triples")):
+    for value, media in (
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("rdf+xml", "application/rdf+xml"),
+        ("json-ld", "application/ld+json"),
+        ("application/ld+json", "application/ld+json"),
+        ("nt", "application/n-triples"),
+    ):
         for name in ("format", "output"):
             response = httpx.get(live.url + "/sparql", params={"query": construct, name: value})
             assert response.headers["content-type"].split(";")[0] == media, (name, value)
@@ -211,15 +263,21 @@ def test_unsatisfiable_accept_is_406_and_xml_types_get_xml(live: Endpoint) -> No
     for accept in ("application/xml", "text/xml"):
         response = httpx.get(live.url + "/sparql", params={"query": select}, headers={"Accept": accept})
         assert response.headers["content-type"].startswith("application/sparql-results+xml")
-        graph = httpx.get(live.url + "/sparql", params={"query": "CONSTRUCT { <urn:s> <urn:p> 1 } WHERE {}"},
-                          headers={"Accept": accept})
+        graph = httpx.get(
+            live.url + "/sparql",
+            params={"query": "CONSTRUCT { <urn:s> <urn:p> 1 } WHERE {}"},
+            headers={"Accept": accept},
+        )
         assert graph.headers["content-type"].startswith("application/rdf+xml")
 
 
-@pytest.mark.parametrize("accept, rdf_format", [("text/turtle", "turtle"), ("application/rdf+xml", "xml"),
-                                                 ("application/ld+json", "json-ld")])
-def test_service_description_negotiates_and_describes_what_is_supported(live: Endpoint, based: Endpoint,
-                                                                         accept: str, rdf_format: str) -> None:
+@pytest.mark.parametrize(
+    "accept, rdf_format",
+    [("text/turtle", "turtle"), ("application/rdf+xml", "xml"), ("application/ld+json", "json-ld")],
+)
+def test_service_description_negotiates_and_describes_what_is_supported(
+    live: Endpoint, based: Endpoint, accept: str, rdf_format: str
+) -> None:
     for endpoint, writable in ((live, True), (based, False)):
         response = httpx.get(endpoint.url + "/sparql", headers={"Accept": accept})
         assert response.headers["content-type"].split(";")[0] == accept
@@ -234,9 +292,14 @@ def test_service_description_negotiates_and_describes_what_is_supported(live: En
 
 
 def test_cors_preflight_and_headers(live: Endpoint) -> None:
-    preflight = httpx.options(live.url + "/sparql", headers={
-        "Origin": "http://127.0.0.1:1", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type"})
+    preflight = httpx.options(
+        live.url + "/sparql",
+        headers={
+            "Origin": "http://127.0.0.1:1",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert preflight.status_code == 204
     assert preflight.headers["access-control-allow-origin"] == "http://127.0.0.1:1"
     assert "POST" in preflight.headers["access-control-allow-methods"]
@@ -244,17 +307,21 @@ def test_cors_preflight_and_headers(live: Endpoint) -> None:
     assert query.headers["access-control-allow-origin"] == "http://127.0.0.1:1"
     other = httpx.get(live.url + "/sparql", params={"query": "ASK {}"}, headers={"Origin": "http://127.0.0.1:2"})
     assert other.status_code == 403 and "access-control-allow-origin" not in other.headers
-    update_preflight = httpx.options(live.url + "/sparql", headers={
-        "Origin": "http://127.0.0.1:1", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type, authorization"})
+    update_preflight = httpx.options(
+        live.url + "/sparql",
+        headers={
+            "Origin": "http://127.0.0.1:1",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, authorization",
+        },
+    )
     assert update_preflight.status_code == 403
 
 
 def test_form_post_without_query_is_400(live: Endpoint) -> None:
     response = httpx.post(live.url + "/sparql", data={"default-graph-uri": D1})
     assert response.status_code == 400 and "no query" in response.text
-    empty = httpx.post(live.url + "/sparql", content=b"",
-                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    empty = httpx.post(live.url + "/sparql", content=b"", headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert empty.status_code == 400
 
 

@@ -27,9 +27,32 @@ from tests.test_browser import Page
 GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
 GEXF = "{http://gexf.net/1.3}"
 # GEXF 1.3 attribute types (the attrtype-type enumeration of the GEXF 1.3 schema)
-GEXF_TYPES = {"integer", "long", "double", "float", "boolean", "liststring", "string", "anyURI", "listboolean",
-              "listinteger", "listlong", "listfloat", "listdouble", "listbyte", "listshort", "listbigdecimal",
-              "listbiginteger", "listchar", "bigdecimal", "biginteger", "byte", "short", "char", "date"}
+GEXF_TYPES = {
+    "integer",
+    "long",
+    "double",
+    "float",
+    "boolean",
+    "liststring",
+    "string",
+    "anyURI",
+    "listboolean",
+    "listinteger",
+    "listlong",
+    "listfloat",
+    "listdouble",
+    "listbyte",
+    "listshort",
+    "listbigdecimal",
+    "listbiginteger",
+    "listchar",
+    "bigdecimal",
+    "biginteger",
+    "byte",
+    "short",
+    "char",
+    "date",
+}
 
 
 def kg(runner: CliRunner, store: Path, *args: str) -> Any:
@@ -45,8 +68,10 @@ def export(runner: CliRunner, store: Path, tmp_path: Path, fmt: str, *extra: str
 
 # 1. Exports ------------------------------------------------------------------------------------
 
-def test_graphml_keeps_every_link_with_a_unique_id(runner: CliRunner, bundled_store_path: Path,
-                                                   bundled_store: Store, tmp_path: Path) -> None:
+
+def test_graphml_keeps_every_link_with_a_unique_id(
+    runner: CliRunner, bundled_store_path: Path, bundled_store: Store, tmp_path: Path
+) -> None:
     expected = entity_graph(bundled_store)
     path = export(runner, bundled_store_path, tmp_path, "graphml")
     root = ET.parse(path).getroot()
@@ -72,8 +97,9 @@ def test_graphml_keeps_every_link_with_a_unique_id(runner: CliRunner, bundled_st
     assert min(weights) >= 1.0 and max(weights) > 1.0  # a link supported by several quotes weighs more
 
 
-def test_gexf_is_static_and_complete_and_dynamic_on_request(runner: CliRunner, bundled_store_path: Path,
-                                                            bundled_store: Store, tmp_path: Path) -> None:
+def test_gexf_is_static_and_complete_and_dynamic_on_request(
+    runner: CliRunner, bundled_store_path: Path, bundled_store: Store, tmp_path: Path
+) -> None:
     expected = entity_graph(bundled_store)
     static = export(runner, bundled_store_path, tmp_path, "gexf")
     root = ET.parse(static).getroot()
@@ -99,13 +125,20 @@ def test_gexf_is_static_and_complete_and_dynamic_on_request(runner: CliRunner, b
     assert kg(runner, bundled_store_path, "export", "--format", "graphml", "--dynamic").exit_code == 2
 
 
-def test_csv_node_and_edge_lists(runner: CliRunner, bundled_store_path: Path, bundled_store: Store,
-                                 tmp_path: Path) -> None:
+def test_csv_node_and_edge_lists(
+    runner: CliRunner, bundled_store_path: Path, bundled_store: Store, tmp_path: Path
+) -> None:
     expected = entity_graph(bundled_store)
-    nodes = list(csv.DictReader(io.StringIO(export(runner, bundled_store_path, tmp_path, "nodes-csv")
-                                            .read_text(encoding="utf-8"))))
-    edges = list(csv.DictReader(io.StringIO(export(runner, bundled_store_path, tmp_path, "edges-csv")
-                                            .read_text(encoding="utf-8"))))
+    nodes = list(
+        csv.DictReader(
+            io.StringIO(export(runner, bundled_store_path, tmp_path, "nodes-csv").read_text(encoding="utf-8"))
+        )
+    )
+    edges = list(
+        csv.DictReader(
+            io.StringIO(export(runner, bundled_store_path, tmp_path, "edges-csv").read_text(encoding="utf-8"))
+        )
+    )
     assert len(nodes) == expected.number_of_nodes() and len(edges) == expected.number_of_edges()
     ids = {n["id"] for n in nodes}
     assert all(e["source"] in ids and e["target"] in ids for e in edges)
@@ -157,7 +190,8 @@ def test_tooltips_wrap_at_a_readable_width(page: Page, bundled_store: Store, tmp
     assert "The problem is that many in Japan question" in text
     width, scroll_width, height = page.page.evaluate(
         "() => { const t = document.querySelector('div.vis-tooltip');"
-        " return [t.getBoundingClientRect().width, t.scrollWidth, t.getBoundingClientRect().height]; }")
+        " return [t.getBoundingClientRect().width, t.scrollWidth, t.getBoundingClientRect().height]; }"
+    )
     assert width <= 440 and scroll_width <= 440  # wrapped, not one line of 4,000 px clipped
     assert height > 60  # the long quote runs over several lines
 
@@ -173,7 +207,8 @@ def test_labels_never_pile_up(page: Page, bundled_store: Store, tmp_path: Path) 
     hidden = drawn.evaluate(
         "Object.keys(network.body.nodes).find(id => !network.body.nodes[id].options.label"
         " && network.getPositions([id])[id] && (p => p.x > 0 && p.y > 0 && p.x < 1100 && p.y < 700)"
-        "(network.canvasToDOM(network.getPositions([id])[id])))")
+        "(network.canvasToDOM(network.getPositions([id])[id])))"
+    )
     assert hidden, "at this zoom some labels must be hidden"
     page.hover_node(hidden)
     assert drawn.evaluate("(id) => network.body.nodes[id].options.label", hidden)
@@ -187,14 +222,18 @@ def test_legend_explains_colours_shapes_and_sizes(page: Page, bundled_store: Sto
     assert len(shapes) == len(entries) and "polygon" in shapes and "circle" in shapes
     note = drawn.evaluate("document.querySelector('#legend .note').textContent")
     assert "size: degree" in note and "dashed" in note
-    colours = drawn.evaluate("network.body.nodes['https://w3id.org/kg-diplomacy/resource/japan'].options.color.background")
+    colours = drawn.evaluate(
+        "network.body.nodes['https://w3id.org/kg-diplomacy/resource/japan'].options.color.background"
+    )
     assert colours == "#1f77b4"  # the class colour survives label updates
 
 
 # 3. The demo's own store -----------------------------------------------------------------------
 
-def test_demo_never_touches_the_users_store(runner: CliRunner, mini_store_path: Path, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_demo_never_touches_the_users_store(
+    runner: CliRunner, mini_store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = tree_digest(mini_store_path)
     monkeypatch.setenv("KG_STORE", str(mini_store_path))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
@@ -217,21 +256,24 @@ def test_make_demo_installs_only_the_runtime() -> None:
 
 # 4. Class queries follow the hierarchy ---------------------------------------------------------
 
-def test_class_queries_find_every_subclass_instance_after_a_plain_build(mini_store: Store,
-                                                                         bundled_store: Store) -> None:
+
+def test_class_queries_find_every_subclass_instance_after_a_plain_build(
+    mini_store: Store, bundled_store: Store
+) -> None:
     for store in (bundled_store, mini_store):
         plain = {r["e"].value for r in store.query("SELECT DISTINCT ?e WHERE { ?e a kg:Event }")}
-        walked = {r["e"].value for r in store.query(
-            "SELECT DISTINCT ?e WHERE { ?e a/rdfs:subClassOf* kg:Event }")}
+        walked = {r["e"].value for r in store.query("SELECT DISTINCT ?e WHERE { ?e a/rdfs:subClassOf* kg:Event }")}
         assert plain == walked and plain
-    hosts = list(bundled_store.query(
-        "SELECT ?p WHERE { kgr:summit-2023-03-16 kg:participant ?p }"))  # kg:host ⊑ kg:participant
+    hosts = list(
+        bundled_store.query("SELECT ?p WHERE { kgr:summit-2023-03-16 kg:participant ?p }")
+    )  # kg:host ⊑ kg:participant
     assert len(hosts) >= 2
     # derived statements are marked as such and never taken for curated facts
     assert bundled_store.query("ASK { GRAPH kgg:provenance { kgg:inferred a kg:InferredStatements } }")
 
 
 # 5. Ontology documentation ---------------------------------------------------------------------
+
 
 def test_every_ontology_term_is_documented() -> None:
     import rdflib
@@ -263,6 +305,7 @@ def test_site_has_the_ontology_page(bundled_store: Store) -> None:
 
 
 # 6. Output for people and scripts --------------------------------------------------------------
+
 
 def test_json_has_iris_nulls_and_arrays(runner: CliRunner, bundled_store_path: Path) -> None:
     timeline = json.loads(kg(runner, bundled_store_path, "timeline", "--format", "json").stdout)
@@ -304,6 +347,7 @@ def test_tables_fit_the_terminal_and_never_cut_piped_output() -> None:
 
 
 # 7. The small ones -----------------------------------------------------------------------------
+
 
 def test_inverse_relations_read_naturally(bundled_store: Store) -> None:
     from kg.pages.site import site_pages

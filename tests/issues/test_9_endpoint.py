@@ -42,29 +42,44 @@ def one_line(response: httpx.Response) -> str:
 
 
 @pytest.mark.parametrize("template", REPRODUCTIONS[:2])
-def test_issue_reproductions_are_refused_by_the_endpoint(endpoint: Endpoint, listener: Listener,  # noqa: F811
-                                                         template: str) -> None:
+def test_issue_reproductions_are_refused_by_the_endpoint(
+    endpoint: Endpoint,
+    listener: Listener,  # noqa: F811
+    template: str,
+) -> None:
     query = template.replace("{url}", listener.url)
-    for response in (httpx.get(endpoint.url + "/sparql", params={"query": query}, timeout=30),
-                     httpx.post(endpoint.url + "/sparql", data={"query": query}, timeout=30),
-                     httpx.post(endpoint.url + "/sparql", content=query.encode(), timeout=30,
-                                headers={"Content-Type": "application/sparql-query"})):
+    for response in (
+        httpx.get(endpoint.url + "/sparql", params={"query": query}, timeout=30),
+        httpx.post(endpoint.url + "/sparql", data={"query": query}, timeout=30),
+        httpx.post(
+            endpoint.url + "/sparql",
+            content=query.encode(),
+            timeout=30,
+            headers={"Content-Type": "application/sparql-query"},
+        ),
+    ):
         assert response.status_code == 403, response.text
         assert "refused" in one_line(response)
     assert listener.hits == []
 
 
-def test_update_reproduction_is_refused_and_the_store_unchanged(bundled_store_path: Path, tmp_path: Path,
-                                                                listener: Listener) -> None:  # noqa: F811
+def test_update_reproduction_is_refused_and_the_store_unchanged(
+    bundled_store_path: Path,
+    tmp_path: Path,
+    listener: Listener,  # noqa: F811
+) -> None:
     store = tmp_path / "store"
     shutil.copytree(bundled_store_path, store, symlinks=True)
     before = tree_digest(store)
     server = Endpoint(store, "--allow-update", "--no-site", "--timeout", "5", env={"KG_SERVE_TOKEN": TOKEN})
     try:
         update = REPRODUCTIONS[2].replace("{url}", listener.url)
-        response = httpx.post(server.url + "/sparql", content=update.encode(), timeout=30,
-                              headers={"Content-Type": "application/sparql-update",
-                                       "Authorization": f"Bearer {TOKEN}"})
+        response = httpx.post(
+            server.url + "/sparql",
+            content=update.encode(),
+            timeout=30,
+            headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"},
+        )
         assert response.status_code == 403, response.text
         assert "LOAD refused" in one_line(response)
     finally:
@@ -73,8 +88,7 @@ def test_update_reproduction_is_refused_and_the_store_unchanged(bundled_store_pa
     assert tree_digest(store) == before
 
 
-def test_a_query_worker_cannot_connect_even_without_the_guard(bundled_store_path: Path,
-                                                              listener: Listener) -> None:  # noqa: F811
+def test_a_query_worker_cannot_connect_even_without_the_guard(bundled_store_path: Path, listener: Listener) -> None:  # noqa: F811
     """Defence in depth: an endpoint worker with the guard switched off still cannot fetch."""
     script = textwrap.dedent(f"""
         import threading
@@ -97,11 +111,18 @@ def test_a_query_worker_cannot_connect_even_without_the_guard(bundled_store_path
 @pytest.mark.parametrize("opening, closing", [("(", ")"), ("{", "}")])
 def test_deep_nesting_gets_a_400_and_the_worker_lives(endpoint: Endpoint, opening: str, closing: str) -> None:
     depth = 5000
-    inner = "FILTER(" + opening * depth + "1" + closing * depth + ")" if opening == "(" else \
-        opening * depth + " ?s ?p ?o " + closing * depth
+    inner = (
+        "FILTER(" + opening * depth + "1" + closing * depth + ")"
+        if opening == "("
+        else opening * depth + " ?s ?p ?o " + closing * depth
+    )
     query = "SELECT * WHERE { " + inner + " }"
-    response = httpx.post(endpoint.url + "/sparql", content=query.encode(), timeout=30,
-                          headers={"Content-Type": "application/sparql-query"})
+    response = httpx.post(
+        endpoint.url + "/sparql",
+        content=query.encode(),
+        timeout=30,
+        headers={"Content-Type": "application/sparql-query"},
+    )
     assert response.status_code == 400, response.text
     assert "nested" in one_line(response)
     assert httpx.post(endpoint.url + "/sparql", data={"query": COUNT}, timeout=30).status_code == 200
@@ -112,8 +133,13 @@ def test_a_busy_port_is_one_line_and_exit_3(bundled_store_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "kg", "--store", str(bundled_store_path), "serve",
-                                 "--port", str(port)], capture_output=True, text=True, timeout=60, cwd=ROOT)
+        result = subprocess.run(
+            [sys.executable, "-m", "kg", "--store", str(bundled_store_path), "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+        )
     assert result.returncode == 3, (result.returncode, result.stderr)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
@@ -149,8 +175,10 @@ def test_stalled_connections_are_closed_and_never_starve_others(endpoint: Endpoi
 
 def test_a_stalled_body_gets_a_408(endpoint: Endpoint) -> None:
     with socket.create_connection(("127.0.0.1", endpoint.port), timeout=READ_TIMEOUT + 10) as sock:
-        sock.sendall(f"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1:{endpoint.port}\r\n"
-                     "Content-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\nSELECT".encode())
+        sock.sendall(
+            f"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1:{endpoint.port}\r\n"
+            "Content-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\nSELECT".encode()
+        )
         started = time.monotonic()
         reply = sock.recv(4096).decode("latin-1")
     assert reply.startswith("HTTP/1.1 408"), reply
@@ -238,8 +266,12 @@ def test_the_port_in_use_check_does_not_hold_the_port(bundled_store_path: Path) 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", port))
         taken.listen(1)
-        subprocess.run([sys.executable, "-m", "kg", "--store", str(bundled_store_path), "serve", "--port", str(port)],
-                       capture_output=True, timeout=60, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "kg", "--store", str(bundled_store_path), "serve", "--port", str(port)],
+            capture_output=True,
+            timeout=60,
+            cwd=ROOT,
+        )
     with socket.socket() as again:
         again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         again.bind(("127.0.0.1", port))
@@ -268,9 +300,13 @@ def test_graph_store_bodies_go_through_the_checked_loader(bundled_store_path: Pa
     server = Endpoint(store, "--allow-update", "--no-site", "--timeout", "10", env={"KG_SERVE_TOKEN": TOKEN})
     try:
         assert len(BOMB_BODY) < 1024
-        response = httpx.put(server.url + "/rdf-graphs", params={"graph": "https://example.org/g"},
-                             content=BOMB_BODY.encode(), timeout=60,
-                             headers={"Content-Type": "application/rdf+xml", "Authorization": f"Bearer {TOKEN}"})
+        response = httpx.put(
+            server.url + "/rdf-graphs",
+            params={"graph": "https://example.org/g"},
+            content=BOMB_BODY.encode(),
+            timeout=60,
+            headers={"Content-Type": "application/rdf+xml", "Authorization": f"Bearer {TOKEN}"},
+        )
         assert response.status_code == 400, response.text
         assert "request body" in one_line(response) and "entit" in response.text
     finally:

@@ -25,8 +25,16 @@ def kg(*args: str | bytes, store: Path, cwd: Path, timeout: float = 60) -> subpr
     command = [str(installed)] if installed.exists() else [sys.executable, "-m", "kg"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
     try:
-        return subprocess.run([*command, "--store", str(store), *args], cwd=cwd, env=env, capture_output=True,
-                              text=True, errors="replace", timeout=timeout, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [*command, "--store", str(store), *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"kg {' '.join(map(str, args))}: no answer in {timeout} s (hang)")
 
@@ -51,12 +59,15 @@ def store(tmp_path: Path) -> Path:
 def _laughs(levels: int) -> str:
     entities = ['<!ENTITY l0 "lollollollollollollollollollollollollollollollollollollollollollollollollollollol">']
     entities += [f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, levels)]
-    return (f'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n{chr(10).join(entities)}\n]>\n'
-            f'<rdf:RDF xmlns:rdf="{RDF_NS}" xmlns:e="http://e/"><rdf:Description rdf:about="http://e/a">'
-            f"<e:p>&l{levels - 1};</e:p></rdf:Description></rdf:RDF>\n")
+    return (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n{chr(10).join(entities)}\n]>\n'
+        f'<rdf:RDF xmlns:rdf="{RDF_NS}" xmlns:e="http://e/"><rdf:Description rdf:about="http://e/a">'
+        f"<e:p>&l{levels - 1};</e:p></rdf:Description></rdf:RDF>\n"
+    )
 
 
 # -- Found 2: crashes ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("command", ["build", "validate"])
 @pytest.mark.parametrize("levels", [10, 8], ids=["billion-laughs", "smaller-bomb"])
@@ -84,20 +95,27 @@ def test_short_flat_entities_of_owl_files_still_load(store: Path, tmp_path: Path
     )
     done = kg("build", "--only", "--no-validate", "onto.owl", store=store, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    answer = kg("query", "SELECT ?o WHERE { <http://e/a> <http://e/p> ?o }", "--format", "csv",
-                store=store, cwd=tmp_path)
+    answer = kg(
+        "query", "SELECT ?o WHERE { <http://e/a> <http://e/p> ?o }", "--format", "csv", store=store, cwd=tmp_path
+    )
     assert "fish & chips" in answer.stdout
 
 
 def test_deeply_nested_triple_terms_do_not_crash_the_parser(store: Path, tmp_path: Path) -> None:
     """Found while building the corpus: 100,000 nested <<( … )>> in N-Triples overflow the parser's stack."""
     depth = 100_000
-    (tmp_path / "deep.nt").write_text("<http://e/s> <http://e/p> " + "<<( <http://e/a> <http://e/p> " * depth
-                                      + "<http://e/o>" + " )>>" * depth + " .\n")
+    (tmp_path / "deep.nt").write_text(
+        "<http://e/s> <http://e/p> "
+        + "<<( <http://e/a> <http://e/p> " * depth
+        + "<http://e/o>"
+        + " )>>" * depth
+        + " .\n"
+    )
     one_line_error(kg("build", "--only", "deep.nt", store=store, cwd=tmp_path), "deep.nt:1:", "nesting deeper")
 
 
 # -- Found 3: hangs -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "args, needle",
@@ -120,8 +138,9 @@ def test_fifo_is_refused_at_once(store: Path, tmp_path: Path, args: list[str], n
 def test_twenty_thousand_nested_blank_nodes_finish_at_once(store: Path, tmp_path: Path) -> None:
     """450 KB of nested blank nodes did not finish `kg build` in 60 s."""
     depth = 20_000
-    (tmp_path / "deep.ttl").write_text("@prefix ex: <http://example.org/> .\nex:a ex:p "
-                                       + "[ ex:p " * depth + "ex:b" + " ]" * depth + " .\n")
+    (tmp_path / "deep.ttl").write_text(
+        "@prefix ex: <http://example.org/> .\nex:a ex:p " + "[ ex:p " * depth + "ex:b" + " ]" * depth + " .\n"
+    )
     before = tree_digest(store)
     started = time.monotonic()
     one_line_error(kg("build", "deep.ttl", store=store, cwd=tmp_path, timeout=60), "deep.ttl:2:", "nesting deeper")
@@ -130,14 +149,22 @@ def test_twenty_thousand_nested_blank_nodes_finish_at_once(store: Path, tmp_path
 
 
 def test_brackets_inside_strings_and_comments_are_not_nesting(store: Path, tmp_path: Path) -> None:
-    data = ('@prefix ex: <http://example.org/> .\n# ' + "[" * 500 + "\nex:a ex:p \"" + "(" * 500
-            + '" , """' + "{\n" * 300 + '""" , ex:b\\#c .\n')
+    data = (
+        "@prefix ex: <http://example.org/> .\n# "
+        + "[" * 500
+        + '\nex:a ex:p "'
+        + "(" * 500
+        + '" , """'
+        + "{\n" * 300
+        + '""" , ex:b\\#c .\n'
+    )
     (tmp_path / "strings.ttl").write_text(data)
     done = kg("build", "--only", "--no-validate", "strings.ttl", store=store, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
 
 
 # -- Found 4: local files read through data -----------------------------------------------------------
+
 
 def _with_copy(folder: Path, copy: str) -> None:
     (folder / "d.trig").write_bytes(MINI.read_bytes().replace(b'"sources/japan-rok-2023.txt"', f'"{copy}"'.encode()))
@@ -175,6 +202,7 @@ def test_local_copy_inside_the_data_folder_is_checked(store: Path, tmp_path: Pat
 
 # -- Found 5: tracebacks instead of one line -------------------------------------------------------------
 
+
 def test_fifty_megabyte_literal_is_one_line(store: Path, tmp_path: Path) -> None:
     """`MemoryError: Reached the buffer maximal size`, with a traceback."""
     with open(tmp_path / "big.ttl", "w") as out:
@@ -211,8 +239,11 @@ def test_invalid_date_gives_violation_lines_only(store: Path, tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     "name, shown",
-    [("bad\nname.ttl", "bad\\nname.ttl:2:"), ("\x1b[31mred.ttl", "\\x1b[31mred.ttl:2:"),
-     ("\u202eevil.ttl", "\\u202eevil.ttl:2:")],
+    [
+        ("bad\nname.ttl", "bad\\nname.ttl:2:"),
+        ("\x1b[31mred.ttl", "\\x1b[31mred.ttl:2:"),
+        ("\u202eevil.ttl", "\\u202eevil.ttl:2:"),
+    ],
     ids=["newline", "ansi-escape", "bidi-override"],
 )
 def test_control_characters_in_file_names_are_escaped(store: Path, tmp_path: Path, name: str, shown: str) -> None:

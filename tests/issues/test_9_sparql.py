@@ -62,8 +62,13 @@ def listener() -> Iterator[Listener]:
 
 def kg(store: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """The real `kg` command in its own process (so the one-shot process sandbox applies)."""
-    return subprocess.run([sys.executable, "-m", "kg", "--store", str(store), *args],
-                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "kg", "--store", str(store), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
 
 
 def assert_refused(result: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -84,8 +89,7 @@ REPRODUCTIONS = [
 
 
 @pytest.mark.parametrize("template", REPRODUCTIONS)
-def test_issue_reproductions_are_refused_by_the_cli(mini_store_path: Path, listener: Listener,
-                                                    template: str) -> None:
+def test_issue_reproductions_are_refused_by_the_cli(mini_store_path: Path, listener: Listener, template: str) -> None:
     result = kg(mini_store_path, "query", template.replace("{url}", listener.url))
     assert_refused(result, "refused")
     assert listener.hits == []
@@ -99,7 +103,7 @@ HIDDEN = [
     ("SELECT * WHERE {{ ?a kgr:a%41 ?b . sErViCe SILENT <{url}/s> {{ ?s ?p ?o }} }}", "SERVICE refused"),
     ("SELECT * WHERE {{ {{ SELECT ?s WHERE {{ SERVICE <{url}/s> {{ ?s ?p ?o }} }} }} }}", "SERVICE refused"),
     # rdflib's parser stumbles on a '#' before a SERVICE: refused as unreadable (fail closed)
-    ("SELECT * WHERE {{ ?s ?p \"a # not a comment\" . SERVICE <{url}/s> {{ ?s ?p ?o }} }}", "cannot read it"),
+    ('SELECT * WHERE {{ ?s ?p "a # not a comment" . SERVICE <{url}/s> {{ ?s ?p ?o }} }}', "cannot read it"),
     ("SELECT * WHERE {{ ?s ?p '''multi\nline \" ''' . SERVICE <{url}/s> {{ ?s ?p ?o }} }}", "SERVICE refused"),
     ("PREFIX e: <{url}/>\nSELECT * FROM e:x\\#y WHERE {{ ?s ?p ?o }}", "FROM e:x\\#y refused at line 2"),
     ("SELECT * FROM NAMED <{url}/g.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", "FROM <"),
@@ -126,8 +130,17 @@ def test_queries_that_only_mention_the_words_still_run(mini_store_path: Path) ->
     from kg.storage import open_store
 
     graph = sorted(open_store(mini_store_path).named_graphs())[0]
-    result = runner.invoke(cli, ["--store", str(mini_store_path), "query", "--format", "csv",
-                                 f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}"])
+    result = runner.invoke(
+        cli,
+        [
+            "--store",
+            str(mini_store_path),
+            "query",
+            "--format",
+            "csv",
+            f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}",
+        ],
+    )
     assert result.exit_code == 0 and int(result.output.splitlines()[1]) > 0, result.output
 
 
@@ -152,8 +165,9 @@ def test_the_engine_cannot_connect_in_a_sandboxed_process(listener: Listener) ->
     assert listener.hits == []
 
 
-def test_the_one_shot_query_process_cannot_connect_even_without_the_guard(mini_store_path: Path,
-                                                                          listener: Listener) -> None:
+def test_the_one_shot_query_process_cannot_connect_even_without_the_guard(
+    mini_store_path: Path, listener: Listener
+) -> None:
     """`kg query` on a local store runs in a process that has no network: switch the guard off and
     the SERVICE still never reaches the listener."""
     script = textwrap.dedent("""
@@ -165,8 +179,13 @@ def test_the_one_shot_query_process_cannot_connect_even_without_the_guard(mini_s
         main()
         """)
     query = f"SELECT * WHERE {{ SERVICE <{listener.url}/q> {{ ?s ?p ?o }} }}"
-    result = subprocess.run([sys.executable, "-c", script, "--store", str(mini_store_path), "query", query],
-                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", script, "--store", str(mini_store_path), "query", query],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "Permission denied" in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert listener.hits == []
@@ -217,9 +236,12 @@ def test_notebook_queries_are_checked_alike(mini_store_path: Path, listener: Lis
 
 def test_cold_query_does_not_import_the_parser(mini_store_path: Path) -> None:
     """The SPARQL checker (rdflib, about a second to import) loads only for queries that may reach out."""
-    script = ("import sys; from kg.cli import main; sys.argv = ['kg', '--store', sys.argv[1], 'query', "
-              "'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
-              "print('rdflib' in sys.modules, file=sys.stderr)")
-    result = subprocess.run([sys.executable, "-c", script, str(mini_store_path)], capture_output=True, text=True,
-                            timeout=60, cwd=ROOT)
+    script = (
+        "import sys; from kg.cli import main; sys.argv = ['kg', '--store', sys.argv[1], 'query', "
+        "'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('rdflib' in sys.modules, file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(mini_store_path)], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     assert result.stderr.strip().endswith("False"), result.stderr
