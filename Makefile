@@ -26,6 +26,7 @@ demo: setup
 
 lint: setup-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # Debian packages the tests drive for real: Chromium (Playwright uses it; it never downloads a
