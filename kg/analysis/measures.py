@@ -77,7 +77,9 @@ def _to_igraph(graph: nx.Graph) -> _IGraph:
 
 
 def _convert(graph: nx.Graph) -> _IGraph:
-    import igraph
+    from kg.analysis.igraph_import import load_igraph
+
+    igraph = load_igraph()
 
     names = list(graph.nodes)
     index = {name: i for i, name in enumerate(names)}
@@ -339,7 +341,9 @@ def communities(
     if simple.number_of_edges() == 0:
         return [[n] for n in sorted(simple)], 0.0
     if _engine(simple, engine) == "igraph":
-        import igraph
+        from kg.analysis.igraph_import import load_igraph
+
+        igraph = load_igraph()
 
         ig = _to_igraph(simple)
         igraph.set_random_number_generator(random.Random(seed))

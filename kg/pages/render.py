@@ -132,7 +132,9 @@ def _layout(graph: Any, seed: int) -> dict[str, tuple[float, float]]:
     approximation, with fewer iterations above 5,000 nodes (igraph's DrL took 8 s for 5,000 nodes)."""
     import random
 
-    import igraph
+    from kg.analysis.igraph_import import load_igraph
+
+    igraph = load_igraph()
 
     names = list(graph.nodes)
     index = {n: i for i, n in enumerate(names)}
