@@ -43,6 +43,8 @@ def find_entity(source: GraphStore | Snapshot, name: str) -> EntityRef:
 
     Raises UnknownEntityError with suggestions when nothing or several entities match.
     """
+    if not isinstance(source, Snapshot) and (indexed := _find_indexed(source, name)) is not None:
+        return indexed
     snap = snapshot_of(source)
     iri = _as_iri(name)
     if iri is not None and iri in snap.entities:
@@ -58,6 +60,37 @@ def find_entity(source: GraphStore | Snapshot, name: str) -> EntityRef:
     if (found := _search_fallback(source, name)) is not None:
         return found
     raise UnknownEntityError(f"no entity is called {name!r}", _suggestions(snap, labels, wanted))
+
+
+def _find_indexed(store: GraphStore, name: str) -> EntityRef | None:
+    """`find_entity` on an embedded store without reading every label: the IRI's own statements,
+    the search index's table of normalised names, then its best match. None when nothing matches
+    (the caller then reads every label for the suggestions of its error) or for a remote store."""
+    from kg.neighbourhood import anchored
+    from kg.search import named
+
+    reader = anchored(store)
+    if reader is None:
+        return None
+    iri = _as_iri(name)
+    if iri is not None:
+        reader.attributes([iri])
+        snap = reader.snapshot()
+        return EntityRef(iri, snap.label(iri)) if iri in snap.entities else None
+    exact = named(store, name)
+    if exact:
+        for entity in exact:
+            reader.attributes([entity])
+        snap = reader.snapshot()
+        exact = [e for e in exact if e in snap.entities]
+    if len(exact) == 1:
+        return EntityRef(exact[0], snap.label(exact[0]))
+    if len(exact) > 1:
+        options = [f"{snap.label(e)} ({shorten(e)})" for e in exact]
+        raise UnknownEntityError(f"{name!r} is ambiguous", options)
+    if any(unicodedata.category(c)[0] == "C" for c in name):
+        return None
+    return _search_fallback(store, name)
 
 
 def _search_fallback(source: GraphStore | Snapshot, name: str) -> EntityRef | None:
@@ -120,7 +153,18 @@ class EntityDescription:
 
 
 def describe(source: GraphStore | Snapshot, name: str) -> EntityDescription:
-    """Everything the graph says about one entity, each fact with its evidence quotes."""
+    """Everything the graph says about one entity, each fact with its evidence quotes.
+
+    On an embedded store only the entity's statements and those of the nodes it links to are read
+    (`kg.neighbourhood`), not the whole store.
+    """
+    from kg.neighbourhood import anchored
+
+    reader = anchored(source) if not isinstance(source, Snapshot) else None
+    if reader is not None:
+        found = find_entity(source, name)
+        reader.around(found.iri)
+        source, name = reader.snapshot(), found.iri
     snap = snapshot_of(source)
     entity = find_entity(snap, name)
     classes = sorted(shorten(c) for c in snap.types.get(entity.iri, ()))

@@ -18,13 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.describe import normalize
 from kg.errors import SearchError, UnknownEntityError
 from kg.namespaces import KG, LABEL_PROPERTIES, ONTOLOGY_IRI, PROVENANCE_GRAPH, SKOS, shorten
 from kg.storage.embedded import CURRENT
 from kg.storage.protocol import GraphStore
 
 INDEX_FILE = "search.sqlite"
-INDEX_VERSION = "3"
+INDEX_VERSION = "4"
 # What is indexed besides labels: text about an entity (column `body`).
 BODY_PROPERTIES = (
     "http://purl.org/dc/terms/description",
@@ -40,6 +41,7 @@ _CJK = re.compile(r"([\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE entities(iri TEXT PRIMARY KEY, label TEXT NOT NULL, classes TEXT NOT NULL, types TEXT NOT NULL);
+CREATE TABLE names(name TEXT NOT NULL, iri TEXT NOT NULL, PRIMARY KEY (name, iri)) WITHOUT ROWID;
 CREATE VIRTUAL TABLE docs USING fts5(
     label, cls, body, quote, entity UNINDEXED, kind UNINDEXED, lang UNINDEXED,
     tokenize = 'porter unicode61 remove_diacritics 2'
@@ -112,7 +114,7 @@ def _closure(store: GraphStore) -> dict[str, set[str]]:
     return closure
 
 
-def _rows(store: GraphStore) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, ...]]]:
+def _rows(store: GraphStore) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, ...]], set[tuple[str, str]]]:
     closure = _closure(store)
     entity_class = KG + "Entity"
     direct: dict[str, set[str]] = {}
@@ -139,6 +141,8 @@ def _rows(store: GraphStore) -> tuple[list[tuple[str, str, str, str]], list[tupl
         else:
             labels.setdefault(iri, []).append((text, kind, lang))
     entities = []
+    # Every label and alias of every entity, normalised as kg.describe matches names (exact lookups).
+    normal = {(normalize(text), iri) for iri, names in labels.items() for text, _kind, _lang in names}
     for iri, classes in direct.items():
         names = labels.get(iri, [])
         english = sorted(t for t, k, lang in names if k == "label" and lang in ("en", ""))
@@ -155,12 +159,12 @@ def _rows(store: GraphStore) -> tuple[list[tuple[str, str, str, str]], list[tupl
             graph, subject = row["g"].value, row["s"].value
             if graph in quotes and subject in direct:
                 docs.append(("", "", "", _spaced(quotes[graph]), subject, "quote", ""))
-    return entities, docs
+    return entities, docs, normal
 
 
 def write_index(store: GraphStore, target: Path) -> None:
     """Write the search index of `store` to `target` (atomically: a temporary file, then a rename)."""
-    entities, docs = _rows(store)
+    entities, docs, names = _rows(store)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
     try:
@@ -169,6 +173,7 @@ def write_index(store: GraphStore, target: Path) -> None:
             db.execute("INSERT INTO meta VALUES ('version', ?)", (INDEX_VERSION,))
             db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?)", entities)
             db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)", docs)
+            db.executemany("INSERT INTO names VALUES (?, ?)", sorted(names))
             db.execute("INSERT INTO docs(docs) VALUES ('optimize')")
             db.commit()
         os.replace(temporary, target)
@@ -199,10 +204,11 @@ def open_index(store: GraphStore) -> Iterator[sqlite3.Connection]:
             return
     db = sqlite3.connect(":memory:")
     try:
-        entities, docs = _rows(store)
+        entities, docs, names = _rows(store)
         db.executescript(_SCHEMA)
         db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?)", entities)
         db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)", docs)
+        db.executemany("INSERT INTO names VALUES (?, ?)", sorted(names))
         yield db
     finally:
         db.close()
@@ -275,6 +281,13 @@ def _search(db: sqlite3.Connection, match: str, classes: tuple[str, ...], limit:
             break
         fetch *= 4
     return list(hits.values())[:limit]
+
+
+def named(store: GraphStore, name: str) -> list[str]:
+    """The entities one of whose labels or aliases is `name` (case- and accent-insensitive), sorted."""
+    with open_index(store) as db:
+        rows = db.execute("SELECT iri FROM names WHERE name = ? ORDER BY iri", (normalize(name),)).fetchall()
+    return [iri for (iri,) in rows]
 
 
 def best_match(store: GraphStore, name: str) -> tuple[str, str] | None:

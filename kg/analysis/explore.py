@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from itertools import islice, pairwise
 from typing import TYPE_CHECKING, Any
 
-from kg.analysis.project import entity_graph
+from kg.analysis.project import HUB_KINDS, entity_graph
 from kg.dates import Period, period, window
 from kg.describe import find_entity
 from kg.errors import ParameterError, UnknownEntityError
+from kg.neighbourhood import Neighbourhood, anchored
 from kg.snapshot import Snapshot, snapshot_of
 from kg.storage.protocol import GraphStore
 
@@ -89,6 +90,12 @@ def explain_paths(
 
     if k < 1:
         raise ParameterError(f"k must be 1 or more, not {k}")
+    inside: set[str] | None = None
+    reader = anchored(source)
+    if reader is not None:
+        a_iri, b_iri = find_entity(source, a).iri, find_entity(source, b).iri
+        inside = _between(reader, a_iri, b_iri)
+        source, a, b = reader.snapshot(), a_iri, b_iri
     snap = snapshot_of(source)
     start, target = find_entity(snap, a), find_entity(snap, b)
     graph = entity_graph(snap, as_of=as_of)
@@ -110,6 +117,8 @@ def explain_paths(
         if {"Claim", "DisputeSide"} & {graph.nodes[u]["top"], graph.nodes[v]["top"]}:
             cost *= CLAIM_LINK_COST  # what someone says or stands for links less firmly than what happened
         data["cost"] = cost
+    if inside is not None:  # costs are known (degrees are whole) only for the entities read in full
+        undirected = undirected.subgraph(inside & set(undirected)).copy()
     try:
         found = list(islice(nx.shortest_simple_paths(undirected, start.iri, target.iri, weight="cost"), k))
     except nx.NetworkXNoPath:
@@ -147,6 +156,15 @@ def neighbors(
 
     if hops < 0:
         raise ParameterError(f"hops must be 0 or more, not {hops}")
+    reader = anchored(source)
+    if reader is not None:
+        iri = find_entity(source, name).iri
+        reader.attributes([iri])
+        seen, frontier = {iri}, {iri}
+        for _ in range(hops):
+            frontier = reader.full(frontier) - seen
+            seen |= frontier
+        source, name = reader.snapshot(), iri
     snap = snapshot_of(source)
     entity = find_entity(snap, name)
     graph = entity_graph(snap, as_of=as_of)
@@ -177,6 +195,38 @@ def neighbors(
     return sorted(rows, key=lambda r: (r["distance"], r["kind"], r["label"]))
 
 
+def _between(reader: Neighbourhood, a: str, b: str) -> set[str]:
+    """Read the entities around `a` and `b` in full, hop by hop from the side with the smaller
+    frontier, until the two sides meet and then PATH_MARGIN hops more (at most PATH_MAX_HOPS hops
+    in all, PATH_MAX_ENTITIES entities): the entities a path may go through."""
+    sides = [({a} | reader.full([a]), reader.full([a]) - {a}), ({b} | reader.full([b]), reader.full([b]) - {b})]
+    hops = 2
+    margin = PATH_MARGIN if sides[0][0] & sides[1][0] else None
+    while hops < PATH_MAX_HOPS and (margin is None or margin > 0):
+        side = min((0, 1), key=lambda i: (len(sides[i][1]), i))
+        seen, frontier = sides[side]
+        if not frontier:
+            side = 1 - side
+            seen, frontier = sides[side]
+            if not frontier:
+                break
+        reached = reader.full(frontier) - seen
+        sides[side] = (seen | reached, reached)
+        hops += 1
+        if margin is None and sides[0][0] & sides[1][0]:
+            margin = PATH_MARGIN
+        elif margin is not None:
+            margin -= 1
+        if sum(len(s) for s, _ in sides) > PATH_MAX_ENTITIES:
+            break
+    return reader.read_in_full()
+
+
+# Bounds of the anchored path search (see _between): both sides meet within PATH_MAX_HOPS hops.
+PATH_MARGIN = 2
+PATH_MAX_HOPS = 8
+PATH_MAX_ENTITIES = 200_000
+
 TIMELINE_KINDS = frozenset({"Event", "Ruling", "Agreement", "Policy", "Claim"})
 
 
@@ -193,6 +243,14 @@ def timeline(
     """
     import networkx as nx
 
+    reader = anchored(source) if actor is not None else None
+    if reader is not None and actor is not None:
+        iri = find_entity(source, actor).iri
+        around = reader.full([iri])
+        hubs = {n for n in around if reader.top(n) in HUB_KINDS}
+        around |= {n for n in reader.full(hubs) if reader.top(n) != "Actor"}
+        reader.full({n for n in around if reader.top(n) in TIMELINE_KINDS})  # their actors
+        source, actor = reader.snapshot(), iri
     snap = snapshot_of(source)
     graph = entity_graph(snap, between=window(between))
     involved: set[str] | None = None
