@@ -85,22 +85,50 @@ def explain_paths(
     With `avoid_hubs` a step through a node costs more the more links the node has, so paths go
     through specific events and rulings rather than through "Japan" or "Republic of Korea"; a step
     into or out of a claim costs three times a step between facts.
-    """
-    import networkx as nx
 
+    On an embedded store only the entities around the two ends are read (`kg.neighbourhood`), in
+    rounds: the paths are searched among the entities read in full, and the search grows until no
+    path leaving them can cost less than the k-th path found (every step costs at least its lower
+    bound from what was read), or PATH_MAX_ENTITIES entities were read.
+    """
     if k < 1:
         raise ParameterError(f"k must be 1 or more, not {k}")
-    inside: set[str] | None = None
     reader = anchored(source)
-    if reader is not None:
-        a_iri, b_iri = find_entity(source, a).iri, find_entity(source, b).iri
-        inside = _between(reader, a_iri, b_iri)
-        source, a, b = reader.snapshot(), a_iri, b_iri
-    snap = snapshot_of(source)
-    start, target = find_entity(snap, a), find_entity(snap, b)
+    if reader is None:
+        snap = snapshot_of(source)
+        start, target = find_entity(snap, a), find_entity(snap, b)
+        return _paths(snap, start.iri, target.iri, (a, b), k, as_of, avoid_hubs, None)[0]
+    start, target = find_entity(source, a), find_entity(source, b)
+    reader.full([start.iri, target.iri])
+    while True:
+        inside = reader.read_in_full()
+        paths, wanted = _paths(reader.snapshot(), start.iri, target.iri, (a, b), k, as_of, avoid_hubs, inside)
+        if not wanted or len(inside) > PATH_MAX_ENTITIES:
+            return paths
+        reader.full(wanted)
+
+
+# How many entities the anchored path search reads in full at most (see explain_paths).
+PATH_MAX_ENTITIES = 50_000
+
+
+def _paths(
+    snap: Snapshot,
+    start: str,
+    target: str,
+    names: tuple[str, str],
+    k: int,
+    as_of: Period | None,
+    avoid_hubs: bool,
+    inside: set[str] | None,
+) -> tuple[list[ExplainedPath], set[str]]:
+    """The k cheapest paths through the entities `inside` (None: all), and the entities outside
+    to read in full before they are certainly the k cheapest of the whole graph (empty: they are)."""
+    import networkx as nx
+
     graph = entity_graph(snap, as_of=as_of)
-    _require_node(graph, start.iri, a, _when(as_of))
-    _require_node(graph, target.iri, b, _when(as_of))
+    _require_node(graph, start, names[0], _when(as_of))
+    _require_node(graph, target, names[1], _when(as_of))
     undirected = nx.Graph()
     undirected.add_nodes_from(graph.nodes)
     for u, v, _, data in sorted(graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
@@ -117,12 +145,13 @@ def explain_paths(
         if {"Claim", "DisputeSide"} & {graph.nodes[u]["top"], graph.nodes[v]["top"]}:
             cost *= CLAIM_LINK_COST  # what someone says or stands for links less firmly than what happened
         data["cost"] = cost
-    if inside is not None:  # costs are known (degrees are whole) only for the entities read in full
-        undirected = undirected.subgraph(inside & set(undirected)).copy()
+    whole = undirected
+    if inside is not None:  # costs are exact (degrees whole) only between entities read in full
+        undirected = whole.subgraph([n for n in whole if n in inside])
     try:
-        found = list(islice(nx.shortest_simple_paths(undirected, start.iri, target.iri, weight="cost"), k))
+        found = list(islice(nx.shortest_simple_paths(undirected, start, target, weight="cost"), k))
     except nx.NetworkXNoPath:
-        return []
+        found = []
     paths = []
     for nodes in found:
         path = ExplainedPath()
@@ -145,7 +174,39 @@ def explain_paths(
             )
             path.cost += undirected.edges[tuple(sorted((u, v)))]["cost"]
         paths.append(path)
-    return paths
+    if inside is None:
+        return paths, set()
+    return paths, _outside(whole, undirected, start, target, paths[-1].cost if len(paths) == k else None)
+
+
+def _outside(whole: nx.Graph, inner: nx.Graph, start: str, target: str, limit: float | None) -> set[str]:
+    """Entities outside `inner` a path cheaper than `limit` (None: any path) might go through.
+
+    A path that leaves `inner` costs at least: the cheapest way inside from `start` to a last entity
+    u, the step from u out (its cost from what was read is a lower bound: the entity outside may have
+    more links than read), and the same from `target`'s side."""
+    import networkx as nx
+
+    sides = []
+    for end in (start, target):
+        reach = nx.single_source_dijkstra_path_length(inner, end, weight="cost") if end in inner else {}
+        steps: dict[str, float] = {}
+        for u, d in reach.items():
+            for v, data in whole[u].items():
+                if v not in inner and d + data["cost"] < steps.get(v, float("inf")):
+                    steps[v] = d + data["cost"]
+        sides.append(steps)
+    if not sides[0] or not sides[1]:
+        return set()  # one end cannot leave: every path stays inside
+    least = [min(steps.values()) for steps in sides]
+    if limit is None:  # no k paths yet: grow the side with fewer entities to read by one hop
+        side = 0 if len(sides[0]) <= len(sides[1]) else 1
+        return set(sides[side])
+    if least[0] + least[1] > limit:
+        return set()
+    return {v for v, d in sides[0].items() if d + least[1] <= limit} | {
+        v for v, d in sides[1].items() if d + least[0] <= limit
+    }
 
 
 def neighbors(
@@ -194,38 +255,6 @@ def neighbors(
         )
     return sorted(rows, key=lambda r: (r["distance"], r["kind"], r["label"]))
 
-
-def _between(reader: Neighbourhood, a: str, b: str) -> set[str]:
-    """Read the entities around `a` and `b` in full, hop by hop from the side with the smaller
-    frontier, until the two sides meet and then PATH_MARGIN hops more (at most PATH_MAX_HOPS hops
-    in all, PATH_MAX_ENTITIES entities): the entities a path may go through."""
-    sides = [({a} | reader.full([a]), reader.full([a]) - {a}), ({b} | reader.full([b]), reader.full([b]) - {b})]
-    hops = 2
-    margin = PATH_MARGIN if sides[0][0] & sides[1][0] else None
-    while hops < PATH_MAX_HOPS and (margin is None or margin > 0):
-        side = min((0, 1), key=lambda i: (len(sides[i][1]), i))
-        seen, frontier = sides[side]
-        if not frontier:
-            side = 1 - side
-            seen, frontier = sides[side]
-            if not frontier:
-                break
-        reached = reader.full(frontier) - seen
-        sides[side] = (seen | reached, reached)
-        hops += 1
-        if margin is None and sides[0][0] & sides[1][0]:
-            margin = PATH_MARGIN
-        elif margin is not None:
-            margin -= 1
-        if sum(len(s) for s, _ in sides) > PATH_MAX_ENTITIES:
-            break
-    return reader.read_in_full()
-
-
-# Bounds of the anchored path search (see _between): both sides meet within PATH_MAX_HOPS hops.
-PATH_MARGIN = 2
-PATH_MAX_HOPS = 8
-PATH_MAX_ENTITIES = 200_000
 
 TIMELINE_KINDS = frozenset({"Event", "Ruling", "Agreement", "Policy", "Claim"})
 
