@@ -62,7 +62,8 @@ class Neighbourhood:
                 self._parents.setdefault(quad.subject.value, set()).add(quad.object.value)
         for kind in ("ObjectProperty", "DatatypeProperty"):
             for quad in self._add(self._ox.quads_for_pattern(None, ox.NamedNode(TYPE), ox.NamedNode(OWL + kind), None)):
-                self._term(quad.subject.value)
+                if isinstance(quad.subject, ox.NamedNode):
+                    self._term(quad.subject.value)
         children: dict[str, set[str]] = {}
         for child, parents in self._parents.items():
             for parent in parents:
@@ -116,11 +117,12 @@ class Neighbourhood:
 
     def classes(self, iri: str) -> set[str]:
         """The kg: classes below kg:Entity of a resource whose attributes were read."""
-        return {
+        found = {
             q.object.value
             for q in self._out.get(iri, ())
-            if q.predicate.value == TYPE and q.object.value in self._below and q.object.value.startswith(KG)
+            if q.predicate.value == TYPE and isinstance(q.object, ox.NamedNode)
         }
+        return {c for c in found if c in self._below and c.startswith(KG)}
 
     def top(self, iri: str) -> str | None:
         """The top-level kind (Actor, Event, ...) of a projected entity, None when it is not one."""

@@ -223,6 +223,13 @@ def run_query(
     """Check and run a query with bound parameters; returns the pyoxigraph result object."""
     check_query(sparql, lambda iri: iri in store.named_graphs())
     bindings = bind_parameters(sparql, params or {}, canned, store)
+    if canned is not None and bindings:
+        # A canned query's parameters open its WHERE group as a VALUES block (as on a remote store):
+        # Oxigraph plans the joins from there, where a substitution is applied after a scan
+        # (evidence-of at 1M quads: 1.6 s of CPU against under 10 ms).
+        from kg.storage.remote_sparql import bind_values
+
+        sparql, bindings = bind_values(sparql, bindings), {}
     try:
         return store.query(sparql, bindings or None)
     except RuntimeError as error:

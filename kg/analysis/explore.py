@@ -13,7 +13,7 @@ from kg.analysis.project import HUB_KINDS, entity_graph
 from kg.dates import Period, period, window
 from kg.describe import find_entity
 from kg.errors import ParameterError, UnknownEntityError
-from kg.neighbourhood import Neighbourhood, anchored
+from kg.neighbourhood import anchored
 from kg.snapshot import Snapshot, snapshot_of
 from kg.storage.protocol import GraphStore
 

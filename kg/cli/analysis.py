@@ -98,11 +98,10 @@ def path(session: Session, source: str, target: str, k: int, as_of: Period | Non
     import json
 
     from kg.analysis.explore import explain_paths
-    from kg.snapshot import Snapshot
 
     if k < 1:
         raise InputError(f"--k must be 1 or more, not {k}")
-    found = explain_paths(Snapshot.of(session.open()), source, target, k=k, as_of=as_of, avoid_hubs=not via_hubs)
+    found = explain_paths(session.open(), source, target, k=k, as_of=as_of, avoid_hubs=not via_hubs)
     if fmt == "json":
         click.echo(json.dumps([dataclasses.asdict(p) for p in found], ensure_ascii=False, indent=2))
         return
@@ -125,11 +124,10 @@ def neighbors(session: Session, name: str, hops: int, as_of: Period | None, fmt:
     Example: kg neighbors Kishida --hops 2
     """
     from kg.analysis.explore import neighbors as find_neighbors
-    from kg.snapshot import Snapshot
 
     if hops < 0:
         raise InputError(f"--hops must be 0 or more, not {hops}")
-    rows = find_neighbors(Snapshot.of(session.open()), name, hops=hops, as_of=as_of)
+    rows = find_neighbors(session.open(), name, hops=hops, as_of=as_of)
     write_rows(rows, ["distance", "label", "kind", "date", "via"], fmt)
 
 
@@ -145,9 +143,8 @@ def timeline(session: Session, actor: str | None, between: Period | None, fmt: s
     Example: kg timeline --actor "Yoon Suk-yeol" --between 2022 2023-04
     """
     from kg.analysis.explore import timeline as build_timeline
-    from kg.snapshot import Snapshot
 
-    rows = build_timeline(Snapshot.of(session.open()), actor=actor, between=between)
+    rows = build_timeline(session.open(), actor=actor, between=between)
     columns = ["date", "kind", "label", "status", "actors"]
     if quotes or fmt != "table":
         columns.append("quote")

@@ -97,9 +97,8 @@ def describe(session: Session, name: str, fmt: str) -> None:
     import json
 
     from kg.describe import describe as run_describe
-    from kg.snapshot import Snapshot
 
-    entity = run_describe(Snapshot.of(session.open()), name)
+    entity = run_describe(session.open(), name)
     if fmt == "json":
         click.echo(json.dumps(dataclasses.asdict(entity), ensure_ascii=False, indent=2))
         return
