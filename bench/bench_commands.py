@@ -112,6 +112,34 @@ def _label(store: Path, iri: str) -> str:
     return str(value.get("value", value) if isinstance(value, dict) else value)
 
 
+def anchored_against_whole(store: Path, state0: str, state1: str) -> dict[str, dict[str, float]]:
+    """In one process: each explore command on the whole snapshot (`Snapshot.of`, what the CLI did
+    before issue 13 item 6, reading included) and anchored on the store (what it does now), CPU s."""
+    from kg.analysis import explore
+    from kg.describe import describe
+    from kg.snapshot import Snapshot
+    from kg.storage.embedded import open_folder
+
+    opened = open_folder(store)
+    calls: dict[str, Any] = {
+        "describe (bundled)": lambda s: describe(s, "President Yoon"),
+        "neighbors Kishida --hops 2": lambda s: explore.neighbors(s, "Kishida", hops=2),
+        "path ruling → summit": lambda s: explore.explain_paths(s, RULING, SUMMIT),
+        "timeline --actor state-0": lambda s: explore.timeline(s, actor=state0),
+        "path state-0 → state-1": lambda s: explore.explain_paths(s, state0, state1),
+    }
+    found: dict[str, dict[str, float]] = {}
+    for name, call in calls.items():
+        started = time.process_time()
+        whole = call(Snapshot.of(opened))
+        middle = time.process_time()
+        anchored = call(opened)
+        ended = time.process_time()
+        found[name] = {"whole": middle - started, "anchored": ended - middle, "same": float(whole == anchored)}
+        log(f"  in process {name}: whole {middle - started:.2f} s, anchored {ended - middle:.2f} s CPU")
+    return found
+
+
 def run(store: Path, args: list[str], timeout: float) -> dict[str, Any]:
     """Wall and CPU time (user + system, from wait4) of one command; None after `timeout`."""
     started = time.perf_counter()
@@ -145,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs-1m", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--only", help="comma-separated command names (default: all)")
+    parser.add_argument(
+        "--compare-max",
+        type=lambda text: parse_sizes(text)[0],
+        default=100_000,
+        help="up to this size, also time the explore commands in one process, whole snapshot against anchored",
+    )
     parser.add_argument("--store-dir", type=Path, default=Path("/tmp/kg-bench-commands"))
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "commands.json")
     args = parser.parse_args(argv)
@@ -152,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     for quads in parse_sizes(args.sizes):
         store = prepared_store(quads, args.store_dir)
         state0, state1 = _label(store, STATE_0), _label(store, STATE_1)
+        # The build writes the search index; a store from an older kg gets it on first use: not timed.
+        subprocess.run([KG, "--store", str(store), "search", "Kishida"], check=True, capture_output=True)
         runs = args.runs if quads < 1_000_000 else args.runs_1m
         size: dict[str, Any] = {"load": Path("/proc/loadavg").read_text().split()[:3], "commands": {}}
         for name, command in commands(state0, state1).items():
@@ -166,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
                 "runs": reports,
             }
             log(f"{label_size(quads)} {name}: {fmt_s(size['commands'][name]['wall']) if walls else 'stopped'}")
+        if quads <= args.compare_max:
+            size["in_process"] = anchored_against_whole(store, state0, state1)
         results["sizes"][label_size(quads)] = size
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2))
@@ -195,6 +233,18 @@ def markdown(results: dict[str, Any], timeout: float) -> str:
                 failed = any(r.get("exit") not in (0, None) for r in entry["runs"])
                 cells.append(fmt_s(entry["wall"]) + f" ({fmt_s(entry['cpu'])} CPU)" + (" exit ≠ 0" if failed else ""))
         lines.append(f"| `kg {name}` | " + " | ".join(cells) + " |")
+    compared = [s for s in sizes if "in_process" in results["sizes"][s]]
+    if compared:
+        lines += ["", "| in one process, CPU: whole snapshot → anchored | " + " | ".join(compared) + " |"]
+        lines.append("|---|" + "---|" * len(compared))
+        for name in results["sizes"][compared[0]]["in_process"]:
+            cells = []
+            for s in compared:
+                entry = results["sizes"][s]["in_process"][name]
+                ratio = entry["whole"] / entry["anchored"] if entry["anchored"] else float("inf")
+                same = "" if entry["same"] else " (answers differ)"
+                cells.append(f"{fmt_s(entry['whole'])} → {fmt_s(entry['anchored'])} ({ratio:.0f}×){same}")
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

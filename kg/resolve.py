@@ -172,11 +172,11 @@ class EntityIndex:
     """Every entity's labels and aliases (normalised), plus the entities a sheet declares."""
 
     def __init__(self, store: GraphStore):
-        from kg.describe import entity_labels
+        from kg.search import all_names
 
         self.names: dict[str, set[str]] = {}
         self.labels: dict[str, str] = {}  # IRI -> a display label
-        for iri, labels in entity_labels(store).items():
+        for iri, labels in all_names(store).items():  # the search index's table: no pass over the store
             for label in labels:
                 self.names.setdefault(normalize(label), set()).add(iri)
             self.labels.setdefault(iri, sorted(labels, key=lambda s: (not s.isascii(), s))[0])

@@ -25,7 +25,7 @@ from kg.storage.embedded import CURRENT
 from kg.storage.protocol import GraphStore
 
 INDEX_FILE = "search.sqlite"
-INDEX_VERSION = "4"
+INDEX_VERSION = "5"
 # What is indexed besides labels: text about an entity (column `body`).
 BODY_PROPERTIES = (
     "http://purl.org/dc/terms/description",
@@ -41,7 +41,8 @@ _CJK = re.compile(r"([\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE entities(iri TEXT PRIMARY KEY, label TEXT NOT NULL, classes TEXT NOT NULL, types TEXT NOT NULL);
-CREATE TABLE names(name TEXT NOT NULL, iri TEXT NOT NULL, PRIMARY KEY (name, iri)) WITHOUT ROWID;
+CREATE TABLE names(name TEXT NOT NULL, iri TEXT NOT NULL, text TEXT NOT NULL,
+                   PRIMARY KEY (name, iri, text)) WITHOUT ROWID;
 CREATE VIRTUAL TABLE docs USING fts5(
     label, cls, body, quote, entity UNINDEXED, kind UNINDEXED, lang UNINDEXED,
     tokenize = 'porter unicode61 remove_diacritics 2'
@@ -114,7 +115,9 @@ def _closure(store: GraphStore) -> dict[str, set[str]]:
     return closure
 
 
-def _rows(store: GraphStore) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, ...]], set[tuple[str, str]]]:
+def _rows(
+    store: GraphStore,
+) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, ...]], set[tuple[str, str, str]]]:
     closure = _closure(store)
     entity_class = KG + "Entity"
     direct: dict[str, set[str]] = {}
@@ -142,7 +145,7 @@ def _rows(store: GraphStore) -> tuple[list[tuple[str, str, str, str]], list[tupl
             labels.setdefault(iri, []).append((text, kind, lang))
     entities = []
     # Every label and alias of every entity, normalised as kg.describe matches names (exact lookups).
-    normal = {(normalize(text), iri) for iri, names in labels.items() for text, _kind, _lang in names}
+    normal = {(normalize(text), iri, text) for iri, names in labels.items() for text, _kind, _lang in names}
     for iri, classes in direct.items():
         names = labels.get(iri, [])
         english = sorted(t for t, k, lang in names if k == "label" and lang in ("en", ""))
@@ -173,7 +176,7 @@ def write_index(store: GraphStore, target: Path) -> None:
             db.execute("INSERT INTO meta VALUES ('version', ?)", (INDEX_VERSION,))
             db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?)", entities)
             db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)", docs)
-            db.executemany("INSERT INTO names VALUES (?, ?)", sorted(names))
+            db.executemany("INSERT INTO names VALUES (?, ?, ?)", sorted(names))
             db.execute("INSERT INTO docs(docs) VALUES ('optimize')")
             db.commit()
         os.replace(temporary, target)
@@ -208,7 +211,7 @@ def open_index(store: GraphStore) -> Iterator[sqlite3.Connection]:
         db.executescript(_SCHEMA)
         db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?)", entities)
         db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)", docs)
-        db.executemany("INSERT INTO names VALUES (?, ?)", sorted(names))
+        db.executemany("INSERT INTO names VALUES (?, ?, ?)", sorted(names))
         yield db
     finally:
         db.close()
@@ -286,8 +289,17 @@ def _search(db: sqlite3.Connection, match: str, classes: tuple[str, ...], limit:
 def named(store: GraphStore, name: str) -> list[str]:
     """The entities one of whose labels or aliases is `name` (case- and accent-insensitive), sorted."""
     with open_index(store) as db:
-        rows = db.execute("SELECT iri FROM names WHERE name = ? ORDER BY iri", (normalize(name),)).fetchall()
+        rows = db.execute("SELECT DISTINCT iri FROM names WHERE name = ? ORDER BY iri", (normalize(name),)).fetchall()
     return [iri for (iri,) in rows]
+
+
+def all_names(store: GraphStore) -> dict[str, list[str]]:
+    """Every entity's labels and aliases (as written), by entity IRI: the index's copy of them."""
+    found: dict[str, list[str]] = {}
+    with open_index(store) as db:
+        for iri, text in db.execute("SELECT DISTINCT iri, text FROM names ORDER BY iri, text"):
+            found.setdefault(iri, []).append(text)
+    return found
 
 
 def best_match(store: GraphStore, name: str) -> tuple[str, str] | None:

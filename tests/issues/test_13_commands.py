@@ -165,3 +165,19 @@ def test_canned_parameters_bound_as_values_give_the_same_rows(bundled_store: Gra
         checked += 1
     assert checked >= 5
     assert [tuple(r) for r in run_canned(bundled_store, "evidence-of", {"entity": "compensation plan"})]
+
+
+def test_fact_sheet_names_come_from_the_index(bundled_store: GraphStore) -> None:
+    """kg add resolves names from the index's copy of every label, as it did from the store."""
+    from kg.describe import entity_labels, normalize
+    from kg.resolve import EntityIndex, ResolveError
+
+    index = EntityIndex(bundled_store)
+    expected: dict[str, set[str]] = {}
+    for iri, labels in entity_labels(bundled_store).items():
+        for label in labels:
+            expected.setdefault(normalize(label), set()).add(iri)
+    assert index.names == expected
+    assert index.resolve("President Yoon") == R + "yoon-suk-yeol"
+    with pytest.raises(ResolveError, match="did you mean"):
+        index.resolve("Yoon Suk Yoel")
