@@ -108,8 +108,10 @@ def explain_paths(
         reader.full(wanted)
 
 
-# How many entities the anchored path search reads in full at most (see explain_paths).
-PATH_MAX_ENTITIES = 50_000
+# How many entities the anchored path search reads in full at most (see explain_paths): past it, the
+# paths found among them are returned as they are (between two hubs, such as two states with
+# thousands of events each, the k cheapest may then not be the whole graph's).
+PATH_MAX_ENTITIES = 5_000
 
 
 def _paths(
