@@ -243,7 +243,7 @@ def markdown(results: dict[str, Any], timeout: float) -> str:
                 entry = results["sizes"][s]["in_process"][name]
                 ratio = entry["whole"] / entry["anchored"] if entry["anchored"] else float("inf")
                 same = "" if entry["same"] else " (answers differ)"
-                cells.append(f"{fmt_s(entry['whole'])} → {fmt_s(entry['anchored'])} ({ratio:.0f}×){same}")
+                cells.append(f"{fmt_s(entry['whole'])} → {fmt_s(entry['anchored'])} ({ratio:.1f}×){same}")
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
