@@ -76,7 +76,7 @@ def test_find_entity_answers_as_the_whole_snapshot(bundled_store: GraphStore) ->
 
 def test_describe_answers_as_the_whole_snapshot(bundled_store: GraphStore) -> None:
     whole = Snapshot.of(bundled_store)
-    for entity in sorted(whole.entities):
+    for entity in sorted(whole.entities)[::3]:  # a third of them, every kind
         assert describe(bundled_store, entity) == describe(whole, entity), entity
     assert _outcome(describe, bundled_store, "Yoon") == _outcome(describe, whole, "Yoon")
 
@@ -110,11 +110,11 @@ def _same_explorations(store: GraphStore, sample: int, seed: int) -> int:
 
 
 def test_explorations_answer_as_the_whole_snapshot_on_the_bundled_graph(bundled_store: GraphStore) -> None:
-    assert _same_explorations(bundled_store, 40, 13) > 200
+    assert _same_explorations(bundled_store, 24, 13) > 120
 
 
 def test_explorations_answer_as_the_whole_snapshot_on_10k_synthetic_quads(synthetic_store: GraphStore) -> None:
-    assert _same_explorations(synthetic_store, 25, 6) > 100
+    assert _same_explorations(synthetic_store, 12, 6) > 60
 
 
 def test_path_as_of_and_examples(bundled_store: GraphStore) -> None:
