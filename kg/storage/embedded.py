@@ -77,13 +77,8 @@ def memory_store() -> Store:
     return Store(ox.Store(), ":memory:")
 
 
-def open_folder(path: Path, memory: bool = False) -> Store:
-    """Open the live generation of a built store folder, read-only, or (`memory`) loaded into memory
-    from its snapshot (kg.storage.memory): slower to open, several times faster to query at scale."""
-    if memory:
-        from kg.storage.memory import load_snapshot
-
-        return Store(load_snapshot(path)[0], str(path))
+def open_folder(path: Path) -> Store:
+    """Open the live generation of a built store folder, read-only (kg.storage.memory loads it into memory)."""
     database = _live_database(path)
     try:
         return Store(ox.Store.read_only(str(database)), str(path))
