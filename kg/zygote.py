@@ -45,6 +45,7 @@ def _zygote_main(control: Connection, store_path: str, generation: str) -> None:
         control.send(("error", " ".join(str(error).split())))
         return
     graphs = named_graphs(store)
+    _preload()
     control.send(("ready", info))
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
     gc.freeze()  # objects loaded so far are never collected: a worker's collector won't copy their pages
@@ -67,6 +68,17 @@ def _zygote_main(control: Connection, store_path: str, generation: str) -> None:
             control.send(pid)
         except OSError:
             return
+
+
+def _preload() -> None:
+    """Import what a worker needs before forking, so no worker pays for it on its first query."""
+    import jinja2  # noqa: F401  (HTML result pages)
+
+    import kg.formats
+    import kg.query
+    import kg.sparql_guard
+
+    kg.formats.formats("results")
 
 
 class ForkedWorker:
