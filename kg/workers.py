@@ -18,6 +18,7 @@ import contextlib
 import io
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -247,6 +248,7 @@ class QueryPool:
     memory: bool = False
     report: Callable[[str], None] = print
     _zygote: Any = None
+    _restart_lock: threading.Lock = field(default_factory=threading.Lock)
     _reloading: bool = False
     _failed: str = ""
     _idle: list[_Worker] = field(default_factory=list)
@@ -322,22 +324,35 @@ class QueryPool:
 
     def _spawn(self, short_lane: bool = False) -> _Worker:
         if self.memory:
-            while True:
+            for _ in range(3):
                 zygote = self._zygote
                 try:
                     process, connection = zygote.fork()
                 except OSError:
-                    if zygote is not self._zygote:
-                        continue  # a reload stopped that zygote meanwhile: fork from the new one
-                    raise
+                    self._restart(zygote)  # unless a reload replaced it meanwhile
+                    continue
                 self._processes[process.pid] = process
                 return _Worker(process, connection, short_lane, zygote)
+            raise OSError("cannot start a query worker: the process holding the store keeps failing")
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_worker_main, args=(child, str(self.store_path)), daemon=True)
         process.start()
         child.close()
         self._processes[process.pid] = process
         return _Worker(process, parent, short_lane)
+
+    def _restart(self, failed: Any) -> None:
+        """Replace a zygote that died (killed by the system, say) by a fresh one."""
+        from kg.zygote import Zygote
+
+        with self._restart_lock:
+            if failed is not self._zygote:
+                return
+            fresh = Zygote(self.store_path)  # the live build (the next reload check finds nothing new)
+            loaded = fresh.start()
+            self._zygote = fresh
+            failed.stop()
+            self.report(f"kg serve: the process holding the store stopped; restarted: {loaded.summary()}")
 
     def _release(self, worker: _Worker) -> None:
         if worker.zygote is not None and worker.zygote is not self._zygote:

@@ -7,6 +7,7 @@ restart, keep answering from the previous build when a build fails, and still st
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -179,3 +180,25 @@ def test_a_writable_endpoint_reads_the_disk_store(store: Path) -> None:
         log = log_of(server)
     assert "answering from the disk store (updates are allowed)" in log
     assert os.path.isdir(live_generation(store))
+
+
+def test_the_server_recovers_when_the_process_holding_the_store_dies(endpoint: Endpoint) -> None:
+    zygotes = [pid for pid in children(endpoint.process.pid) if children(pid)]
+    assert len(zygotes) == 1  # the one process with children: the workers forked from it
+    os.kill(zygotes[0], 9)
+    response = httpx.post(endpoint.url + "/sparql", data={"query": RUNAWAY}, timeout=60)
+    assert response.status_code == 504  # its worker is killed; the replacement needs a new zygote
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not [p for p in children(endpoint.process.pid) if children(p)]:
+        time.sleep(0.2)  # until a new zygote has forked the replacement worker
+    for _ in range(6):  # more queries than workers
+        assert count(endpoint) > 0
+    assert "the process holding the store stopped; restarted: " in log_of(endpoint)
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
