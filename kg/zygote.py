@@ -71,8 +71,10 @@ def _zygote_main(control: Connection, store_path: str, generation: str) -> None:
 
 
 def _preload() -> None:
-    """Import what a worker needs before forking, so no worker pays for it on its first query."""
+    """Import what a worker needs before forking, so no worker pays for it on its first query
+    (rdflib's SPARQL grammar, which the guard parses suspicious queries with, costs about a second)."""
     import jinja2  # noqa: F401  (HTML result pages)
+    import rdflib.plugins.sparql.parser  # noqa: F401
 
     import kg.formats
     import kg.query
