@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import io
 import multiprocessing
 import os
@@ -59,6 +60,7 @@ class QueryOutcome:
     body: bytes = b""
     message: str = ""
     seconds: float = 0.0
+    private_mb: float = 0.0  # memory the worker holds on its own (memory mode: pages of the shared store it copied)
 
 
 class _ResultTooLarge(Exception):
@@ -108,10 +110,14 @@ def named_graphs(store: Any) -> frozenset[str]:
     return frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
 
 
-def serve_jobs(connection: Connection, live_store: Callable[[], tuple[Any, frozenset[str]]]) -> None:
+def serve_jobs(
+    connection: Connection, live_store: Callable[[], tuple[Any, frozenset[str]]], measure: bool = False
+) -> None:
     """Run jobs from the pipe on the store `live_store()` gives, until the pipe closes.
 
-    The caller has already locked the process out of the network (kg.sandbox)."""
+    The caller has already locked the process out of the network (kg.sandbox). `measure` reports
+    with each outcome the memory the process holds privately (a forked worker copies the pages of
+    the shared store that reading touches: Oxigraph counts references inside the quads it reads)."""
     import pyoxigraph as ox
 
     from kg import formats as registry
@@ -169,10 +175,22 @@ def serve_jobs(connection: Connection, live_store: Callable[[], tuple[Any, froze
                 outcome = QueryOutcome(500, message=f"query failed: {' '.join(str(error).split())}")
         except MemoryError:
             outcome = QueryOutcome(500, message="query failed: out of memory")
+        if measure:
+            outcome = dataclasses.replace(outcome, private_mb=private_memory_mb())
         try:
             connection.send(outcome)
         except (BrokenPipeError, OSError):
             return
+
+
+def private_memory_mb() -> float:
+    """This process's private (unshared) resident memory in MB (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
+            fields = dict(line.split(":", 1) for line in rollup if ":" in line and not line[0].isdigit())
+        return sum(int(fields[key].split()[0]) for key in ("Private_Clean", "Private_Dirty")) / 1024
+    except (OSError, ValueError, KeyError):
+        return 0.0
 
 
 def _graph_name(iri: str) -> Any:
@@ -433,8 +451,17 @@ class QueryPool:
         except (EOFError, OSError) as error:
             self._background(self._replace(worker))
             return QueryOutcome(500, message=f"the query worker failed: {error}")
-        self._release(worker)
+        if self._zygote is not None and outcome.private_mb > self._recycle_mb():
+            self._background(self._replace(worker))  # a fresh fork shares the store again
+        else:
+            self._release(worker)
         return outcome
+
+    def _recycle_mb(self) -> float:
+        """A forked worker holding more than this much memory of its own is replaced by a fresh
+        fork: a quarter of the loaded store, at least 64 MB."""
+        loaded = self._zygote.loaded
+        return max(64.0, (loaded.rss_growth_mb if loaded else 0.0) / 4)
 
     async def stop(self) -> None:
         for process in list(self._processes.values()):

@@ -60,7 +60,7 @@ def _zygote_main(control: Connection, store_path: str, generation: str) -> None:
             try:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 control.close()
-                serve_jobs(Connection(handle), lambda: (store, graphs))
+                serve_jobs(Connection(handle), lambda: (store, graphs), measure=True)
             finally:
                 os._exit(0)
         os.close(handle)

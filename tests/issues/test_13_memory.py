@@ -202,3 +202,33 @@ def children(pid: int) -> list[int]:
         with contextlib.suppress(OSError):
             found += [int(c) for c in (task / "children").read_text().split()]
     return found
+
+
+def test_a_worker_that_copied_much_of_the_store_is_replaced_by_a_fresh_fork(bundled_store_path: Path) -> None:
+    import asyncio
+
+    from kg.workers import QueryJob, QueryPool
+
+    async def scenario() -> tuple[list[float], set[int], set[int]]:
+        pool = QueryPool(bundled_store_path, size=1, memory=True, report=lambda message: None)
+        await pool.start()
+        try:
+            before = {w.process.pid for w in pool._idle}
+            seen = []
+            for _ in range(2):
+                outcome = await pool.run(QueryJob(COUNT))
+                assert outcome.status == 200
+                seen.append(outcome.private_mb)
+            kept = {w.process.pid for w in pool._idle}
+            assert kept == before  # below the threshold the same worker answers again
+            pool._recycle_mb = lambda: 0.0  # type: ignore[method-assign]
+            outcome = await pool.run(QueryJob(COUNT))
+            await asyncio.sleep(0.5)
+            await asyncio.gather(*pool._tasks)
+            return seen, before | kept, {w.process.pid for w in pool._idle}
+        finally:
+            await pool.stop()
+
+    private, old, new = asyncio.run(scenario())
+    assert all(0 < mb < 64 for mb in private)  # measured, and far below the recycling threshold
+    assert old and new and not (old & new)  # over the threshold: a fresh fork replaced the worker
