@@ -264,10 +264,10 @@ class socket_port:
 
 
 def bench_zygote(store: Path, texts: dict[str, str], forks: int) -> dict[str, Any]:
-    from kg.workers import QueryJob
+    from kg.workers import QueryJob, serve_jobs
     from kg.zygote import Zygote
 
-    zygote = Zygote(store)
+    zygote = Zygote(store, serve_jobs)
     started = time.perf_counter()
     loaded = zygote.start()
     out: dict[str, Any] = {"start_s": time.perf_counter() - started, "load_s": loaded.seconds, "quads": loaded.quads}

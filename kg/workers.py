@@ -287,7 +287,7 @@ class QueryPool:
             from kg.errors import StoreError
             from kg.zygote import Zygote
 
-            zygote = Zygote(self.store_path)
+            zygote = Zygote(self.store_path, serve_jobs)
             try:
                 loaded = await asyncio.to_thread(zygote.start)
             except StoreError as error:
@@ -321,7 +321,7 @@ class QueryPool:
 
         self._reloading = True
         try:
-            fresh = Zygote(self.store_path, Path(target))
+            fresh = Zygote(self.store_path, serve_jobs, Path(target))
             try:
                 loaded = await asyncio.to_thread(fresh.start)
             except StoreError as error:
@@ -366,7 +366,7 @@ class QueryPool:
         with self._restart_lock:
             if failed is not self._zygote:
                 return
-            fresh = Zygote(self.store_path)  # the live build (the next reload check finds nothing new)
+            fresh = Zygote(self.store_path, serve_jobs)  # the live build (the next reload check finds nothing new)
             loaded = fresh.start()
             self._zygote = fresh
             failed.stop()

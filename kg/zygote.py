@@ -22,6 +22,7 @@ import os
 import select
 import signal
 import threading
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle, send_handle
 from pathlib import Path
@@ -30,21 +31,27 @@ from typing import Any
 from kg.errors import StoreError
 from kg.storage.memory import LoadInfo
 
+# What a forked worker runs: (its pipe, a function giving the store and its named graphs, whether
+# to report its private memory) — kg.workers.serve_jobs, passed in by the pool.
+WorkerLoop = Callable[[Connection, Callable[[], tuple[Any, frozenset[str]]], bool], None]
 
-def _zygote_main(control: Connection, store_path: str, generation: str) -> None:
-    """Load the snapshot, report, then fork a worker for each request until the server goes away."""
+
+def _zygote_main(control: Connection, store_path: str, generation: str, serve: WorkerLoop) -> None:
+    """Load the snapshot, report, then fork a worker running `serve` for each request until the
+    server goes away."""
     from kg.sandbox import deny_network
 
     deny_network()  # the zygote and every worker forked from it: no network sockets
+    import pyoxigraph as ox
+
     from kg.storage.memory import load_snapshot
-    from kg.workers import named_graphs, serve_jobs
 
     try:
         store, info = load_snapshot(Path(store_path), Path(generation) if generation else None)
     except (StoreError, OSError, MemoryError) as error:
         control.send(("error", " ".join(str(error).split())))
         return
-    graphs = named_graphs(store)
+    graphs = frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
     _preload()
     control.send(("ready", info))
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
@@ -60,7 +67,7 @@ def _zygote_main(control: Connection, store_path: str, generation: str) -> None:
             try:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 control.close()
-                serve_jobs(Connection(handle), lambda: (store, graphs), measure=True)
+                serve(Connection(handle), lambda: (store, graphs), True)
             finally:
                 os._exit(0)
         os.close(handle)
@@ -114,8 +121,9 @@ class ForkedWorker:
 class Zygote:
     """The server's handle on one zygote process (one loaded generation)."""
 
-    def __init__(self, store_path: Path, generation: Path | None = None):
+    def __init__(self, store_path: Path, serve: WorkerLoop, generation: Path | None = None):
         self.store_path = store_path
+        self.serve = serve
         self.requested = generation
         self.loaded: LoadInfo | None = None
         self._lock = threading.Lock()
@@ -127,7 +135,9 @@ class Zygote:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         self._process = context.Process(
-            target=_zygote_main, args=(child, str(self.store_path), str(self.requested or "")), daemon=True
+            target=_zygote_main,
+            args=(child, str(self.store_path), str(self.requested or ""), self.serve),
+            daemon=True,
         )
         self._process.start()
         child.close()
