@@ -67,7 +67,7 @@ def test_names_come_from_the_index(bundled_store: GraphStore) -> None:
 
 def test_find_entity_answers_as_the_whole_snapshot(bundled_store: GraphStore) -> None:
     whole = Snapshot.of(bundled_store)
-    names = sorted({text for labels in whole.labels.values() for text, _ in labels})
+    names = sorted({text for labels in whole.labels.values() for text, _ in labels})[::7]
     names += ["kgr:yoon-suk-yeol", f"<{R}kishida-fumio>", "kgr:no-such-thing", "Yoon Suk Yoel", "compensation plan"]
     names += ["Korea", "nobody at all", "summit", "\x07bell"]
     for name in names:
@@ -163,7 +163,7 @@ def test_canned_parameters_bound_as_values_give_the_same_rows(bundled_store: Gra
         found = [tuple(row) for row in run_canned(bundled_store, name)]
         assert found == expected, name
         checked += 1
-    assert checked >= 5
+    assert checked >= 7
     assert [tuple(r) for r in run_canned(bundled_store, "evidence-of", {"entity": "compensation plan"})]
 
 
