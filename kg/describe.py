@@ -74,6 +74,10 @@ def _find_indexed(store: GraphStore, name: str) -> EntityRef | None:
         return None
     iri = _as_iri(name)
     if iri is not None:
+        try:
+            ox.NamedNode(iri)
+        except ValueError:  # not a valid IRI ("<x>"): looked up as a name, as before
+            return None
         reader.attributes([iri])
         snap = reader.snapshot()
         return EntityRef(iri, snap.label(iri)) if iri in snap.entities else None
