@@ -10,21 +10,18 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import UnknownEntityError
+from kg.names import normalize
 from kg.namespaces import KG, LABEL_PROPERTIES, PREFIXES, PROVENANCE_GRAPH, RDF, shorten
 from kg.snapshot import Snapshot, snapshot_of
 from kg.storage.protocol import GraphStore
+
+__all__ = ["EntityRef", "describe", "find_entity", "normalize"]
 
 
 @dataclass(frozen=True)
 class EntityRef:
     iri: str
     label: str
-
-
-def normalize(text: str) -> str:
-    """Case- and accent-insensitive form used for matching names (Keiō = keio)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
 
 
 def entity_labels(source: GraphStore | Snapshot) -> dict[str, list[str]]:

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.describe import normalize
 from kg.errors import SearchError, UnknownEntityError
+from kg.names import normalize
 from kg.namespaces import KG, LABEL_PROPERTIES, ONTOLOGY_IRI, PROVENANCE_GRAPH, SKOS, shorten
 from kg.storage.embedded import CURRENT
 from kg.storage.protocol import GraphStore
