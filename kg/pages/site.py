@@ -27,6 +27,8 @@ from kg.namespaces import KGR
 from kg.output import term_text
 from kg.pages.graph import graph_page
 from kg.pages.render import templates, vis_asset
+from kg.pages.site_entities import EGO_LIMIT
+from kg.pages.site_index import PAGE_SIZE
 from kg.query import canned_queries, run_canned
 from kg.snapshot import Snapshot
 from kg.storage.protocol import GraphStore
@@ -46,6 +48,14 @@ def slug(iri: str, taken: set[str]) -> str:
 OVERVIEW_LIMIT = 1500  # entities drawn on the whole-graph page; above, the most linked ones
 
 
+@dataclass(frozen=True)
+class _Options:
+    hops: int  # an entity page's neighbourhood
+    overview: int  # entities drawn on the whole-graph page at most
+    page_size: int  # entities per list page
+    ego_limit: int  # neighbours drawn on an entity page at most
+
+
 @dataclass
 class SiteSummary:
     """What `write_site` wrote: files, entity pages, list pages, bytes, worker processes."""
@@ -59,16 +69,26 @@ class SiteSummary:
     entities: int
 
 
-def site_pages(store: GraphStore, *, hops: int = 1, overview: int = OVERVIEW_LIMIT) -> dict[str, str]:
+def site_pages(
+    store: GraphStore, *, hops: int = 1, overview: int = OVERVIEW_LIMIT, page_size: int = 0, ego_limit: int = 0
+) -> dict[str, str]:
     """Every page of the site, by relative path (index.html, list/…, entities/…, queries/…, assets/…),
     in memory (for tests and small graphs; `write_site` streams them to a folder)."""
     pages: dict[str, str] = {}
-    _generate(store, pages.__setitem__, hops=hops, overview=overview, jobs=1, outdir=None)
+    options = _Options(hops, overview, page_size or PAGE_SIZE, ego_limit or EGO_LIMIT)
+    _generate(store, pages.__setitem__, options, jobs=1, outdir=None)
     return pages
 
 
 def write_site(
-    store: GraphStore, outdir: Path, *, hops: int = 1, overview: int = OVERVIEW_LIMIT, jobs: int | None = None
+    store: GraphStore,
+    outdir: Path,
+    *,
+    hops: int = 1,
+    overview: int = OVERVIEW_LIMIT,
+    jobs: int | None = None,
+    page_size: int = 0,
+    ego_limit: int = 0,
 ) -> SiteSummary:
     """Write the site into `outdir`, each page as soon as it is made; entity pages in `jobs` worker
     processes (default: by the number of pages and CPUs, see site_entities.default_jobs).
@@ -83,7 +103,8 @@ def write_site(
         written["files"] += 1
         written["bytes"] += len(data)
 
-    summary = _generate(store, sink, hops=hops, overview=overview, jobs=jobs, outdir=outdir)
+    options = _Options(hops, overview, page_size or PAGE_SIZE, ego_limit or EGO_LIMIT)
+    summary = _generate(store, sink, options, jobs=jobs, outdir=outdir)
     summary.files += written["files"]
     summary.bytes += written["bytes"]
     return summary
@@ -92,9 +113,8 @@ def write_site(
 def _generate(
     store: GraphStore,
     sink: Callable[[str, str], None],
+    options: _Options,
     *,
-    hops: int,
-    overview: int,
     jobs: int | None,
     outdir: Path | None,
 ) -> SiteSummary:
@@ -134,14 +154,14 @@ def _generate(
         key=lambda e: (e["label"].casefold(), e["href"]),
     )
     sink(SEARCH_INDEX, search_index(entities))
-    listed = list_pages(env, entities)
+    listed = list_pages(env, entities, options.page_size)
     for relative, text in listed.items():
         sink(relative, text)
     queries = [
         {"href": f"queries/{name}.html", "title": q.title, "description": q.description}
         for name, q in canned_queries().items()
     ]
-    drawn = _overview(graph, overview)
+    drawn = _overview(graph, options.overview)
     note = (
         f"The drawing shows the {drawn.number_of_nodes():,} most linked of {graph.number_of_nodes():,} entities "
         "(by number of links); every entity has its own page: search or browse the list below."
@@ -149,7 +169,7 @@ def _generate(
         else ""
     )
     index_extra = env.get_template("index_details.html").render(
-        listing=first_page(entities), queries=queries, overview_note=note
+        listing=first_page(entities, options.page_size), queries=queries, overview_note=note
     )
     event_page = event_pages(local, env)
     index_extra += LINK if event_page else ""
@@ -181,7 +201,8 @@ def _generate(
         sizes=sizes,
         events=events,
         inverses=inverse_labels(local),
-        hops=hops,
+        hops=options.hops,
+        ego_limit=options.ego_limit,
     )
     workers = (jobs if jobs is not None else default_jobs(len(slugs))) if outdir is not None else 1
     in_workers = workers > 1 and outdir is not None

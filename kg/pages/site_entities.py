@@ -39,6 +39,7 @@ class EntityPages:
     events: dict[str, list[dict[str, Any]]]  # node -> its timeline entries (with their "_index")
     inverses: dict[str, str]
     hops: int = 1
+    ego_limit: int = EGO_LIMIT
 
     def page(self, node: str) -> str:
         """One entity's page."""
@@ -107,12 +108,12 @@ def _write_chunk(nodes: list[str]) -> tuple[int, int]:
     return len(nodes), written
 
 
-def ego(state: EntityPages, center: str, limit: int = EGO_LIMIT) -> tuple[Any, int]:
+def ego(state: EntityPages, center: str) -> tuple[Any, int]:
     """The neighbourhood graph drawn on `center`'s page and how many entities are within reach:
-    everything within `hops` links, or, past `limit`, the closest and then most central ones."""
+    everything within `hops` links, or, past `ego_limit`, the closest and then most central ones."""
     import networkx as nx
 
-    graph = state.graph
+    graph, limit = state.graph, state.ego_limit
     reached = nx.single_source_shortest_path_length(state.undirected, center, cutoff=state.hops)
     within = len(reached)
     if within > limit + 1:
@@ -176,6 +177,8 @@ def _entity_page(state: EntityPages, node: str) -> str:
     subtitle = f"{data['kind']} · neighbourhood of {shown} entities"
     if shown < within:
         subtitle = f"{data['kind']} · neighbourhood: the {shown} closest and most central of {within} entities"
-    page = graph_page(part, sizes={n: state.sizes.get(n, 0.0) for n in part}, title=str(data["label"]), subtitle=subtitle)
+    page = graph_page(
+        part, sizes={n: state.sizes.get(n, 0.0) for n in part}, title=str(data["label"]), subtitle=subtitle
+    )
     page.links = {n: f"{slugs[n]}.html" for n in part if n in slugs}
     return page.html(asset_prefix="../assets/", extra_html=extra)
