@@ -46,6 +46,7 @@ def slug(iri: str, taken: set[str]) -> str:
 
 
 OVERVIEW_LIMIT = 1500  # entities drawn on the whole-graph page; above, the most linked ones
+QUERY_ROWS = 2000  # rows of a canned query's page (the page says how many there are in all)
 
 
 @dataclass(frozen=True)
@@ -207,10 +208,13 @@ def _generate(
     workers = (jobs if jobs is not None else default_jobs(len(slugs))) if outdir is not None else 1
     in_workers = workers > 1 and outdir is not None
     with progress.task("Writing pages", total=len(slugs) + len(canned_queries()), unit="page") as bar:
-        for name in canned_queries():
-            sink(f"queries/{name}.html", _query_page(env, local, name, slugs))
-            bar.advance()
-        written = write_all(state, sink, jobs=workers, outdir=outdir, advance=bar.advance)
+
+        def query_pages() -> None:  # in this process, while workers write entity pages
+            for name in canned_queries():
+                sink(f"queries/{name}.html", _query_page(env, local, name, slugs))
+                bar.advance()
+
+        written = write_all(state, sink, jobs=workers, outdir=outdir, advance=bar.advance, meanwhile=query_pages)
     return SiteSummary(
         files=len(slugs) if in_workers else 0,
         entity_pages=len(slugs),
@@ -248,7 +252,11 @@ def _query_page(env: Any, store: GraphStore, name: str, slugs: dict[str, str]) -
     result = run_canned(store, name)
     columns = [v.value for v in result.variables]
     rows = []
+    total = 0
     for solution in result:
+        total += 1
+        if total > QUERY_ROWS:
+            continue
         row = []
         for column in columns:
             term = solution[column]
@@ -262,6 +270,8 @@ def _query_page(env: Any, store: GraphStore, name: str, slugs: dict[str, str]) -
             sparql=canned.text,
             columns=columns,
             rows=rows,
+            total=total,
+            name=name,
             home="../index.html",
         )
     )

@@ -64,11 +64,14 @@ def write_all(
     jobs: int = 1,
     outdir: Path | None = None,
     advance: Callable[[int], None] = lambda n: None,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> int:
     """Render every entity page; `sink(relative path, html)` receives each one (in workers, with
-    `jobs > 1` and an `outdir`, pages are written to `outdir` directly). Returns the bytes written."""
+    `jobs > 1` and an `outdir`, pages are written to `outdir` directly). `meanwhile()` runs in this
+    process, first, or while the workers render. Returns the bytes of the entity pages."""
     nodes = list(state.graph.nodes)
     if jobs <= 1 or outdir is None or len(nodes) < 2:
+        meanwhile()
         total = 0
         for node in nodes:
             html = state.page(node)
@@ -84,7 +87,9 @@ def write_all(
         context = multiprocessing.get_context("fork")
         total = 0
         with context.Pool(jobs) as pool:
-            for count, written in pool.imap_unordered(_write_chunk, _chunks(nodes, CHUNK)):
+            results = pool.imap_unordered(_write_chunk, _chunks(nodes, CHUNK))  # dispatched at once
+            meanwhile()
+            for count, written in results:
                 total += written
                 advance(count)
         return total

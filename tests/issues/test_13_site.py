@@ -282,3 +282,17 @@ def test_site_progress_only_on_a_terminal(bundled_store_path: Path, tmp_path: Pa
     text = shown.decode("utf-8", errors="replace")
     assert process.returncode == 0, text
     assert "Writing pages" in text and ("page/s" in text or "s/page" in text) and "Wrote " in text
+
+
+def test_a_long_query_page_shows_its_first_rows_and_says_so(
+    bundled_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kg.pages.site as site
+
+    whole = site_pages(bundled_store)["queries/timeline.html"]
+    rows = whole.count("<tr>") - 1  # the header row
+    assert rows > 3 and f"{rows} rows" in whole
+    monkeypatch.setattr(site, "QUERY_ROWS", 3)
+    cut = site_pages(bundled_store)["queries/timeline.html"]
+    assert cut.count("<tr>") - 1 == 3
+    assert f"The first 3 of {rows} rows; <code>kg query timeline</code> gives them all." in cut
