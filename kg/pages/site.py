@@ -71,12 +71,17 @@ class SiteSummary:
 
 
 def site_pages(
-    store: GraphStore, *, hops: int = 1, overview: int = OVERVIEW_LIMIT, page_size: int = 0, ego_limit: int = 0
+    store: GraphStore,
+    *,
+    hops: int = 1,
+    overview: int = OVERVIEW_LIMIT,
+    page_size: int = PAGE_SIZE,
+    ego_limit: int = EGO_LIMIT,
 ) -> dict[str, str]:
     """Every page of the site, by relative path (index.html, list/…, entities/…, queries/…, assets/…),
     in memory (for tests and small graphs; `write_site` streams them to a folder)."""
     pages: dict[str, str] = {}
-    options = _Options(hops, overview, page_size or PAGE_SIZE, ego_limit or EGO_LIMIT)
+    options = _Options(hops, overview, page_size, ego_limit)
     _generate(store, pages.__setitem__, options, jobs=1, outdir=None)
     return pages
 
@@ -88,8 +93,8 @@ def write_site(
     hops: int = 1,
     overview: int = OVERVIEW_LIMIT,
     jobs: int | None = None,
-    page_size: int = 0,
-    ego_limit: int = 0,
+    page_size: int = PAGE_SIZE,
+    ego_limit: int = EGO_LIMIT,
 ) -> SiteSummary:
     """Write the site into `outdir`, each page as soon as it is made; entity pages in `jobs` worker
     processes (default: by the number of pages and CPUs, see site_entities.default_jobs).
@@ -104,7 +109,7 @@ def write_site(
         written["files"] += 1
         written["bytes"] += len(data)
 
-    options = _Options(hops, overview, page_size or PAGE_SIZE, ego_limit or EGO_LIMIT)
+    options = _Options(hops, overview, page_size, ego_limit)
     summary = _generate(store, sink, options, jobs=jobs, outdir=outdir)
     summary.files += written["files"]
     summary.bytes += written["bytes"]
