@@ -10,7 +10,7 @@ minutes). Every run is a fresh ``python -m kg site`` child process writing a fre
 versions alternate within a round so that load on the (shared) machine hits them alike.
 
 Reported per size and version: median wall and CPU time (user + system of the child and its
-workers), peak RSS, files and entity pages written, output size; ratios against the baseline.
+workers), files and entity pages written, output size; ratios against the baseline.
 Sizes listed in ``--new-only`` (default: 1m) skip the baseline, which takes many minutes there.
 
     python bench/bench_site.py                           # 10k,100k,1m, 3 runs each
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             ratio = f"**{_median(base['wall']) / wall:.1f}×**" if base is not None and row is not base else ""
             print(
                 f"| {size} | {name} | {len(row['wall'])} | {wall:.1f} s | {_median(row['cpu']):.1f} s | "
-                f"{max(row['rss']):.0f} MB | {int(row['files'][-1]):,} | {int(row['pages'][-1]):,} | "
+                f"{int(row['files'][-1]):,} | {int(row['pages'][-1]):,} | "
                 f"{row['bytes'][-1] / 1e6:.0f} MB | {ratio} |"
             )
     if "100k" in results:
