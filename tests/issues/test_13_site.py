@@ -12,6 +12,7 @@ import re
 import select
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -107,6 +108,22 @@ def test_index_pages_link_up_and_list_every_entity_once(paged_site: Path) -> Non
     assert [row[0].casefold() for row in rows] == sorted(row[0].casefold() for row in rows)
 
 
+def _wait(page: Any, condition: str, seconds: float = 60) -> None:
+    """Poll `condition` with page.evaluate: wait_for_function's polling is an eval, which the
+    pages' own Content-Security-Policy (kept in force here) forbids."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if page.evaluate(f"Boolean({condition})"):
+                return
+        except Error as error:  # a navigation replaced the page between two polls
+            assert "context was destroyed" in str(error) or "navigat" in str(error), error
+        assert time.monotonic() < deadline, f"not within {seconds} s: {condition}"
+        page.wait_for_timeout(100)
+
+
 class Browser:
     """A Chromium page (CSP in force: the site must work under its own policy) recording errors."""
 
@@ -121,7 +138,7 @@ class Browser:
     def search(self, path: Path, text: str) -> list[tuple[str, str]]:
         """Open `path`, type `text` into the site search; the results as (text, href)."""
         self.page.goto(path.as_uri())
-        self.page.wait_for_function("window.kgSearch && window.kgSearch.ready", timeout=30_000)
+        _wait(self.page, "window.kgSearch && window.kgSearch.ready")
         self.page.fill("#site-search", text)
         items = self.page.locator("#site-search-results li a")
         return [
@@ -145,7 +162,7 @@ def test_search_finds_an_entity_by_label_from_file_urls(chromium: Browser, paged
     assert ("Yoon Suk-yeol", "entities/yoon-suk-yeol.html") in hits
     assert chromium.page.locator("#site-search-count").text_content().startswith(f"{len(hits)} match")
     chromium.page.click("#site-search-results a >> text=Yoon Suk-yeol")
-    chromium.page.wait_for_function("window.kgGraph && window.kgGraph.ready", timeout=60_000)
+    _wait(chromium.page, "window.kgGraph && window.kgGraph.ready")
     assert chromium.page.url.endswith("/entities/yoon-suk-yeol.html")
     # From a list page one folder down, the same entity, with a link that still resolves.
     deeper = chromium.search(paged_site / "list" / "3.html", "Yoon Suk")
@@ -191,7 +208,7 @@ def test_whole_graph_page_draws_precomputed_positions(
     assert f"30 most linked of {graph.number_of_nodes()}" in index
     page = chromium.page
     page.goto((paged_site / "index.html").as_uri())
-    page.wait_for_function("window.kgGraph && window.kgGraph.ready", timeout=60_000)
+    _wait(page, "window.kgGraph && window.kgGraph.ready")
     assert page.evaluate("network.physics.physicsEnabled") is False
     expected = {n["id"]: (n["x"], n["y"]) for n in data["nodes"]}
     first = page.evaluate("network.getPositions()")
@@ -206,7 +223,7 @@ def test_whole_graph_page_draws_precomputed_positions(
 def test_hostile_whole_graph_page_renders_inert(chromium: Browser, hostile_site: Path) -> None:
     page = chromium.page
     page.goto((hostile_site / "index.html").as_uri())
-    page.wait_for_function("window.kgGraph && window.kgGraph.ready", timeout=60_000)
+    _wait(page, "window.kgGraph && window.kgGraph.ready")
     options = page.evaluate("Array.from(document.querySelectorAll('#entity-options option')).map(o => o.value)")
     assert HOSTILE in options
     assert all(n["physics"] is False for n in _graph_data(hostile_site / "index.html")["nodes"])
