@@ -90,7 +90,13 @@ def measure(graph: Any, samples: list[int], seeds: int) -> dict[str, Any]:
             for key in found[0]
         }
         rows[str(k)] = {**worst, "seconds": sorted(spent)[len(spent) // 2], "seeds": seeds}
-    return {"nodes": n, "edges": ig.graph.ecount(), "exact_seconds": exact_seconds, "top_exact": max(exact), "by_samples": rows}
+    return {
+        "nodes": n,
+        "edges": ig.graph.ecount(),
+        "exact_seconds": exact_seconds,
+        "top_exact": max(exact),
+        "by_samples": rows,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
