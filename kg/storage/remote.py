@@ -78,6 +78,7 @@ _NT, _TURTLE = registry.get("ntriples", "rdf"), registry.get("turtle", "rdf")
 RESULTS_JSON = registry.get("json", "results").media_type
 GRAPH_ACCEPT = f"{_NT.media_types[0]}, {_NT.media_types[1]};q=0.9, {_TURTLE.media_type};q=0.5"
 N_TRIPLES = f"{_NT.media_type}; charset=utf-8"
+N_QUADS = f"{registry.get('nquads', 'rdf').media_type}; charset=utf-8"
 
 
 # --------------------------------------------------------------------------------------------------
