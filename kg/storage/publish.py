@@ -278,9 +278,15 @@ class Publisher:
             return
         update_url, _ = self.remote.endpoints()
         # Virtuoso compiles INSERT DATA's statements into SQL text, which it caps at 10,000 lines
-        # (~1,000 statements); as one constant (big-data-const) they cost a fifth of the time.
+        # (~1,000 statements); as one constant (big-data-const) they cost a fifth of the time. Its
+        # parser overflows ("memory exhausted") on a few thousand statements in one GRAPH block:
+        # a graph goes in blocks of INSERT_BATCH statements.
         define = "DEFINE sql:big-data-const 1\n" if self.remote.is_virtuoso else ""
-        blocks = "".join(f"GRAPH <{graph}> {{\n{b''.join(lines).decode('utf-8')}}}\n" for graph, lines, _ in items)
+        blocks = "".join(
+            f"GRAPH <{graph}> {{\n{b''.join(lines[start : start + INSERT_BATCH]).decode('utf-8')}}}\n"
+            for graph, lines, _ in items
+            for start in range(0, len(lines), INSERT_BATCH)
+        )
         self.remote.http.request(
             "POST", update_url, what=what, retries=2, data={"update": f"{define}INSERT DATA {{\n{blocks}}}"}
         )

@@ -111,6 +111,8 @@ def load_settings(url: str) -> RemoteSettings:
     settings.update_url = env.get("KG_REMOTE_UPDATE_URL", settings.update_url)
     settings.graph_store_url = env.get("KG_REMOTE_GRAPH_STORE_URL", settings.graph_store_url)
     settings.dataset_upload = env.get("KG_REMOTE_DATASET_URL", settings.dataset_upload) or None
+    if env.get("KG_REMOTE_WORKERS"):
+        settings.workers = int(_positive(env["KG_REMOTE_WORKERS"], "KG_REMOTE_WORKERS", int))
     if env.get("KG_REMOTE_BATCH"):
         settings.batch = _batch(env["KG_REMOTE_BATCH"], "KG_REMOTE_BATCH")
     if env.get("KG_REMOTE_TIMEOUT"):
