@@ -167,6 +167,8 @@ def main() -> None:
         if opts.no_per_graph_above == "100k" and size == "1m":
             methods.remove(PER_GRAPH)
         results["sizes"][size] = one_size(size, opts.runs_1m if size == "1m" else opts.runs, methods)
+        Path(opts.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(opts.out).write_text(json.dumps(results, indent=2), encoding="utf-8")  # so far
     results["seconds"] = time.perf_counter() - started
     version = subprocess.run(["virtuoso-t", "--help"], capture_output=True, text=True, check=False).stderr
     results["environment"] = {
