@@ -136,13 +136,18 @@ class Compiler:
     # ---------------------------------------------------------------- sheets
 
     def compile(self, sheets: list[Sheet]) -> Compiled:
+        from kg import progress
+
         sources = [self.sheet_source(sheet) for sheet in sheets]
         for sheet in sheets:
             self._declare(sheet)
-        for sheet, source in zip(sheets, sources, strict=True):
-            self.out.sources_used[source.source.iri] = source.source
-            for index, entry in enumerate(sheet.entries):
-                self._entry(sheet, index, entry, source)
+        with progress.task("Reading entries", total=sum(len(s.entries) for s in sheets), unit="entry") as bar:
+            for sheet, source in zip(sheets, sources, strict=True):
+                self.out.sources_used[source.source.iri] = source.source
+                bar.describe(sheet.name)
+                for index, entry in enumerate(sheet.entries):
+                    self._entry(sheet, index, entry, source)
+                    bar.advance()
         return self.out
 
     def _declare(self, sheet: Sheet) -> None:

@@ -66,3 +66,18 @@ def test_no_progress_when_piped(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "Loading" not in done.stderr and "Validating" not in done.stderr and "\r" not in done.stderr
     assert done.stdout.startswith("Built ")
+
+
+def test_add_shows_progress_on_a_terminal_and_not_when_piped(tmp_path: Path) -> None:
+    sheet = Path(__file__).resolve().parents[2] / "examples" / "factsheet" / "facts.yaml"
+    shown = _on_terminal(["--store", str(tmp_path / "t"), "-v", "add", str(sheet)], _env())
+    assert "Reading entries" in shown and ("entry/s" in shown or "s/entry" in shown), shown
+    piped = subprocess.run(
+        [*KG, "--store", str(tmp_path / "p"), "add", str(sheet)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert "Reading entries" not in piped.stderr and "\r" not in piped.stderr
