@@ -1,7 +1,9 @@
 """Publishing a build to a SPARQL server: upload each changed graph, check it, swap it in.
 
-`replace_dataset` uploads each graph with the SPARQL 1.1 Graph Store Protocol into a staging
-graph (a graph new to the server: under its own name), checks the server holds every statement,
+`replace_dataset` uploads each graph into a staging graph (a graph new to the server: under its
+own name) — graphs under `batch` statements many to a request (`INSERT DATA` with a GRAPH block
+each, or N-Quads to a configured dataset endpoint), bigger ones with the SPARQL 1.1 Graph Store
+Protocol — checks the server holds every statement (one query counts every graph),
 then MOVEs them over the live graphs (the old ones are moved aside first, and moved back if the
 swap fails), the manifest last. Graphs whose content did not change since the last build are
 neither uploaded nor moved. `remote_generation` is the server's counterpart of
