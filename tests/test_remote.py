@@ -304,7 +304,8 @@ def test_rebuild_replaces_exactly_kg_graphs(server: virtuoso.Virtuoso, env: dict
         assert small.exit_code == 0, small.output
         sizes, _ = snapshot(server)
         assert sizes["urn:test:foreign"] == 1
-        assert not any(g.startswith(("urn:kg:staging:", "urn:kg:backup:")) for g in sizes), {g: n for g, n in sizes.items() if g.startswith("urn:kg:")}
+        leftovers = {g: n for g, n in sizes.items() if g.startswith(("urn:kg:staging:", "urn:kg:backup:"))}
+        assert not leftovers, leftovers
         assert "https://w3id.org/kg-diplomacy/ontology" in sizes  # the ontology comes with every build
         leaders = kg(built, "query", "cq1-summit-leaders", env=env)
         assert "Tokyo" not in leaders.output  # mini.trig has no summit place

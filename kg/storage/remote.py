@@ -23,8 +23,8 @@ Protocol:
   SELECT's ORDER BY (and LIMIT/OFFSET) to the answer itself, with pyoxigraph.
 * Builds (`kg.storage.publish`) upload each graph into a staging graph (a graph new to the server:
   under its own name), small graphs many to a request (INSERT DATA), big ones with the SPARQL 1.1
-  Graph Store Protocol, check the server holds every statement, then MOVE them over the live graphs (the old ones are moved aside first, and moved
-  back if the swap fails), the manifest last. Graphs whose content did not change since the last
+  Graph Store Protocol, check the server holds every statement, then MOVE them over the live
+  graphs (the old ones are moved aside first, and moved back if the swap fails), the manifest last. Graphs whose content did not change since the last
   build are neither uploaded nor moved. What kg manages is recorded in ``urn:kg:manifest``.
 
 Credentials never come from the command line: ``KG_REMOTE_USER`` / ``KG_REMOTE_PASSWORD``, or a
