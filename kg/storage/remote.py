@@ -24,8 +24,9 @@ Protocol:
 * Builds (`kg.storage.publish`) upload each graph into a staging graph (a graph new to the server:
   under its own name), small graphs many to a request (INSERT DATA), big ones with the SPARQL 1.1
   Graph Store Protocol, check the server holds every statement, then MOVE them over the live
-  graphs (the old ones are moved aside first, and moved back if the swap fails), the manifest last. Graphs whose content did not change since the last
-  build are neither uploaded nor moved. What kg manages is recorded in ``urn:kg:manifest``.
+  graphs (the old ones are moved aside first, and moved back if the swap fails), the manifest last.
+  Graphs whose content did not change since the last build are neither uploaded nor moved. What kg
+  manages is recorded in ``urn:kg:manifest``.
 
 Credentials never come from the command line: ``KG_REMOTE_USER`` / ``KG_REMOTE_PASSWORD``, or a
 ``remotes.toml`` in the user's config folder (``~/.config/kg/remotes.toml``), keyed by endpoint URL.
