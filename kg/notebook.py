@@ -3,7 +3,7 @@
 A thin layer over the library for Jupyter (Lab, Notebook, VS Code)::
 
     import kg.notebook as kgnb
-    store = kgnb.open()                      # KG_STORE or the default store; built from the bundled data if missing
+    store = kgnb.open()                      # KG_STORE or the default store, loaded into memory; built if missing
     df = kgnb.query_df("cq1-summit-leaders", date="2023-03-16")
     kgnb.show("Yoon Suk-yeol", hops=1)       # an interactive graph, inline and offline
 
@@ -92,11 +92,15 @@ def store_path() -> Path:
     return Location.parse(os.environ.get("KG_STORE") or None).folder
 
 
-def open(store: str | os.PathLike[str] | None = None) -> GraphStore:
+def open(store: str | os.PathLike[str] | None = None, *, memory: bool = True) -> GraphStore:
     """Open a built store read-only and make it the one `query_df`, `%%sparql` and `show` use.
 
     Without `store`: KG_STORE or the default store, built from the bundled ontology and graphs
     (validated) if nothing has been built there yet. A given folder must hold a built store.
+    The store is loaded into memory from its snapshot (a line says how many quads, how long, how
+    much memory): at scale, queries are several times faster than on disk. `memory=False` reads
+    the disk store instead (opens at once, uses no memory). The copy does not follow later builds:
+    call `open()` again to see them.
     """
     where = Location.parse(os.fspath(store) if store is not None else os.environ.get("KG_STORE") or None)
     if store is None and where.path is not None and not (where.path / "current").exists():
@@ -107,7 +111,15 @@ def open(store: str | os.PathLike[str] | None = None) -> GraphStore:
             f"kg: built the bundled graph into {where}: {report.quads} statements, "
             f"{report.evidence_records} evidence records ({report.seconds:.1f} s)"
         )
-    opened = open_store(where)
+    if memory and where.path is not None:
+        from kg.storage.embedded import Store
+        from kg.storage.memory import load_snapshot
+
+        loaded, info = load_snapshot(where.path)
+        print(f"kg: {info.summary()}")
+        opened: GraphStore = Store(loaded, str(where.path))
+    else:
+        opened = open_store(where)
     _state["store"] = opened
     return opened
 

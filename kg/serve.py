@@ -5,6 +5,10 @@
 * SERVICE, LOAD and FROM/FROM NAMED of graphs not in the store are refused on the parsed query
   (kg.sparql_guard), in the worker that would run it; query and update processes cannot open
   network sockets at all (kg.sandbox). Length and nesting limits are checked first (400).
+* Queries run on the live generation loaded into memory (kg.storage.memory), in worker processes
+  forked from the process that loaded it (kg.zygote); a new build swapped into the store is loaded
+  in the background and answered from once ready, without a restart. A writable endpoint reads the
+  disk store instead, so each update is visible to the next query without a reload.
 * Queries run in a pool of worker processes (kg.workers): bounded concurrency with a worker kept
   for short queries, a per-query time limit enforced by killing the worker, and a result-size
   limit; HTML result pages are rendered there too. Requests have a size limit.
@@ -73,6 +77,13 @@ class ServeConfig:
     cors_update_origins: tuple[str, ...] = ()  # origins whose pages may also update
     public_hosts: tuple[str, ...] = ()
     read_timeout: float = 10.0
+    memory: bool = True  # answer from the in-memory snapshot (always from disk with allow_update)
+    reload_seconds: float = 1.0  # how often the live generation is checked for a new build
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether queries run on the in-memory snapshot: by default, unless updates are allowed."""
+        return self.memory and not self.allow_update
 
     def allowed_hosts(self) -> list[str]:
         """Host header names answered: the loopback names, the bound address and --public-host names."""
@@ -121,7 +132,9 @@ def _apply_update(
                 connection.send((403, str(error)))
                 return
         created = False
-        with new_generation(Path(store_path), copy_current=True, keep_previous=True) as (store, _):
+        # no snapshot: the writable endpoint reads the disk store, and a dump per update would cost
+        # seconds at scale; a memory reader writes the missing snapshot once (kg.storage.memory)
+        with new_generation(Path(store_path), copy_current=True, keep_previous=True, snapshot=False) as (store, _):
             if operation == "update":
                 store.oxigraph.update(payload, base_iri=base, prefixes=PREFIXES)
             else:
@@ -165,7 +178,13 @@ class Server:
 
     def __init__(self, config: ServeConfig):
         self.config = config
-        self.pool = QueryPool(config.store_path, size=config.workers, timeout=config.timeout)
+        self.pool = QueryPool(
+            config.store_path,
+            size=config.workers,
+            timeout=config.timeout,
+            memory=config.in_memory,
+            report=_tell,
+        )
         self.update_lock = asyncio.Lock()
         self.site_dir: tempfile.TemporaryDirectory[str] | None = None
         self._graphs: tuple[str, frozenset[str]] = ("", frozenset())
@@ -289,12 +308,17 @@ def create_app(config: ServeConfig) -> Any:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if not config.in_memory:
+            why = "updates are allowed" if config.allow_update else "--from-disk"
+            _tell(f"kg serve: answering from the disk store ({why}); every query reads the live generation")
         await server.pool.start()
+        watcher = asyncio.get_running_loop().create_task(_watch(server.pool, config.reload_seconds))
         if config.site:
             server.site_dir = tempfile.TemporaryDirectory(prefix="kg-site-")
             await asyncio.to_thread(_write_site, config.store_path, Path(server.site_dir.name))
             app.router.routes.append(Mount("/site", app=StaticFiles(directory=server.site_dir.name, html=True)))
         yield
+        watcher.cancel()
         await server.pool.stop()
         if server.site_dir is not None:
             server.site_dir.cleanup()
@@ -471,6 +495,23 @@ def create_app(config: ServeConfig) -> Any:
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=config.allowed_hosts())]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     return CorsMiddleware(app, CorsPolicy(config.cors_origins, config.cors_update_origins))
+
+
+def _tell(message: str) -> None:
+    """A start-up or reload line on stderr (beside the server's own log)."""
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+
+
+async def _watch(pool: QueryPool, every: float) -> None:
+    """Reload the pool when a build swaps a new generation in (checks the `current` link)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await pool.reload()
+        except Exception as error:  # never let the watcher die: the server keeps answering
+            _tell(f"kg serve: checking for a new build failed: {' '.join(str(error).split())}")
 
 
 def _write_site(store_path: Path, target: Path) -> None:

@@ -1,6 +1,7 @@
 """A pool of query processes for the server: bounded concurrency, and time limits that really stop.
 
-Each worker is a separate process holding a read-only handle on the live store generation. A query
+Each worker is a separate process holding the live store generation: loaded in memory, forked from
+the zygote that loaded it (kg.zygote; the default), or a read-only handle on the disk store. A query
 that passes its time limit is stopped by killing its worker, which is replaced in the background;
 a query running longer than a second is reniced so short queries keep their latency meanwhile.
 One more worker is kept for short queries: when every general worker is busy (three runaway
@@ -14,10 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import io
 import multiprocessing
 import os
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -56,6 +60,7 @@ class QueryOutcome:
     body: bytes = b""
     message: str = ""
     seconds: float = 0.0
+    private_mb: float = 0.0  # memory the worker holds on its own (memory mode: pages of the shared store it copied)
 
 
 class _ResultTooLarge(Exception):
@@ -78,10 +83,41 @@ class _LimitedBuffer(io.RawIOBase):
 
 
 def _worker_main(connection: Connection, store_path: str) -> None:
-    """Serve jobs from the pipe until it closes; reopen the store when a build or update swapped it."""
+    """A worker reading the disk store: serve jobs until the pipe closes, reopening the store when a
+    build or update swapped in a new generation."""
     from kg.sandbox import deny_network
 
     deny_network()  # before anything else: this process never needs the network
+    live = Path(store_path) / "current"
+    opened: list[tuple[str, Any, frozenset[str]]] = []
+
+    def live_store() -> tuple[Any, frozenset[str]]:
+        import pyoxigraph as ox
+
+        target = os.path.realpath(live)
+        if not opened or opened[0][0] != target:
+            store = ox.Store.read_only(os.path.join(target, "oxigraph"))
+            opened[:] = [(target, store, named_graphs(store))]
+        return opened[0][1], opened[0][2]
+
+    serve_jobs(connection, live_store)
+
+
+def named_graphs(store: Any) -> frozenset[str]:
+    """The IRIs of a pyoxigraph store's named graphs (for the FROM check)."""
+    import pyoxigraph as ox
+
+    return frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+
+
+def serve_jobs(
+    connection: Connection, live_store: Callable[[], tuple[Any, frozenset[str]]], measure: bool = False
+) -> None:
+    """Run jobs from the pipe on the store `live_store()` gives, until the pipe closes.
+
+    The caller has already locked the process out of the network (kg.sandbox). `measure` reports
+    with each outcome the memory the process holds privately (a forked worker copies the pages of
+    the shared store that reading touches: Oxigraph counts references inside the quads it reads)."""
     import pyoxigraph as ox
 
     from kg import formats as registry
@@ -91,8 +127,6 @@ def _worker_main(connection: Connection, store_path: str) -> None:
 
     results_formats = {f.name: f.results for f in registry.formats("results")}
     graph_formats = {f.name: f.rdf for f in registry.formats("rdf", writable=True)}
-    live = Path(store_path) / "current"
-    opened: tuple[str, Any, frozenset[str]] | None = None
     while True:
         try:
             job: QueryJob = connection.recv()
@@ -101,12 +135,7 @@ def _worker_main(connection: Connection, store_path: str) -> None:
         started = time.perf_counter()
         too_large = f"the result is larger than the server's limit of {job.max_bytes // (1024 * 1024)} MB; add a LIMIT"
         try:
-            target = os.path.realpath(live)
-            if opened is None or opened[0] != target:
-                store = ox.Store.read_only(os.path.join(target, "oxigraph"))
-                graphs = frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
-                opened = (target, store, graphs)
-            store, graphs = opened[1], opened[2]
+            store, graphs = live_store()
             check_query(job.query, graphs.__contains__)
             options: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": job.base_iri}
             if job.dataset or job.default_graphs or job.named_graphs:
@@ -146,10 +175,22 @@ def _worker_main(connection: Connection, store_path: str) -> None:
                 outcome = QueryOutcome(500, message=f"query failed: {' '.join(str(error).split())}")
         except MemoryError:
             outcome = QueryOutcome(500, message="query failed: out of memory")
+        if measure:
+            outcome = dataclasses.replace(outcome, private_mb=private_memory_mb())
         try:
             connection.send(outcome)
         except (BrokenPipeError, OSError):
             return
+
+
+def private_memory_mb() -> float:
+    """This process's private (unshared) resident memory in MB (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
+            fields = dict(line.split(":", 1) for line in rollup if ":" in line and not line[0].isdigit())
+        return sum(int(fields[key].split()[0]) for key in ("Private_Clean", "Private_Dirty")) / 1024
+    except (OSError, ValueError, KeyError):
+        return 0.0
 
 
 def _graph_name(iri: str) -> Any:
@@ -204,18 +245,30 @@ class _Worker:
     process: Any
     connection: Connection
     short_lane: bool = False
+    zygote: Any = None  # in memory mode, the kg.zygote.Zygote (loaded generation) it was forked from
 
 
 @dataclass
 class QueryPool:
     """`size` worker processes plus one kept for short queries; at most `max_waiting` queries wait
-    for a worker before 503."""
+    for a worker before 503.
+
+    With `memory`, the workers are forked from a zygote holding the live generation in memory
+    (kg.zygote) and `reload()` moves them to a new generation once it is loaded; otherwise each
+    worker reads the disk store and reopens it when the generation changes. `report` receives the
+    one-line start-up and reload messages."""
 
     store_path: Path
     size: int = 3
     timeout: float = 10.0
     max_waiting: int = 64
     short_lane_seconds: float = SHORT_LANE_SECONDS
+    memory: bool = False
+    report: Callable[[str], None] = print
+    _zygote: Any = None
+    _restart_lock: threading.Lock = field(default_factory=threading.Lock)
+    _reloading: bool = False
+    _failed: str = ""
     _idle: list[_Worker] = field(default_factory=list)
     _short_idle: list[_Worker] = field(default_factory=list)
     _freed: asyncio.Event = field(init=False)
@@ -226,16 +279,79 @@ class QueryPool:
     _tasks: set[Any] = field(default_factory=set)
 
     async def start(self) -> None:
+        """Start the workers (in memory mode, after loading the live generation; StoreError if that fails)."""
         self._context = multiprocessing.get_context("spawn")
         self._freed = asyncio.Event()
         self._threads = ThreadPoolExecutor(max_workers=self.size + 3, thread_name_prefix="kg-query")
+        if self.memory:
+            from kg.errors import StoreError
+            from kg.zygote import Zygote
+
+            zygote = Zygote(self.store_path, serve_jobs)
+            try:
+                loaded = await asyncio.to_thread(zygote.start)
+            except StoreError as error:
+                self.memory = False
+                self.report(f"kg serve: {error}; answering from the disk store instead")
+            else:
+                self._zygote = zygote
+                self.report(f"kg serve: {loaded.summary()}; {self.size}+1 query workers forked from it")
         workers = await asyncio.gather(
             *(asyncio.to_thread(self._spawn, index == self.size) for index in range(self.size + 1))
         )
         for worker in workers:
             self._release(worker)
 
+    @property
+    def generation(self) -> Path | None:
+        """The generation the workers answer from in memory mode (None when reading the disk store)."""
+        return self._zygote.loaded.generation if self._zygote is not None else None
+
+    async def reload(self) -> bool:
+        """If `current` names a generation other than the loaded one, load it in a new zygote while
+        the old one keeps answering, then fork new workers from it; busy workers of the old one
+        finish their query first. Returns whether a new generation was swapped in."""
+        if not self.memory or self._reloading:
+            return False
+        target = os.path.realpath(self.store_path / "current")
+        if target in (str(self.generation), self._failed) or not os.path.isdir(target):
+            return False
+        from kg.errors import StoreError
+        from kg.zygote import Zygote
+
+        self._reloading = True
+        try:
+            fresh = Zygote(self.store_path, serve_jobs, Path(target))
+            try:
+                loaded = await asyncio.to_thread(fresh.start)
+            except StoreError as error:
+                self._failed = target
+                self.report(
+                    f"kg serve: the new build could not be loaded, still answering from the previous one: {error}"
+                )
+                return False
+            previous, self._zygote = self._zygote, fresh
+            idle, self._idle, self._short_idle = [*self._idle, *self._short_idle], [], []
+            for worker in idle:
+                self._background(self._replace(worker))
+            await asyncio.to_thread(previous.stop)
+            self.report(f"kg serve: reloaded: {loaded.summary()}")
+            return True
+        finally:
+            self._reloading = False
+
     def _spawn(self, short_lane: bool = False) -> _Worker:
+        if self.memory:
+            for _ in range(3):
+                zygote = self._zygote
+                try:
+                    process, connection = zygote.fork()
+                except OSError:
+                    self._restart(zygote)  # unless a reload replaced it meanwhile
+                    continue
+                self._processes[process.pid] = process
+                return _Worker(process, connection, short_lane, zygote)
+            raise OSError("cannot start a query worker: the process holding the store keeps failing")
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_worker_main, args=(child, str(self.store_path)), daemon=True)
         process.start()
@@ -243,7 +359,23 @@ class QueryPool:
         self._processes[process.pid] = process
         return _Worker(process, parent, short_lane)
 
+    def _restart(self, failed: Any) -> None:
+        """Replace a zygote that died (killed by the system, say) by a fresh one."""
+        from kg.zygote import Zygote
+
+        with self._restart_lock:
+            if failed is not self._zygote:
+                return
+            fresh = Zygote(self.store_path, serve_jobs)  # the live build (the next reload check finds nothing new)
+            loaded = fresh.start()
+            self._zygote = fresh
+            failed.stop()
+            self.report(f"kg serve: the process holding the store stopped; restarted: {loaded.summary()}")
+
     def _release(self, worker: _Worker) -> None:
+        if worker.zygote is not None and worker.zygote is not self._zygote:
+            self._background(self._replace(worker))  # a worker of the previous build: retire it
+            return
         (self._short_idle if worker.short_lane else self._idle).append(worker)
         self._freed.set()
 
@@ -319,12 +451,23 @@ class QueryPool:
         except (EOFError, OSError) as error:
             self._background(self._replace(worker))
             return QueryOutcome(500, message=f"the query worker failed: {error}")
-        self._release(worker)
+        if self._zygote is not None and outcome.private_mb > self._recycle_mb():
+            self._background(self._replace(worker))  # a fresh fork shares the store again
+        else:
+            self._release(worker)
         return outcome
+
+    def _recycle_mb(self) -> float:
+        """A forked worker holding more than this much memory of its own is replaced by a fresh
+        fork: a quarter of the loaded store, at least 64 MB."""
+        loaded = self._zygote.loaded
+        return max(64.0, (loaded.rss_growth_mb if loaded else 0.0) / 4)
 
     async def stop(self) -> None:
         for process in list(self._processes.values()):
             with contextlib.suppress(Exception):
                 process.kill()
         self._processes.clear()
+        if self._zygote is not None:
+            self._zygote.stop()
         self._threads.shutdown(wait=False, cancel_futures=True)

@@ -55,6 +55,7 @@ def render(
 
     Example: kg render -o summit.html --focus "Japan-ROK summit of 16 March 2023" --hops 1
     """
+    from kg import progress
     from kg.pages.graph import graph_page
 
     if hops < 0:
@@ -65,7 +66,9 @@ def render(
         )
     except NotInGraphError as error:
         raise InputError(f"--focus: {error}") from None
-    write_file(output, page.html())
+    with progress.task("Writing", total=page.nodes, unit="node") as bar:
+        write_file(output, page.html())
+        bar.advance(page.nodes)
     click.echo(f"Wrote {output}: {page.nodes} nodes, {page.edges} links", err=True)
 
 

@@ -76,6 +76,11 @@ from kg.cli.base import ServerStartFailed, Session, pass_session, read_text
     metavar="ORIGIN",
     help="Let web pages from ORIGIN also update (with the token); repeatable. Default: none.",
 )
+@click.option(
+    "--from-disk",
+    is_flag=True,
+    help="Answer from the on-disk store instead of loading it into memory (the default unless --allow-update).",
+)
 @pass_session
 def serve(
     session: Session,
@@ -93,6 +98,7 @@ def serve(
     base: str | None,
     cors_origins: tuple[str, ...],
     cors_update_origins: tuple[str, ...],
+    from_disk: bool,
 ) -> None:
     """Serve the store as a SPARQL 1.1 endpoint at /sparql, with the site at /site and a query page.
 
@@ -100,6 +106,10 @@ def serve(
     refused; every query has a time limit; only loopback Host names are answered unless
     --public-host names others; pages of other origins may query only when listed with
     --cors-origin. Exit 3 if the address is in use.
+
+    Queries run on the store loaded into memory at start (its snapshot, written by every build);
+    a new `kg build` into the store is loaded in the background and answered from once ready.
+    With --allow-update (or --from-disk) queries read the on-disk store instead.
 
     Example: kg serve --port 7878 --timeout 5
     """
@@ -137,6 +147,7 @@ def serve(
         base=base,
         cors_origins=cors_origins,
         cors_update_origins=cors_update_origins,
+        memory=not from_disk,
     )
     try:
         sock = listen(config)

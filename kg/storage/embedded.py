@@ -7,6 +7,7 @@ Layout of a store folder::
     STORE/current -> gen-…   symlink to the live generation (swapped with one rename)
     STORE/gen-…/oxigraph/    the Oxigraph (RocksDB) database
     STORE/gen-…/build.json   what the generation was built from
+    STORE/gen-…/snapshot.nq  every quad as N-Quads, for long-lived processes (kg.storage.memory)
 
 A build writes a new generation beside the live one and swaps the ``current`` link only when
 loading and validation succeed, so a failed build leaves the previous store exactly as it was.
@@ -77,7 +78,7 @@ def memory_store() -> Store:
 
 
 def open_folder(path: Path) -> Store:
-    """Open the live generation of a built store folder, read-only."""
+    """Open the live generation of a built store folder, read-only (kg.storage.memory loads it into memory)."""
     database = _live_database(path)
     try:
         return Store(ox.Store.read_only(str(database)), str(path))
@@ -104,13 +105,14 @@ def _live_database(path: Path) -> Path:
 
 @contextlib.contextmanager
 def new_generation(
-    path: Path, *, copy_current: bool = False, keep_previous: bool = False
+    path: Path, *, copy_current: bool = False, keep_previous: bool = False, snapshot: bool = True
 ) -> Iterator[tuple[Store, Path]]:
     """Yield a writable store in a new generation folder; make it live only if the block succeeds.
 
     The new generation starts empty, or (`copy_current`) as a copy of the live one, for updates.
     `keep_previous` leaves the replaced generation on disk for readers that still have it open
     (the server's workers); the next build or update removes it.
+    `snapshot` writes the generation's in-memory snapshot (kg.storage.memory) before it goes live.
     On any exception the new generation is deleted and the live one is left untouched.
     """
     if copy_current:
@@ -129,6 +131,10 @@ def new_generation(
         try:
             yield store, generation
             store.oxigraph.flush()
+            if snapshot:
+                from kg.storage.memory import write_snapshot
+
+                write_snapshot(store.oxigraph, generation)
             store.close()
         except BaseException as error:
             # Frames of the failed load still hold the database; RocksDB would write files into the

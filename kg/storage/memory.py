@@ -1,0 +1,142 @@
+"""The in-memory snapshot of a store generation: written with the generation, loaded by long-lived processes.
+
+Every generation gets ``gen-…/snapshot.nq`` (every quad of the store as N-Quads, dumped by
+Oxigraph) and ``gen-…/snapshot.json`` (its quad count and size) before it goes live, on every path
+that creates one (`kg.storage.embedded.new_generation`: build, import, add, analyze --save…).
+A generation never changes once live, so its snapshot cannot go stale.
+
+`kg serve` and the notebooks load it into an in-memory Oxigraph store (`load_snapshot`): at 1M
+quads a query costs several times less there than on the RocksDB files, and loading the N-Quads
+file is faster than copying the store out of RocksDB (measured in bench/bench_memory.py).
+A generation without a snapshot (written by an older kg, or by a writable endpoint's update) gets
+one on first load, dumped from the disk store and kept for the next start.
+One-shot CLI commands keep reading the disk store: their start-up must stay short.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import StoreError
+
+SNAPSHOT = "snapshot.nq"
+SNAPSHOT_INFO = "snapshot.json"
+CURRENT = "current"
+
+
+@dataclass(frozen=True)
+class LoadInfo:
+    """What loading a generation into memory cost (the store itself is returned beside it)."""
+
+    generation: Path
+    quads: int
+    seconds: float
+    rss_growth_mb: float
+    written: bool  # the generation had no snapshot: it was dumped from the disk store first
+
+    def summary(self) -> str:
+        """One line for the start-up message."""
+        wrote = " (snapshot written from the disk store first)" if self.written else ""
+        return (
+            f"{self.quads:,} quads in memory from {self.generation.name}/{SNAPSHOT}, loaded in "
+            f"{self.seconds:.1f} s{wrote}, RSS +{self.rss_growth_mb:,.0f} MB"
+        )
+
+
+def write_snapshot(store: ox.Store, generation: Path) -> int:
+    """Dump `store` into `generation` as snapshot.nq (+ snapshot.json); returns the quad count.
+
+    Written under temporary names and renamed, so a reader never sees half a snapshot.
+    """
+    target = generation / SNAPSHOT
+    partial = generation / f".{SNAPSHOT}.{os.getpid()}.partial"
+    try:
+        store.dump(str(partial), ox.RdfFormat.N_QUADS)
+        quads = _count_lines(partial)
+        info = {"format": "application/n-quads", "quads": quads, "bytes": partial.stat().st_size}
+        (generation / f".{SNAPSHOT_INFO}.partial").write_text(json.dumps(info), encoding="utf-8")
+        os.replace(partial, target)
+        os.replace(generation / f".{SNAPSHOT_INFO}.partial", generation / SNAPSHOT_INFO)
+    finally:
+        partial.unlink(missing_ok=True)
+    return quads
+
+
+def _count_lines(path: Path) -> int:
+    """Quads in an N-Quads dump: Oxigraph writes one per line, and escapes newlines in literals."""
+    lines = 0
+    with path.open("rb") as dump:
+        while chunk := dump.read(1 << 22):
+            lines += chunk.count(b"\n")
+    return lines
+
+
+def live_generation(folder: Path) -> Path:
+    """The generation `current` points to; StoreError when nothing has been built there."""
+    link = folder / CURRENT
+    if not link.exists():
+        raise StoreError(f"{folder}: no store has been built here yet; run `kg build` first")
+    return link.resolve()
+
+
+def has_snapshot(generation: Path) -> bool:
+    """Whether the generation holds a complete snapshot (its recorded size matches the file)."""
+    try:
+        info = json.loads((generation / SNAPSHOT_INFO).read_text(encoding="utf-8"))
+        return bool((generation / SNAPSHOT).stat().st_size == info["bytes"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def load_snapshot(folder: Path, generation: Path | None = None) -> tuple[ox.Store, LoadInfo]:
+    """Load the live generation of a store folder (or `generation`) into an in-memory store.
+
+    A generation without a complete snapshot gets one first, dumped from its disk store (kept for
+    the next start when the folder is writable). StoreError if the generation disappeared meanwhile.
+    """
+    started = time.perf_counter()
+    before = _rss_mb()
+    generation = generation or live_generation(folder)
+    written = False
+    try:
+        if not has_snapshot(generation):
+            _write_missing(generation)
+            written = True
+        info = json.loads((generation / SNAPSHOT_INFO).read_text(encoding="utf-8"))
+        store = ox.Store()
+        store.load(path=str(generation / SNAPSHOT), format=ox.RdfFormat.N_QUADS)
+    except (OSError, ValueError) as error:
+        raise StoreError(f"{generation}: cannot load the store's snapshot into memory: {error}") from None
+    if len(store) != info["quads"]:
+        raise StoreError(
+            f"{generation / SNAPSHOT}: holds {len(store)} quads, its snapshot.json says {info['quads']}; "
+            "rebuild the store (kg build) or open it from disk"
+        )
+    return store, LoadInfo(generation, len(store), time.perf_counter() - started, max(_rss_mb() - before, 0.0), written)
+
+
+def _write_missing(generation: Path) -> None:
+    disk = ox.Store.read_only(str(generation / "oxigraph"))
+    try:
+        write_snapshot(disk, generation)
+    except PermissionError:
+        raise StoreError(
+            f"{generation}: has no snapshot and the folder is read-only; open the store from disk instead"
+        ) from None
+    finally:
+        del disk
+
+
+def _rss_mb() -> float:
+    """This process's resident memory in MB (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError, IndexError):
+        return 0.0
