@@ -1,42 +1,41 @@
-"""Linkage analysis: kg's projection and analysis path against plain networkx, on synthetic graphs.
+"""Linkage analysis at scale (issue 13, item 7): the projection, then `kg analyze` old against new.
 
-For each size (a synthetic TriG file from bench/generate.py, regenerated when the generator
-changed, built into a temporary store with ``kg build --only FILE --no-validate``), one run
-measures:
+For each size (bench/data/synthetic-{label}.trig, or /work/coord/data/…, as bench_core.py finds
+it; built into a temporary store with ``kg build --only FILE --no-validate``), one run measures:
 
-* the projection store → networkx (``kg.analysis.project.entity_graph(open_store(path))``), each run in a
-  child process with a time budget; next to it, in the same run, the floor of any projection that
-  reads the whole store: iterating every quad through pyoxigraph;
-* kg's analysis path: ``kg.analysis.measures.centrality(g, samples=256, engine="auto")`` +
-  ``kg.analysis.measures.communities(g, engine="auto")`` (igraph above ``kg.analysis.measures.ENGINE_THRESHOLD``
-  nodes), with a one-off breakdown into its steps;
-* plain networkx on the same graph (``nx.Graph(g)``, ``nx.pagerank``,
-  ``nx.community.louvain_communities(seed=0)``, ``nx.betweenness_centrality(k=256, seed=0)``):
-  in full up to ``--nx-full-limit`` nodes; above it once, with betweenness from ``--nx-k-large``
-  sampled sources scaled linearly to 256 (its cost is linear in the number of sources), always
-  labelled "est.".
+* the projection store → networkx in a child process (``Snapshot.of(open_store(path))`` then
+  ``kg.analysis.project.entity_graph``, each timed), and the floor of any projection that reads
+  the whole store: iterating every quad through pyoxigraph;
+* ``kg.analysis.measures.analyze(graph)`` with its defaults (what `kg analyze` runs after the
+  projection: every measure of MEASURES, communities, brokers, k-core), **new** (this checkout)
+  against **old** (kg/analysis/measures.py at ``--baseline`` loaded from git), alternated in the
+  same process, wall and CPU seconds, and whether both give the same rows, communities,
+  modularity and brokers;
+* the new path's steps: the graph collapsed into igraph, then each measure;
+* the load average before and after (the machine is shared: compare ratios from one run);
+* the error of the sampled betweenness against exact values (bench/betweenness_error.py) for the
+  sizes with at most ``--error-limit`` nodes.
 
-    python bench/bench_analysis.py --quick             # 10k and 100k triples, one run: ~1 minute
-    python bench/bench_analysis.py                     # 100k and 1M triples, medians of 3: ~19 minutes
+    python bench/bench_analysis.py --quick             # 10k and 100k triples, one run
+    python bench/bench_analysis.py                     # 10k, 100k and 1M, medians of 3
     python bench/bench_analysis.py --sizes 1M --runs 5
 
-Prints a Markdown table and writes JSON to bench/results/analysis.json (analysis-quick.json with
---quick). Measurements, not tests: nothing here asserts a time. The machine is shared and noisy:
-compare the ratios measured in the same run.
+Prints Markdown tables and writes JSON to bench/results/analysis.json (analysis-quick.json with
+--quick). Measurements, not tests: nothing here asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import pickle
-import random
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +43,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import machine, median, seconds, timed  # noqa: E402
+from bench.common import machine, median, seconds  # noqa: E402
 
 BENCH = ROOT / "bench"
 DATA = BENCH / "data"
 RESULTS = BENCH / "results"
 KG_BIN = Path(sys.executable).parent / "kg"
-SAMPLES = 256
+BASELINE = "4be5c59"  # main before issue 13's analysis work
 
 SEED = 20230316  # bench/generate.py's default, as in bench_core.py
 
@@ -64,11 +63,43 @@ def parse_size(text: str) -> int:
     return int(float(text.rstrip("km")) * factor)
 
 
-def data_file(label: str) -> Path:
-    """bench/data/synthetic-{label}.trig, (re)generated like bench_core.py does."""
+def data_file(label: str, folder: Path | None) -> Path:
+    """synthetic-{label}.trig from `folder` when given (any case of the label), else bench/data's,
+    (re)generated like bench_core.py does."""
+    if folder is not None:
+        for name in (label, label.lower()):
+            if (folder / f"synthetic-{name}.trig").exists():
+                return folder / f"synthetic-{name}.trig"
     from bench.bench_core import dataset_file
 
     return dataset_file(parse_size(label), SEED)[0]
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def clocked(function: Any) -> tuple[float, float, Any]:
+    """Wall seconds, CPU seconds of this process, result."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def baseline_module(rev: str) -> Any:
+    """kg/analysis/measures.py as it was at `rev`, imported under another name (the old path)."""
+    text = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{rev}:kg/analysis/measures.py"], capture_output=True, text=True, check=True
+    ).stdout
+    folder = Path(tempfile.mkdtemp(prefix="kg-bench-baseline-"))
+    path = folder / "measures_baseline.py"
+    path.write_text(text, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("measures_baseline", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["measures_baseline"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 # -- the projection, in child processes ------------------------------------------------------------
@@ -79,6 +110,7 @@ def projection_worker(store_path: str, mode: str, dump: str | None) -> None:
     import networkx  # noqa: F401  (imported before the clock starts, as a long-lived process would)
 
     from kg.analysis import project
+    from kg.snapshot import Snapshot
     from kg.storage import open_store
 
     started = time.perf_counter()
@@ -87,18 +119,31 @@ def projection_worker(store_path: str, mode: str, dump: str | None) -> None:
         count = sum(1 for _ in store.oxigraph.quads_for_pattern(None, None, None, None))
         print(json.dumps({"seconds": time.perf_counter() - started, "quads": count}))
         return
-    graph = project.entity_graph(store)
+    snap = Snapshot.of(store)
+    read = time.perf_counter() - started
+    graph = project.entity_graph(snap)
     elapsed = time.perf_counter() - started
     if dump:
         with open(dump, "wb") as handle:
             pickle.dump(graph, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    print(json.dumps({"seconds": elapsed, "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()}))
+    print(
+        json.dumps(
+            {
+                "seconds": elapsed,
+                "snapshot": read,
+                "entity_graph": elapsed - read,
+                "nodes": graph.number_of_nodes(),
+                "edges": graph.number_of_edges(),
+            }
+        )
+    )
 
 
 def projection_runs(store: Path, mode: str, runs: int, budget: float, *, dump: Path | None = None) -> dict[str, Any]:
     """Up to `runs` child runs; stops at the first that overruns `budget` (reported as capped).
     The first run pickles the graph to `dump` when given."""
     times: list[float] = []
+    parts: dict[str, list[float]] = {"snapshot": [], "entity_graph": []}
     last: dict[str, Any] = {}
     capped = False
     for run in range(runs):
@@ -112,9 +157,13 @@ def projection_runs(store: Path, mode: str, runs: int, budget: float, *, dump: P
             break
         last = json.loads(done.stdout.strip().splitlines()[-1])
         times.append(last.pop("seconds"))
+        for key in parts:
+            if key in last:
+                parts[key].append(last.pop(key))
     return {
         "seconds": median(times) if times and not capped else None,
         "runs": times,
+        **{key: median(values) for key, values in parts.items() if values},
         "capped": capped,
         "budget": budget,
         **last,
@@ -124,142 +173,107 @@ def projection_runs(store: Path, mode: str, runs: int, budget: float, *, dump: P
 # -- analysis -------------------------------------------------------------------------------------
 
 
-def kg_analysis(graph: Any, runs: int) -> dict[str, Any]:
-    """kg's centrality (betweenness from SAMPLES sources, as networkx below) and communities, on the
-    graph collapsed once as `kg.analysis.measures.analyze` does; and `analyze` itself with its defaults."""
-    from kg.analysis.measures import ENGINE_THRESHOLD, analyze, centrality, communities, simple_undirected
+def old_against_new(graph: Any, runs: int, old: Any) -> dict[str, Any]:
+    """`analyze(graph)` with its defaults, old and new alternated; wall and CPU medians; same answers?"""
+    from kg.analysis import measures
 
-    cent, comm, totals, full = [], [], [], []
-    groups: list[list[str]] = []
-    modularity = 0.0
+    timings: dict[str, dict[str, list[float]]] = {k: {"wall": [], "cpu": []} for k in ("old", "new")}
+    results: dict[str, Any] = {}
     for _ in range(runs):
-        started = time.perf_counter()
-        simple = simple_undirected(graph)
-        a, _rows = timed(partial(centrality, simple, samples=SAMPLES, engine="auto"))
-        b, (groups, modularity) = timed(partial(communities, simple, engine="auto"))
-        totals.append(time.perf_counter() - started)
-        cent.append(a)
-        comm.append(b)
-        full.append(timed(lambda: analyze(graph))[0])
-    engine = "igraph" if graph.number_of_nodes() > ENGINE_THRESHOLD else "networkx"
+        for name, module in (("old", old), ("new", measures)):
+            module._CONVERTED.clear()  # each run converts afresh, as one `kg analyze` does
+            wall, cpu, results[name] = clocked(lambda m=module: m.analyze(graph))
+            timings[name]["wall"].append(wall)
+            timings[name]["cpu"].append(cpu)
+    a, b = results["old"], results["new"]
+    same = {
+        "rows": a.rows == b.rows,
+        "communities": a.communities == b.communities,
+        "modularity": a.modularity == b.modularity,
+        "brokers": a.brokers == b.brokers,
+    }
+    summary = {name: {k: median(v) for k, v in t.items()} for name, t in timings.items()}
     return {
-        "seconds": median(totals),
-        "runs": totals,
-        "centrality": median(cent),
-        "communities": median(comm),
-        "engine": engine,
-        "modularity": modularity,
-        "groups": len(groups),
-        "analyze_defaults": median(full),
-        "analyze_defaults_runs": full,
+        **summary,
+        "runs": timings,
+        "ratio_wall": summary["old"]["wall"] / summary["new"]["wall"],
+        "ratio_cpu": summary["old"]["cpu"] / summary["new"]["cpu"],
+        "same": same,
+        "modularity": b.modularity,
+        "communities": len(b.communities),
+        "samples": measures._samples(graph.number_of_nodes(), None),
     }
 
 
-def kg_breakdown(graph: Any) -> dict[str, float]:
-    """The steps of kg's igraph path, once each (kg internals; for finding the bottleneck)."""
-    import igraph
+def new_steps(graph: Any) -> dict[str, float]:
+    """The new path's steps, once each: the collapse into igraph, then each measure (wall seconds)."""
+    from kg.analysis import measures
 
-    from kg.analysis.measures import _igraph_eigenvector, _to_igraph, simple_undirected
-
+    measures._CONVERTED.clear()
+    n = graph.number_of_nodes()
+    ctx = measures.Context(seed=0, samples=measures._samples(n, None))
     steps: dict[str, float] = {}
-    steps["simple_undirected"], simple = timed(lambda: simple_undirected(graph))
-    steps["to_igraph"], converted = timed(lambda: _to_igraph(simple))
-    g, n = converted.graph, converted.graph.vcount()
-    steps["pagerank"], _ = timed(lambda: g.pagerank(weights="weight", implementation="arpack"))
-    steps["eigenvector"], _ = timed(lambda: _igraph_eigenvector(converted))
-    sources = random.Random(0).sample(range(n), min(SAMPLES, n))
-    steps["betweenness_256"], _ = timed(lambda: g.betweenness(vertices=None, directed=False, sources=sources))
-    igraph.set_random_number_generator(random.Random(0))
-    try:
-        steps["leiden"], clustering = timed(
-            lambda: g.community_leiden(objective_function="modularity", weights="weight", n_iterations=2)
-        )
-        steps["louvain_multilevel"], _ = timed(lambda: g.community_multilevel(weights="weight"))
-    finally:
-        igraph.set_random_number_generator(random)
-    steps["modularity"], _ = timed(lambda: g.modularity(clustering.membership, weights="weight"))
+    if measures._engine(graph, "auto") != "igraph":
+        steps["analyze (networkx engine)"] = clocked(lambda: measures.analyze(graph))[0]
+        return steps
+    steps["collapse into igraph"], _, ig = clocked(lambda: measures.igraph_of(graph))
+    for item in measures.MEASURES:
+        assert item.igraph is not None
+        steps[item.name], _, _ = clocked(lambda i=item: i.igraph(ig, ctx))
     return steps
 
 
-def networkx_analysis(graph: Any, runs: int, k: int) -> dict[str, Any]:
-    """Plain networkx: convert to a simple undirected graph, PageRank, Louvain, sampled betweenness."""
-    import networkx as nx
+def error_table(graph: Any, seeds: int) -> dict[str, Any]:
+    from bench.betweenness_error import measure
 
-    steps: dict[str, list[float]] = {"convert": [], "pagerank": [], "louvain": [], "betweenness": []}
-    modularity = 0.0
-    groups: list[Any] = []
-    for _ in range(runs):
-        t, simple = timed(lambda: nx.Graph(graph))
-        steps["convert"].append(t)
-        t, _ = timed(lambda s=simple: nx.pagerank(s))
-        steps["pagerank"].append(t)
-        t, groups = timed(lambda s=simple: nx.community.louvain_communities(s, seed=0))
-        steps["louvain"].append(t)
-        t, _ = timed(lambda s=simple: nx.betweenness_centrality(s, k=min(k, s.number_of_nodes()), seed=0))
-        steps["betweenness"].append(t)
-        modularity = nx.community.modularity(simple, groups)
-    med = {name: median(values) for name, values in steps.items()}
-    scale = SAMPLES / k
-    total = med["convert"] + med["pagerank"] + med["louvain"] + med["betweenness"] * scale
-    return {
-        "seconds": total,
-        "estimated": k != SAMPLES,
-        "k": k,
-        "betweenness_scale": scale,
-        "runs": runs,
-        "steps": med,
-        "step_runs": steps,
-        "modularity": modularity,
-        "groups": len(groups),
-    }
+    return measure(graph, [32, 64, 128, 256, 512], seeds)
 
 
 # -- the run --------------------------------------------------------------------------------------
 
 
-def run_size(label: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    entry: dict[str, Any] = {"triples": label}
-    source = data_file(label)
-    store = workdir / f"store-{label}"
-    started = time.perf_counter()
-    subprocess.run(
-        [str(KG_BIN), "--store", str(store), "build", "--only", str(source), "--no-validate"],
-        check=True,
-        capture_output=True,
-    )
-    entry["build_seconds"] = time.perf_counter() - started
-    print(f"[{label}] store built in {entry['build_seconds']:.1f} s", file=sys.stderr)
+def run_size(label: str, args: argparse.Namespace, workdir: Path, old: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"triples": label, "load_start": load()}
+    source = data_file(label, args.data)
+    store = (args.stores or workdir) / f"store-{label}"
+    if not store.exists():
+        started = time.perf_counter()
+        subprocess.run(
+            [str(KG_BIN), "--store", str(store), "build", "--only", str(source), "--no-validate"],
+            check=True,
+            capture_output=True,
+        )
+        entry["build_seconds"] = time.perf_counter() - started
+        print(f"[{label}] store built in {entry['build_seconds']:.1f} s", file=sys.stderr)
 
     dump = workdir / f"graph-{label}.pickle"
-    entry["projection"] = projection_runs(store, "kg", args.runs, args.projection_budget, dump=dump)
+    entry["projection"] = projection_runs(store, "kg", args.projection_runs, args.projection_budget, dump=dump)
     print(f"[{label}] projection: {seconds(entry['projection']['seconds'], args.projection_budget)}", file=sys.stderr)
-    entry["quads_floor"] = projection_runs(store, "quads", args.runs, 3600)
+    entry["quads_floor"] = projection_runs(store, "quads", args.projection_runs, 3600)
     if not dump.exists():  # kg's projection overran its budget: take the graph from one unbudgeted run
         projection_runs(store, "kg", 1, 3600, dump=dump)
     with open(dump, "rb") as handle:
         graph = pickle.load(handle)
     dump.unlink()
-    shutil.rmtree(store, ignore_errors=True)
-    from kg.analysis.measures import simple_undirected
-
-    simple = simple_undirected(graph)
-    entry.update(nodes=graph.number_of_nodes(), edges=graph.number_of_edges(), simple_edges=simple.number_of_edges())
-    del simple
+    if args.stores is None:
+        shutil.rmtree(store, ignore_errors=True)
+    entry.update(nodes=graph.number_of_nodes(), edges=graph.number_of_edges())
     print(f"[{label}] graph: {entry['nodes']:,} nodes, {entry['edges']:,} edges", file=sys.stderr)
 
     import igraph  # noqa: F401  (imported before the clock starts)
 
-    entry["kg"] = kg_analysis(graph, args.runs)
-    print(f"[{label}] kg analysis: {seconds(entry['kg']['seconds'])} ({entry['kg']['engine']})", file=sys.stderr)
-    if args.breakdown and entry["kg"]["engine"] == "igraph":
-        entry["kg_breakdown"] = kg_breakdown(graph)
-    full = graph.number_of_nodes() <= args.nx_full_limit
-    entry["networkx"] = networkx_analysis(graph, args.runs if full else 1, SAMPLES if full else args.nx_k_large)
+    entry["analyze"] = old_against_new(graph, args.runs, old)
+    a = entry["analyze"]
     print(
-        f"[{label}] networkx: {seconds(entry['networkx']['seconds'])}"
-        + (" (est.)" if entry["networkx"]["estimated"] else ""),
+        f"[{label}] analyze old {seconds(a['old']['wall'])} new {seconds(a['new']['wall'])} "
+        f"({a['ratio_wall']:.1f}x; same: {a['same']})",
         file=sys.stderr,
     )
+    entry["steps"] = new_steps(graph)
+    if graph.number_of_nodes() <= args.error_limit:
+        entry["betweenness_error"] = error_table(graph, args.seeds)
+        print(f"[{label}] betweenness error measured", file=sys.stderr)
+    entry["load_end"] = load()
     return entry
 
 
@@ -268,57 +282,67 @@ def table(results: dict[str, Any]) -> str:
     lines = [
         f"{meta['date']}; {meta['machine']}; Python {meta['python']}; "
         + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
-        + f"; medians of {meta['runs']}",
+        + f"; medians of {meta['runs']} (projection: {meta['projection_runs']}); old = kg at {meta['baseline']}",
         "",
-        "| triples → nodes (edges) | build | projection | every quad (floor) "
-        "| kg analysis (centrality + communities) | plain networkx | networkx / kg "
-        "| `kg analyze` defaults (+ brokers, k-core) |",
+        "| triples → nodes (edges) | load avg (start → end) | projection (snapshot + entity graph) "
+        "| every quad (floor) | `analyze` old: wall / CPU | new: wall / CPU | old / new (wall, CPU) "
+        "| same rows, communities, brokers |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for label, e in results["sizes"].items():
-        kg, nx_ = e["kg"], e["networkx"]
-        nx_text = seconds(nx_["seconds"])
-        if nx_["estimated"]:
-            nx_text = f"≈ {nx_text} est. (betweenness k={nx_['k']} × {nx_['betweenness_scale']:.0f}; single run)"
+        a, pr = e["analyze"], e["projection"]
+        same = "yes" if all(a["same"].values()) else ", ".join(k for k, v in a["same"].items() if not v) + " differ"
         lines.append(
-            f"| {label} → {e['nodes']:,} ({e['edges']:,}) | {seconds(e['build_seconds'])} "
-            f"| {seconds(e['projection']['seconds'], e['projection']['budget'])} "
+            f"| {label} → {e['nodes']:,} ({e['edges']:,}) | {e['load_start'].split()[0]} → {e['load_end'].split()[0]} "
+            f"| {seconds(pr['seconds'], pr['budget'])} "
+            f"({seconds(pr.get('snapshot'))} + {seconds(pr.get('entity_graph'))}) "
             f"| {seconds(e['quads_floor']['seconds'])} "
-            f"| {seconds(kg['seconds'])} ({seconds(kg['centrality'])} + {seconds(kg['communities'])}; {kg['engine']}) "
-            f"| {nx_text} | {'≈ ' if nx_['estimated'] else ''}{nx_['seconds'] / kg['seconds']:.0f}× "
-            f"| {seconds(kg.get('analyze_defaults'))} |"
+            f"| {seconds(a['old']['wall'])} / {seconds(a['old']['cpu'])} "
+            f"| **{seconds(a['new']['wall'])}** / {seconds(a['new']['cpu'])} "
+            f"| **{a['ratio_wall']:.1f}×**, {a['ratio_cpu']:.1f}× | {same} |"
         )
-    lines += ["", "| triples | step (one run) | seconds |", "|---|---|---|"]
+    labels = list(results["sizes"])
+    steps = list(dict.fromkeys(k for e in results["sizes"].values() for k in e["steps"]))
+    lines += ["", "| new path, step (one run, wall) | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
+    for step in steps:
+        cells = [seconds(results["sizes"][label]["steps"].get(step)) for label in labels]
+        lines.append(f"| {step} | " + " | ".join(cells) + " |")
     for label, e in results["sizes"].items():
-        for step, value in e.get("kg_breakdown", {}).items():
-            lines.append(f"| {label} | kg {step} | {seconds(value)} |")
-        for step, value in e["networkx"]["steps"].items():
-            k = f" (k={e['networkx']['k']})" if step == "betweenness" else ""
-            lines.append(f"| {label} | networkx {step}{k} | {seconds(value)} |")
+        err = e.get("betweenness_error")
+        if not err:
+            continue
+        lines += [
+            "",
+            f"Betweenness from k sampled sources against exact, {label} ({err['nodes']:,} nodes; exact "
+            f"{seconds(err['exact_seconds'])}; top exact value {err['top_exact']:.4f}); worst of "
+            f"{next(iter(err['by_samples'].values()))['seeds']} seeds:",
+            "",
+            "| k | largest abs. error | (share of the top value) | mean abs. error "
+            "| Spearman, exact top 100 | exact top 20 found in the estimated top 20 | seconds |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for k, row in err["by_samples"].items():
+            lines.append(
+                f"| {k} | {row['max_abs']:.4f} | {row['max_abs_share_of_top']:.0%} | {row['mean_abs']:.5f} "
+                f"| {row['spearman_top100']:.2f} | {row['top20_overlap']:.0%} | {seconds(row['seconds'])} |"
+            )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10k and 100k triples, one run")
-    parser.add_argument("--sizes", help="comma-separated triple counts (default 100k,1M)")
-    parser.add_argument("--runs", type=int, help="runs per measurement (default 3; 1 with --quick)")
+    parser.add_argument("--sizes", help="comma-separated triple counts (default 10k,100k,1M)")
+    parser.add_argument("--runs", type=int, help="runs of old and new analyze (default 3; 1 with --quick)")
+    parser.add_argument("--projection-runs", type=int, help="projection child runs (default: --runs)")
     parser.add_argument(
-        "--projection-budget",
-        type=float,
-        default=300.0,
-        help="seconds allowed for kg's projection per run (default 300)",
+        "--projection-budget", type=float, default=600.0, help="seconds allowed per projection run (default 600)"
     )
-    parser.add_argument(
-        "--nx-full-limit", type=int, default=30_000, help="run networkx in full up to this many nodes (default 30000)"
-    )
-    parser.add_argument(
-        "--nx-k-large",
-        type=int,
-        default=8,
-        help="betweenness sources for networkx above the limit, scaled to 256 (default 8)",
-    )
-    parser.add_argument("--no-breakdown", dest="breakdown", action="store_false")
+    parser.add_argument("--baseline", default=BASELINE, help=f"git revision of the old path (default {BASELINE})")
+    parser.add_argument("--data", type=Path, help="folder holding synthetic-{size}.trig (default: bench/data)")
+    parser.add_argument("--stores", type=Path, help="keep the built stores here and reuse them")
+    parser.add_argument("--error-limit", type=int, default=20_000, help="exact betweenness up to this many nodes")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds per sample size in the error table")
     parser.add_argument("--output", type=Path, help="JSON file (default bench/results/analysis[-quick].json)")
     parser.add_argument("--worker", choices=["kg", "quads"], help=argparse.SUPPRESS)
     parser.add_argument("--store", help=argparse.SUPPRESS)
@@ -327,23 +351,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         projection_worker(args.store, args.worker, args.dump)
         return 0
-    labels = args.sizes.split(",") if args.sizes else (["10k", "100k"] if args.quick else ["100k", "1M"])
+    labels = args.sizes.split(",") if args.sizes else (["10k", "100k"] if args.quick else ["10k", "100k", "1M"])
     args.runs = args.runs or (1 if args.quick else 3)
-    if args.quick:
-        args.projection_budget = min(args.projection_budget, 60.0)
+    args.projection_runs = args.projection_runs or args.runs
     started = time.perf_counter()
     results: dict[str, Any] = {"meta": machine(("networkx", "igraph", "pyoxigraph")), "sizes": {}}
-    results["meta"].update(
-        runs=args.runs,
-        samples=SAMPLES,
-        projection_budget=args.projection_budget,
-        nx_full_limit=args.nx_full_limit,
-        nx_k_large=args.nx_k_large,
-    )
+    results["meta"].update(runs=args.runs, projection_runs=args.projection_runs, baseline=args.baseline)
+    old = baseline_module(args.baseline)
     workdir = Path(tempfile.mkdtemp(prefix="kg-bench-analysis-"))
+    if args.stores:
+        args.stores.mkdir(parents=True, exist_ok=True)
     try:
         for label in labels:
-            results["sizes"][label] = run_size(label, args, workdir)
+            results["sizes"][label] = run_size(label, args, workdir, old)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     results["meta"]["total_seconds"] = time.perf_counter() - started

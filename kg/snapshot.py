@@ -84,6 +84,7 @@ class Snapshot:
     graph_support: dict[str, str] = field(default_factory=dict)  # graph -> label of its kg:support, if not stated
     quads: int = 0
     store: GraphStore | None = field(default=None, repr=False, compare=False)  # read from (for kg.search)
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # indexes built on first use
 
     @classmethod
     def of(cls, store: GraphStore) -> Snapshot:

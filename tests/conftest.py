@@ -98,6 +98,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
+def server() -> Iterator[Any]:
+    """One throwaway Virtuoso on loopback for the whole session (tests/virtuoso.py), shared by every
+    test module that talks to a server. Tests use their own graphs, or rebuild what they change."""
+    from tests import virtuoso
+
+    try:
+        started = virtuoso.start()
+    except virtuoso.VirtuosoMissing:
+        pytest.fail("Virtuoso is missing: run make test, which installs virtuoso-opensource", pytrace=False)
+    try:
+        yield started
+    finally:
+        started.stop()
+        import shutil
+
+        shutil.rmtree(started.folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def env(server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment a user sets for `server`: credentials in variables, never on the command line."""
+    empty_config = tmp_path_factory.mktemp("cfg") / "remotes.toml"  # keeps the user's own file out
+    empty_config.write_text("", encoding="utf-8")
+    return {
+        "KG_REMOTE_USER": server.user,
+        "KG_REMOTE_PASSWORD": server.password,
+        "KG_REMOTES_CONFIG": str(empty_config),
+        "KG_STORE": "",
+    }
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright, network blocked except loopback (one per session)."""
     from playwright.sync_api import sync_playwright

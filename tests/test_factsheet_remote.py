@@ -3,41 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
 from kg.cli import cli
 from tests import virtuoso
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "factsheet"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[virtuoso.Virtuoso]:
-    try:
-        started = virtuoso.start()
-    except virtuoso.VirtuosoMissing:
-        pytest.fail("Virtuoso is missing: run make test, which installs virtuoso-opensource", pytrace=False)
-    try:
-        yield started
-    finally:
-        started.stop()
-        shutil.rmtree(started.folder, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def env(server: virtuoso.Virtuoso, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    config = tmp_path_factory.mktemp("cfg") / "remotes.toml"
-    config.write_text("", encoding="utf-8")
-    return {
-        "KG_REMOTE_USER": server.user,
-        "KG_REMOTE_PASSWORD": server.password,
-        "KG_REMOTES_CONFIG": str(config),
-        "KG_STORE": "",
-    }
 
 
 def kg(store: str, env: dict[str, str], *args: str) -> Result:

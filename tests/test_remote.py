@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import hashlib
 import json
 import re
 import socket
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,36 +29,7 @@ from kg.storage.remote import MANIFEST_GRAPH, RemoteStore
 from kg.storage.remote_sparql import bind_values, prefix_lines, values_clause
 from tests import virtuoso
 from tests.conftest import BROKEN, DATA, MINI
-
-SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/", "http://www.w3.org/2002/07/owl#", "http://www.w3.org/ns/ldp#")
-
-
-@pytest.fixture(scope="session")
-def server() -> Iterator[virtuoso.Virtuoso]:
-    try:
-        started = virtuoso.start()
-    except virtuoso.VirtuosoMissing:
-        pytest.fail("Virtuoso is missing: run make test, which installs virtuoso-opensource", pytrace=False)
-    try:
-        yield started
-    finally:
-        started.stop()
-        import shutil
-
-        shutil.rmtree(started.folder, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def env(server: virtuoso.Virtuoso, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The environment a user sets: credentials in variables, never on the command line."""
-    empty_config = tmp_path_factory.mktemp("cfg") / "remotes.toml"  # keeps the user's own file out
-    empty_config.write_text("", encoding="utf-8")
-    return {
-        "KG_REMOTE_USER": server.user,
-        "KG_REMOTE_PASSWORD": server.password,
-        "KG_REMOTES_CONFIG": str(empty_config),
-        "KG_STORE": "",
-    }
+from tests.virtuoso import snapshot
 
 
 def kg(store: str | Path, *args: str, env: Mapping[str, str | None] | None = None) -> Result:
@@ -74,41 +44,6 @@ def built(server: virtuoso.Virtuoso, env: dict[str, str]) -> str:
     return server.sparql_url
 
 
-def snapshot(server: virtuoso.Virtuoso) -> tuple[dict[str, int], str]:
-    """Every graph on the server with its size, and a SHA-256 over every statement outside the system graphs.
-
-    Read straight from the SPARQL endpoint (not through kg), page by page.
-    """
-    client = httpx.Client(timeout=120)
-
-    def select(query: str) -> list[dict[str, Any]]:
-        response = client.post(
-            server.sparql_url, data={"query": query}, headers={"Accept": "application/sparql-results+json"}
-        )
-        response.raise_for_status()
-        assert "x-sparql-maxrows" not in response.headers
-        rows: list[dict[str, Any]] = response.json()["results"]["bindings"]
-        return rows
-
-    sizes = {
-        r["g"]["value"]: int(r["n"]["value"])
-        for r in select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    }
-    digest = hashlib.sha256()
-    for graph in sorted(
-        g for g in sizes if not g.startswith(SYSTEM_GRAPHS) and "/DAV/" not in g and not g.endswith("/sparql")
-    ):
-        for offset in range(0, sizes[graph], 5000):
-            rows = select(
-                f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} "
-                f"ORDER BY ?s ?p ?o LIMIT 5000 OFFSET {offset}"
-            )
-            for row in rows:
-                digest.update(json.dumps([graph, row], sort_keys=True).encode())
-    client.close()
-    return sizes, digest.hexdigest()
-
-
 def canonical(nquads: str) -> list[str]:
     """N-Quads with blank nodes named canonically (RDFC-1.0), sorted: equal iff the datasets are isomorphic."""
     dataset = ox.Dataset(ox.parse(nquads.encode(), ox.RdfFormat.N_QUADS))
@@ -121,7 +56,8 @@ def canonical(nquads: str) -> list[str]:
 
 
 def test_a_server_without_a_build_says_so(server: virtuoso.Virtuoso, env: dict[str, str]) -> None:
-    """(Runs first, on the fresh server.)"""
+    """(The server is shared by the session: its graphs are dropped first.)"""
+    virtuoso.drop_graphs(server)
     result = kg(server.sparql_url, "stats", env=env)
     assert result.exit_code == 2
     assert result.output.strip() == (
@@ -368,7 +304,8 @@ def test_rebuild_replaces_exactly_kg_graphs(server: virtuoso.Virtuoso, env: dict
         assert small.exit_code == 0, small.output
         sizes, _ = snapshot(server)
         assert sizes["urn:test:foreign"] == 1
-        assert not any(g.startswith(("urn:kg:staging:", "urn:kg:backup:")) for g in sizes)
+        leftovers = {g: n for g, n in sizes.items() if g.startswith(("urn:kg:staging:", "urn:kg:backup:"))}
+        assert not leftovers, leftovers
         assert "https://w3id.org/kg-diplomacy/ontology" in sizes  # the ontology comes with every build
         leaders = kg(built, "query", "cq1-summit-leaders", env=env)
         assert "Tokyo" not in leaders.output  # mini.trig has no summit place

@@ -28,6 +28,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PACKAGED_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 MISSING = "virtuoso-opensource is not installed: run make test, which installs virtuoso-opensource"
@@ -241,6 +242,65 @@ def running_virtuoso(*, keep: bool = False, max_rows: int | None = None) -> Iter
         server.stop()
         if not keep:
             shutil.rmtree(server.folder, ignore_errors=True)
+
+
+SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/", "http://www.w3.org/2002/07/owl#", "http://www.w3.org/ns/ldp#")
+
+
+def user_graphs(sizes: dict[str, int]) -> list[str]:
+    """The graphs not Virtuoso's own (its schemas, DAV, service description), sorted."""
+    return sorted(
+        g for g in sizes if not g.startswith(SYSTEM_GRAPHS) and "/DAV/" not in g and not g.endswith("/sparql")
+    )
+
+
+def snapshot(server: Virtuoso, *, digest: bool = True) -> tuple[dict[str, int], str]:
+    """Every graph on the server with its size, and a SHA-256 over every statement outside the system graphs
+    ("" without `digest`). Read straight from the SPARQL endpoint (not through kg), page by page.
+    """
+    import hashlib
+    import json
+
+    import httpx
+
+    client = httpx.Client(timeout=120)
+
+    def select(query: str) -> list[dict[str, Any]]:
+        response = client.post(
+            server.sparql_url, data={"query": query}, headers={"Accept": "application/sparql-results+json"}
+        )
+        assert response.status_code == 200, f"{query}: {response.text[:500]}"
+        assert "x-sparql-maxrows" not in response.headers
+        rows: list[dict[str, Any]] = response.json()["results"]["bindings"]
+        return rows
+
+    sizes = {
+        r["g"]["value"]: int(r["n"]["value"])
+        for r in select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    }
+    hashed = hashlib.sha256()
+    for graph in user_graphs(sizes) if digest else []:
+        for offset in range(0, sizes[graph], 5000):
+            rows = select(  # ORDER BY in a subquery: Virtuoso sorts no more than 10,000 rows for an OFFSET
+                f"SELECT * WHERE {{ {{ SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} "
+                f"ORDER BY ?s ?p ?o }} }} LIMIT 5000 OFFSET {offset}"
+            )
+            for row in rows:
+                hashed.update(json.dumps([graph, row], sort_keys=True).encode())
+    client.close()
+    return sizes, hashed.hexdigest() if digest else ""
+
+
+def drop_graphs(server: Virtuoso) -> None:
+    """Drop every graph but Virtuoso's own: the shared test server as if fresh."""
+    import httpx
+
+    sizes, _ = snapshot(server, digest=False)
+    with httpx.Client(timeout=600, auth=httpx.DigestAuth(server.user, server.password)) as client:
+        graphs = user_graphs(sizes)
+        for start in range(0, len(graphs), 200):
+            update = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs[start : start + 200])
+            client.post(server.base_url + "/sparql-auth", data={"update": update}).raise_for_status()
 
 
 if __name__ == "__main__":  # manual use: python tests/virtuoso.py  (Ctrl-C or SIGTERM stops it)

@@ -66,8 +66,10 @@ class _IGraph:
 _CONVERTED: weakref.WeakKeyDictionary[Any, tuple[int, int, _IGraph]] = weakref.WeakKeyDictionary()
 
 
-def _to_igraph(graph: nx.Graph) -> _IGraph:
-    """The graph in igraph, converted once per graph object (centrality and communities share it)."""
+def igraph_of(graph: Any) -> _IGraph:
+    """The graph collapsed as `simple_undirected` collapses it, straight into igraph (no networkx copy
+    in between), converted once per graph object: every measure of one run shares it. Vertices are
+    the nodes in sorted order; edges, in (source, target) order, carry `weight`."""
     cached = _CONVERTED.get(graph)
     if cached is not None and cached[:2] == (graph.number_of_nodes(), graph.number_of_edges()):
         return cached[2]
@@ -76,16 +78,43 @@ def _to_igraph(graph: nx.Graph) -> _IGraph:
     return converted
 
 
-def _convert(graph: nx.Graph) -> _IGraph:
+def _to_igraph(graph: nx.Graph) -> _IGraph:
+    """The (simple) graph in igraph, converted once per graph object."""
+    return igraph_of(graph)
+
+
+def _convert(graph: Any) -> _IGraph:
+    import networkx as nx
+
     from kg.analysis.igraph_import import load_igraph
 
     igraph = load_igraph()
 
-    names = list(graph.nodes)
+    if type(graph) is nx.Graph:  # simple_undirected keeps a simple graph as it is (self-loops too)
+        names = list(graph.nodes)
+        index = {name: i for i, name in enumerate(names)}
+        edges = [(index[u], index[v]) for u, v in graph.edges]
+        converted = igraph.Graph(n=len(names), edges=edges, directed=False)
+        converted.es["weight"] = [float(d.get("weight", 1)) for _, _, d in graph.edges(data=True)]
+        return _IGraph(converted, names)
+    names = sorted(graph.nodes)
     index = {name: i for i, name in enumerate(names)}
-    edges = [(index[u], index[v]) for u, v in graph.edges]
-    converted = igraph.Graph(n=len(names), edges=edges, directed=False)
-    converted.es["weight"] = [float(d.get("weight", 1)) for _, _, d in graph.edges(data=True)]
+    pairs: list[tuple[int, int]] = []
+    weights: list[float] = []
+    if graph.is_multigraph():
+        for u, v in graph.edges():
+            if u != v:
+                pairs.append((index[u], index[v]))
+        weights = [1.0] * len(pairs)
+    else:
+        for u, v, w in graph.edges(data="weight", default=1):
+            if u != v:
+                pairs.append((index[u], index[v]))
+                weights.append(float(w))
+    converted = igraph.Graph(n=len(names), edges=pairs, directed=False)
+    converted.es["weight"] = weights
+    # parallel links (and both directions of a directed pair) add up, as in simple_undirected
+    converted.simplify(multiple=True, loops=True, combine_edges={"weight": "sum"})
     return _IGraph(converted, names)
 
 
@@ -113,7 +142,7 @@ class Measure:
     datatype: str  # "decimal", "integer" or "boolean"
     description: str
     networkx: Callable[[Any, Context], dict[str, Any]]
-    igraph: Callable[[Any, Context], list[float]] | None = None
+    igraph: Callable[[Any, Context], list[Any]] | None = None
 
 
 def _degree(simple: nx.Graph, ctx: Context) -> dict[str, Any]:
@@ -168,6 +197,13 @@ def _community(simple: nx.Graph, ctx: Context) -> dict[str, Any]:
     return {node: i for i, group in enumerate(groups) for node in group}
 
 
+def _community_ig(ig: _IGraph, ctx: Context) -> list[Any]:
+    groups, modularity = _igraph_communities(ig, ctx.seed, 1.0)
+    ctx.cache["communities"], ctx.cache["modularity"] = groups, modularity
+    number = {node: i for i, group in enumerate(groups) for node in group}
+    return [number[name] for name in ig.names]
+
+
 def _brokers(simple: nx.Graph, ctx: Context) -> dict[str, Any]:
     if "brokers" not in ctx.cache:
         ctx.cache["brokers"] = brokers(simple)
@@ -182,6 +218,23 @@ def _broker(simple: nx.Graph, ctx: Context) -> dict[str, Any]:
 
 def _core(simple: nx.Graph, ctx: Context) -> dict[str, Any]:
     return dict(_brokers(simple, ctx)["core_number"])
+
+
+def _brokers_ig(ig: _IGraph, ctx: Context) -> dict[str, Any]:
+    if "brokers" not in ctx.cache:
+        ctx.cache["brokers"] = _igraph_brokers(ig)
+    found: dict[str, Any] = ctx.cache["brokers"]
+    return found
+
+
+def _broker_ig(ig: _IGraph, ctx: Context) -> list[Any]:
+    articulation = set(_brokers_ig(ig, ctx)["articulation_points"])
+    return [name in articulation for name in ig.names]
+
+
+def _core_ig(ig: _IGraph, ctx: Context) -> list[Any]:
+    core = _brokers_ig(ig, ctx)["core_number"]
+    return [core[name] for name in ig.names]
 
 
 # The measures, in column order. Adding one: an entry here and its property in ontology/kg.ttl.
@@ -229,11 +282,18 @@ MEASURES: tuple[Measure, ...] = (
         "integer",
         "Louvain (Leiden on large graphs) community, 0 the largest",
         _community,
+        _community_ig,
     ),
     Measure(
-        "broker", "structure", "broker", "boolean", "articulation point: removing it disconnects the graph", _broker
+        "broker",
+        "structure",
+        "broker",
+        "boolean",
+        "articulation point: removing it disconnects the graph",
+        _broker,
+        _broker_ig,
     ),
-    Measure("core", "structure", "coreNumber", "integer", "k-core number", _core),
+    Measure("core", "structure", "coreNumber", "integer", "k-core number", _core, _core_ig),
 )
 CENTRALITIES = tuple(m.name for m in MEASURES if m.kind == "centrality")
 
@@ -246,57 +306,74 @@ def measure(name: str) -> Measure:
     raise ValueError(f"unknown measure {name!r}; choose from {', '.join(m.name for m in MEASURES)}")
 
 
+def _samples(n: int, samples: int | None) -> int | None:
+    """Betweenness sources for a graph of n nodes: `samples`, else exact up to EXACT_BETWEENNESS_LIMIT
+    nodes and DEFAULT_SAMPLES above; None (exact) when there are no more nodes than sources."""
+    if samples is None and n > EXACT_BETWEENNESS_LIMIT:
+        samples = DEFAULT_SAMPLES
+    return samples if samples is not None and samples < n else None
+
+
+def _scores(graph: Any, items: tuple[Measure, ...], ctx: Context, bar: Any = None) -> dict[str, dict[str, Any]]:
+    """{measure: {node: value}} for `items`: in igraph when the engine says so (the graph collapsed
+    straight into igraph, once), else in networkx on `simple_undirected(graph)`. `bar` (a progress
+    task) advances once per measure."""
+    ig = igraph_of(graph) if _engine(graph, ctx.engine) == "igraph" else None
+    simple = None
+    scores: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if bar is not None:
+            bar.describe(item.name)
+        if ig is not None and item.igraph is not None:
+            scores[item.name] = dict(zip(ig.names, item.igraph(ig, ctx), strict=True))
+        else:
+            simple = simple if simple is not None else simple_undirected(graph)
+            scores[item.name] = item.networkx(simple, ctx)
+        if bar is not None:
+            bar.advance()
+    return scores
+
+
+def _rows(graph: Any, scores: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per node with every score (decimals rounded to 6 places), sorted by PageRank then label."""
+    rows = []
+    for name in sorted(graph.nodes):
+        data = graph.nodes[name]
+        row = {"node": name, "label": data.get("label", name), "kind": data.get("kind", "")}
+        for item in MEASURES:
+            if item.name not in scores:
+                continue
+            values = scores[item.name]
+            if item.kind == "centrality":
+                row[item.name] = round(values[name], 6)
+            else:
+                default = False if item.datatype == "boolean" else (-1 if item.name == "community" else 0)
+                row[item.name] = values.get(name, default)
+        rows.append(row)
+    return sorted(rows, key=lambda r: (-r["pagerank"], r["label"], r["node"]))
+
+
 def centrality(graph: Any, *, seed: int = 0, samples: int | None = None, engine: str = "auto") -> list[dict[str, Any]]:
     """Every centrality of MEASURES for every node (betweenness from `samples` sampled sources; by
     default exact up to EXACT_BETWEENNESS_LIMIT nodes, else DEFAULT_SAMPLES), sorted by PageRank then
     label."""
-    simple = simple_undirected(graph)
-    n = simple.number_of_nodes()
+    n = graph.number_of_nodes()
     if n == 0:
         return []
-    if samples is None and n > EXACT_BETWEENNESS_LIMIT:
-        samples = DEFAULT_SAMPLES
-    ctx = Context(seed=seed, samples=samples if samples is not None and samples < n else None, engine=engine)
-    scores: dict[str, dict[str, float]] = {}
-    use_igraph = _engine(simple, engine) == "igraph"
-    for item in MEASURES:
-        if item.kind != "centrality":
-            continue
-        if use_igraph and item.igraph is not None:
-            ig = _to_igraph(simple)
-            values = dict(zip(ig.names, item.igraph(ig, ctx), strict=True))
-        else:
-            values = item.networkx(simple, ctx)
-        scores[item.name] = values
-    rows = [
-        {
-            "node": name,
-            "label": simple.nodes[name].get("label", name),
-            "kind": simple.nodes[name].get("kind", ""),
-            **{measure_name: round(values[name], 6) for measure_name, values in scores.items()},
-        }
-        for name in simple
-    ]
-    return sorted(rows, key=lambda r: (-r["pagerank"], r["label"], r["node"]))
+    ctx = Context(seed=seed, samples=_samples(n, samples), engine=engine)
+    return _rows(graph, _scores(graph, tuple(m for m in MEASURES if m.kind == "centrality"), ctx))
 
 
 def node_sizes(graph: Any, name: str, *, seed: int = 0, engine: str = "auto") -> dict[str, float]:
     """One centrality of every node (only that one is computed), for sizing nodes on a page (`--size`)."""
     if name not in CENTRALITIES:
         raise ValueError(f"unknown centrality {name!r}; choose from {', '.join(CENTRALITIES)}")
-    item = measure(name)
-    simple = simple_undirected(graph)
-    n = simple.number_of_nodes()
+    n = graph.number_of_nodes()
     if n == 0:
         return {}
-    samples = DEFAULT_SAMPLES if n > EXACT_BETWEENNESS_LIMIT and n > DEFAULT_SAMPLES else None
-    ctx = Context(seed=seed, samples=samples, engine=engine)
-    if _engine(simple, engine) == "igraph" and item.igraph is not None:
-        ig = _to_igraph(simple)
-        values = dict(zip(ig.names, item.igraph(ig, ctx), strict=True))
-    else:
-        values = item.networkx(simple, ctx)
-    return {node: round(values[node], 6) for node in simple}
+    ctx = Context(seed=seed, samples=_samples(n, None), engine=engine)
+    values = _scores(graph, (measure(name),), ctx)[name]
+    return {node: round(values[node], 6) for node in sorted(graph.nodes)}
 
 
 def _eigenvector(simple: nx.Graph) -> dict[str, float]:
@@ -337,39 +414,47 @@ def communities(
     modularity; same seed, same result."""
     import networkx as nx
 
+    if _engine(graph, engine) == "igraph":
+        ig = igraph_of(graph)
+        if ig.graph.ecount() == 0:
+            return [[n] for n in sorted(ig.names)], 0.0
+        return _igraph_communities(ig, seed, resolution)
     simple = simple_undirected(graph)
     if simple.number_of_edges() == 0:
         return [[n] for n in sorted(simple)], 0.0
-    if _engine(simple, engine) == "igraph":
-        from kg.analysis.igraph_import import load_igraph
-
-        igraph = load_igraph()
-
-        ig = _to_igraph(simple)
-        igraph.set_random_number_generator(random.Random(seed))
-        try:
-            # Leiden, Louvain's refinement (communities are connected): 3-16x faster than igraph's
-            # Louvain here, with higher modularity (bench/README.md)
-            clustering = ig.graph.community_leiden(
-                objective_function="modularity", weights="weight", resolution=resolution, n_iterations=2
-            )
-        finally:
-            igraph.set_random_number_generator(random)
-        groups = [[ig.names[i] for i in members] for members in clustering]
-        modularity = ig.graph.modularity(clustering.membership, weights="weight", resolution=resolution)
-    else:
-        groups = [
-            list(c) for c in nx.community.louvain_communities(simple, weight="weight", seed=seed, resolution=resolution)
-        ]
-        modularity = nx.community.modularity(simple, groups, weight="weight", resolution=resolution)
-    groups = sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g[0]))
-    return groups, modularity
+    groups = [
+        list(c) for c in nx.community.louvain_communities(simple, weight="weight", seed=seed, resolution=resolution)
+    ]
+    modularity = nx.community.modularity(simple, groups, weight="weight", resolution=resolution)
+    return sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g[0])), modularity
 
 
-def brokers(graph: Any) -> dict[str, Any]:
+def _igraph_communities(ig: _IGraph, seed: int, resolution: float) -> tuple[list[list[str]], float]:
+    """Leiden, Louvain's refinement (communities are connected): 3-16x faster than igraph's Louvain
+    here, with higher modularity (bench/README.md)."""
+    from kg.analysis.igraph_import import load_igraph
+
+    igraph = load_igraph()
+    if ig.graph.ecount() == 0:
+        return [[n] for n in sorted(ig.names)], 0.0
+    igraph.set_random_number_generator(random.Random(seed))
+    try:
+        clustering = ig.graph.community_leiden(
+            objective_function="modularity", weights="weight", resolution=resolution, n_iterations=2
+        )
+    finally:
+        igraph.set_random_number_generator(random)
+    groups = [[ig.names[i] for i in members] for members in clustering]
+    modularity = ig.graph.modularity(clustering.membership, weights="weight", resolution=resolution)
+    return sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g[0])), modularity
+
+
+def brokers(graph: Any, *, engine: str = "auto") -> dict[str, Any]:
     """Articulation points (nodes whose removal disconnects the graph), bridges, and k-core numbers."""
     import networkx as nx
 
+    if _engine(graph, engine) == "igraph":
+        return _igraph_brokers(igraph_of(graph))
     simple = simple_undirected(graph)
     if simple is graph:
         simple = simple.copy()
@@ -378,6 +463,20 @@ def brokers(graph: Any) -> dict[str, Any]:
         "articulation_points": sorted(nx.articulation_points(simple)),
         "bridges": sorted(tuple(sorted(edge)) for edge in nx.bridges(simple)),
         "core_number": dict(sorted(nx.core_number(simple).items())),
+    }
+
+
+def _igraph_brokers(ig: _IGraph) -> dict[str, Any]:
+    """`brokers` in igraph: the same articulation points, bridges and core numbers (self-loops dropped)."""
+    graph, names = ig.graph, ig.names
+    if any(graph.is_loop()):
+        graph = graph.copy()
+        graph.simplify(multiple=False, loops=True)
+    bridges = (graph.es[i].tuple for i in graph.bridges())
+    return {
+        "articulation_points": sorted(names[i] for i in graph.articulation_points()),
+        "bridges": sorted(tuple(sorted((names[a], names[b]))) for a, b in bridges),
+        "core_number": dict(sorted(zip(names, graph.coreness(), strict=True))),
     }
 
 
@@ -392,20 +491,18 @@ class Analysis:
 
 
 def analyze(graph: Any, *, seed: int = 0, samples: int | None = None, engine: str = "auto") -> Analysis:
-    """Every measure of MEASURES, the graph collapsed and converted once; communities and brokers too."""
-    simple = simple_undirected(graph)
-    rows = centrality(simple, seed=seed, samples=samples, engine=engine)
-    ctx = Context(seed=seed, samples=samples, engine=engine)
-    for item in MEASURES:
-        if item.kind == "centrality":
-            continue
-        values = item.networkx(simple, ctx)
-        default = False if item.datatype == "boolean" else (-1 if item.name == "community" else 0)
-        for row in rows:
-            row[item.name] = values.get(row["node"], default)
-    groups = ctx.cache.get("communities") or communities(simple, seed=seed, engine=engine)[0]
-    modularity = ctx.cache.get("modularity", 0.0)
-    return Analysis(rows, groups, modularity, _brokers(simple, ctx))
+    """Every measure of MEASURES, the graph collapsed and converted once; communities and brokers too.
+    On a terminal a progress bar names the measure being computed (kg.progress)."""
+    from kg import progress
+
+    n = graph.number_of_nodes()
+    if n == 0:
+        return Analysis([], [], 0.0, {"articulation_points": [], "bridges": [], "core_number": {}})
+    ctx = Context(seed=seed, samples=_samples(n, samples), engine=engine)
+    with progress.task("Analysing", total=len(MEASURES), unit="measure") as bar:
+        scores = _scores(graph, MEASURES, ctx, bar)
+    found = ctx.cache.get("brokers") or brokers(graph, engine=engine)
+    return Analysis(_rows(graph, scores), ctx.cache["communities"], ctx.cache["modularity"], found)
 
 
 def analysis_rows(

@@ -290,3 +290,21 @@ def to_networkx(source: GraphStore | Snapshot) -> nx.MultiDiGraph:
     for _, data in graph.nodes(data=True):
         data.pop("quotes", None)
     return graph
+
+
+def projected(source: GraphStore | Snapshot, *, as_of: Period | None = None, view_name: str = "full") -> Any:
+    """The store read once, its entity graph (as of a date) and one of its VIEWS: what `kg analyze`
+    measures. On a terminal a progress bar names the step (kg.progress)."""
+    from kg import progress
+
+    with progress.task("Projecting", total=3, unit="step") as bar:
+        bar.describe("reading the store")
+        facts = snapshot_of(source)
+        bar.advance()
+        bar.describe(f"entity graph of {len(facts.nodes):,} entities")
+        graph = entity_graph(facts, as_of=as_of)
+        bar.advance()
+        bar.describe(f"{view_name} view")
+        shown = view(graph, view_name)
+        bar.advance()
+    return shown

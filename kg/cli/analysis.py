@@ -61,11 +61,9 @@ def analyze(
     Example: kg analyze --view actors --as-of 2023-03-15 --top 10
     """
     from kg.analysis.measures import analyze as run_analysis
-    from kg.analysis.project import entity_graph
-    from kg.analysis.project import view as project_view
-    from kg.snapshot import Snapshot
+    from kg.analysis.project import projected
 
-    graph = project_view(entity_graph(Snapshot.of(session.open()), as_of=as_of), view_name)
+    graph = projected(session.open(), as_of=as_of, view_name=view_name)
     result = run_analysis(graph, seed=seed, samples=samples, engine=engine)
     rows, groups, modularity, found = result.rows, result.communities, result.modularity, result.brokers
     if write_back:

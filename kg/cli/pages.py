@@ -55,6 +55,7 @@ def render(
 
     Example: kg render -o summit.html --focus "Japan-ROK summit of 16 March 2023" --hops 1
     """
+    from kg import progress
     from kg.pages.graph import graph_page
 
     if hops < 0:
@@ -65,7 +66,9 @@ def render(
         )
     except NotInGraphError as error:
         raise InputError(f"--focus: {error}") from None
-    write_file(output, page.html())
+    with progress.task("Writing", total=page.nodes, unit="node") as bar:
+        write_file(output, page.html())
+        bar.advance(page.nodes)
     click.echo(f"Wrote {output}: {page.nodes} nodes, {page.edges} links", err=True)
 
 
@@ -78,23 +81,31 @@ def render(
     show_default=True,
     help="Size of each entity page's neighbourhood graph.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for the entity pages (default: one per CPU, up to 4, from 2,000 entities).",
+)
 @pass_session
-def site(session: Session, outdir: Path, hops: int) -> None:
-    """Write a static site: the whole graph, a page per entity and per canned query; opens from file://.
+def site(session: Session, outdir: Path, hops: int, jobs: int | None) -> None:
+    """Write a static site: the whole graph, a paged and searchable index, a page per entity and per
+    canned query; opens from file://.
 
     Example: kg site japan-rok-site && xdg-open japan-rok-site/index.html
     """
-    from kg.pages.site import site_pages
+    from kg.pages.site import write_site
 
-    pages = site_pages(session.open(), hops=hops)
     try:
-        for folder in sorted({(outdir / relative).parent for relative in pages}):
-            folder.mkdir(parents=True, exist_ok=True)
-        for relative, text in pages.items():
-            (outdir / relative).write_text(text, encoding="utf-8")
+        done = write_site(session.open(), outdir, hops=hops, jobs=jobs)
     except OSError as error:
         raise InputError(f"{outdir}: cannot write ({error.strerror})") from None
-    click.echo(f"Wrote {len(pages)} files to {outdir}; open {outdir / 'index.html'}", err=True)
+    click.echo(
+        f"Wrote {done.files} files ({done.entity_pages} entity pages, {done.list_pages} list pages, "
+        f"{done.bytes / 1e6:.1f} MB) to {outdir}; open {outdir / 'index.html'}",
+        err=True,
+    )
 
 
 DEMO_QUERIES = [

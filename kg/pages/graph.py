@@ -7,6 +7,7 @@ a measure → pyvis network → `GraphPage`, which gives the HTML (`html()`) or 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,32 +77,50 @@ def graph_page(
     kg.analysis.measures.MEASURES, or "none") unless `sizes` are given. Raises NotInGraphError
     when the focus is not in the graph (e.g. not yet as of the date).
     """
+    from kg import progress
     from kg.analysis.project import entity_graph
     from kg.analysis.project import view as project_view
+    from kg.pages.render import LAYOUT_THRESHOLD, network
     from kg.pages.render import focus as neighbourhood
-    from kg.pages.render import network
 
     if hops < 0:
         raise ParameterError(f"hops must be 0 or more, not {hops}")
     when = f" as of {as_of.text}" if as_of is not None else ""
-    if hasattr(source, "is_directed") and hasattr(source, "nodes"):
-        graph, default_title = source, "kg graph"
-    else:
-        snap = snapshot_of(source)
-        graph = entity_graph(snap, as_of=as_of, classes=classes)
-        default_title = "kg graph" + when
-        if focus is not None:
-            from kg.describe import find_entity
+    given = hasattr(source, "is_directed") and hasattr(source, "nodes")
+    # a progress bar for a whole command (`kg render`, `kg demo`: a store); not for the many pages of
+    # a site or a notebook, which pass a snapshot or a graph
+    whole = not given and not isinstance(source, Snapshot)
+    with progress.task("Drawing", total=4, unit="step") if whole else nullcontext(None) as bar:
+        _step(bar, "reading the store")
+        graph: Any = source
+        default_title = "kg graph"
+        if not given:
+            snap = snapshot_of(source)
+            _step(bar, "entity graph", advance=1)
+            graph = entity_graph(snap, as_of=as_of, classes=classes)
+            default_title = "kg graph" + when
+            if focus is not None:
+                from kg.describe import find_entity
 
-            center = find_entity(snap, focus)
-            if center.iri not in graph:
-                raise NotInGraphError(f"{focus!r} is not in the graph{when}")
-            graph = neighbourhood(graph, center.iri, hops)
-            default_title = f"{center.label}: {hops}-hop neighbourhood{when}"
-        graph = project_view(graph, view)
-    if sizes is None and size != "none":
-        from kg.analysis.measures import node_sizes
+                center = find_entity(snap, focus)
+                if center.iri not in graph:
+                    raise NotInGraphError(f"{focus!r} is not in the graph{when}")
+                graph = neighbourhood(graph, center.iri, hops)
+                default_title = f"{center.label}: {hops}-hop neighbourhood{when}"
+            graph = project_view(graph, view)
+        _step(bar, f"node sizes ({size}) of {graph.number_of_nodes():,} nodes", advance=1)
+        if sizes is None and size != "none":
+            from kg.analysis.measures import node_sizes
 
-        sizes = node_sizes(graph, size)
-    net = network(graph, sizes=sizes, title=title or default_title, size_by=size if sizes else "")
+            sizes = node_sizes(graph, size)
+        _step(bar, "layout" if graph.number_of_nodes() > LAYOUT_THRESHOLD else "network", advance=1)
+        net = network(graph, sizes=sizes, title=title or default_title, size_by=size if sizes else "")
+        _step(bar, "done", advance=1)
     return GraphPage(graph, net, title or default_title, f"{view} view" if subtitle is None else subtitle)
+
+
+def _step(bar: Any, name: str, advance: int = 0) -> None:
+    """Move a progress bar (or nothing) on to the step `name`."""
+    if bar is not None:
+        bar.advance(advance)
+        bar.describe(name)

@@ -21,11 +21,12 @@ Protocol:
   prepended.
 * On Virtuoso, which sorts language-tagged strings by their first characters only, kg applies a
   SELECT's ORDER BY (and LIMIT/OFFSET) to the answer itself, with pyoxigraph.
-* Builds (`kg.storage.publish`) upload each graph with the SPARQL 1.1 Graph Store Protocol into a
-  staging graph (a graph new to the server: under its own name), check the server holds every
-  statement, then MOVE them over the live graphs (the old ones are moved aside first, and moved
-  back if the swap fails), the manifest last. Graphs whose content did not change since the last
-  build are neither uploaded nor moved. What kg manages is recorded in ``urn:kg:manifest``.
+* Builds (`kg.storage.publish`) upload each graph into a staging graph (a graph new to the server:
+  under its own name), small graphs many to a request (INSERT DATA), big ones with the SPARQL 1.1
+  Graph Store Protocol, check the server holds every statement, then MOVE them over the live
+  graphs (the old ones are moved aside first, and moved back if the swap fails), the manifest last.
+  Graphs whose content did not change since the last build are neither uploaded nor moved. What kg
+  manages is recorded in ``urn:kg:manifest``.
 
 Credentials never come from the command line: ``KG_REMOTE_USER`` / ``KG_REMOTE_PASSWORD``, or a
 ``remotes.toml`` in the user's config folder (``~/.config/kg/remotes.toml``), keyed by endpoint URL.
@@ -78,6 +79,7 @@ _NT, _TURTLE = registry.get("ntriples", "rdf"), registry.get("turtle", "rdf")
 RESULTS_JSON = registry.get("json", "results").media_type
 GRAPH_ACCEPT = f"{_NT.media_types[0]}, {_NT.media_types[1]};q=0.9, {_TURTLE.media_type};q=0.5"
 N_TRIPLES = f"{_NT.media_type}; charset=utf-8"
+N_QUADS = f"{registry.get('nquads', 'rdf').media_type}; charset=utf-8"
 
 
 # --------------------------------------------------------------------------------------------------

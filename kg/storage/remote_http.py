@@ -33,7 +33,9 @@ class RemoteSettings:
     password: str | None = field(default=None, repr=False)
     auth: str = "auto"  # auto (digest or basic, as the server asks), digest, basic, none
     timeout: float = 300.0
-    workers: int = 4  # parallel Graph Store uploads
+    workers: int = 4  # parallel upload requests
+    batch: int = 2_000  # statements per upload request of small graphs; 0: one request per graph
+    dataset_upload: str | None = None  # a URL taking N-Quads POSTs (Fuseki's dataset, RDF4J's statements)
     verify: bool | str = True  # TLS verification, or a CA bundle file
 
     @property
@@ -51,7 +53,19 @@ def config_path() -> Path:
     return Path(platformdirs.user_config_dir("kg", appauthor=False)) / "remotes.toml"
 
 
-_SETTING_KEYS = {"user", "password", "password_env", "auth", "update", "graph_store", "timeout", "workers", "verify"}
+_SETTING_KEYS = {
+    "user",
+    "password",
+    "password_env",
+    "auth",
+    "update",
+    "graph_store",
+    "dataset_upload",
+    "timeout",
+    "workers",
+    "batch",
+    "verify",
+}
 
 
 def load_settings(url: str) -> RemoteSettings:
@@ -85,6 +99,9 @@ def load_settings(url: str) -> RemoteSettings:
             settings.timeout = _positive(table["timeout"], f"{config_path()}: timeout", float)
         if "workers" in table:
             settings.workers = int(_positive(table["workers"], f"{config_path()}: workers", int))
+        if "batch" in table:
+            settings.batch = _batch(table["batch"], f"{config_path()}: batch")
+        settings.dataset_upload = _text(table, "dataset_upload") or None
         if "verify" in table:
             settings.verify = table["verify"] if isinstance(table["verify"], bool) else str(table["verify"])
     env = os.environ
@@ -93,6 +110,11 @@ def load_settings(url: str) -> RemoteSettings:
     settings.auth = env.get("KG_REMOTE_AUTH", settings.auth).lower()
     settings.update_url = env.get("KG_REMOTE_UPDATE_URL", settings.update_url)
     settings.graph_store_url = env.get("KG_REMOTE_GRAPH_STORE_URL", settings.graph_store_url)
+    settings.dataset_upload = env.get("KG_REMOTE_DATASET_URL", settings.dataset_upload) or None
+    if env.get("KG_REMOTE_WORKERS"):
+        settings.workers = int(_positive(env["KG_REMOTE_WORKERS"], "KG_REMOTE_WORKERS", int))
+    if env.get("KG_REMOTE_BATCH"):
+        settings.batch = _batch(env["KG_REMOTE_BATCH"], "KG_REMOTE_BATCH")
     if env.get("KG_REMOTE_TIMEOUT"):
         settings.timeout = _positive(env["KG_REMOTE_TIMEOUT"], "KG_REMOTE_TIMEOUT", float)
     if settings.auth not in ("auto", "digest", "basic", "none"):
@@ -109,6 +131,17 @@ def _positive(value: Any, what: str, kind: Callable[[Any], float]) -> float:
     if number <= 0:
         raise StoreError(f"{what}: expected a positive number, got {value!r}")
     return float(number)
+
+
+def _batch(value: Any, what: str) -> int:
+    """Statements per upload request: a whole number, 0 for one request per graph."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise StoreError(f"{what}: expected a whole number of statements (0: one request per graph), got {value!r}")
+    return number
 
 
 def _text(table: dict[str, Any], key: str) -> str | None:
@@ -220,6 +253,8 @@ class Http:
         )
         self._local = threading.local()
         self.server = ""  # the Server header of the last answer (to recognise Virtuoso, Fuseki…)
+        self.requests = 0  # HTTP requests sent (retries and authentication round trips not counted)
+        self._count_lock = threading.Lock()
 
     def auth(self) -> Any:
         settings = self.settings
@@ -247,6 +282,8 @@ class Http:
         import httpx
 
         name = _endpoint_name(url)
+        with self._count_lock:
+            self.requests += 1
         for attempt in range(retries + 1):
             try:
                 response = self.client.request(method, url, auth=self.auth(), **kwargs)

@@ -1,0 +1,225 @@
+"""Upload benchmark (issue 13, item 8): a build's upload to Virtuoso, one graph per request against
+batched, next to Virtuoso's own bulk loader, at 100k and 1M quads, in one run.
+
+For each size and round, interleaved, each method on a fresh throwaway Virtuoso on 127.0.0.1
+(tests/virtuoso.py with the packaged 2 GB buffer setting, as bench_scale.py):
+
+  * per graph: kg's upload as it was before batching (`KG_REMOTE_BATCH=0`: one Graph Store PUT
+    per graph, count check, manifest);
+  * batched: kg's upload as it is now (the default `batch`: graphs under 2,000 statements go many to an
+    INSERT DATA request, the others one PUT each);
+  * Virtuoso's bulk loader: `ld_dir` + `rdf_loader_run()` + `checkpoint` through isql-vt on the
+    same quads as an N-Quads file (what `kg export --format nquads` writes).
+
+The kg methods time `kg.storage.publish.replace_dataset` (what `kg --store URL build` runs after
+loading and validating locally) on an in-memory store holding the file, loaded untimed; the
+quads on the server are counted after each method. Nothing here asserts a time.
+
+    python bench/bench_upload.py                          # 100k (3 rounds) and 1M (1 round)
+    python bench/bench_upload.py --sizes 100k --runs 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.bench_scale import start_virtuoso, stop_virtuoso, virtuoso_bulk_load  # noqa: E402
+
+DATA = Path(os.environ.get("KG_BENCH_DATA", "/work/coord/data"))
+PER_GRAPH, BATCHED, BULK = (
+    "kg upload, one request per graph (before)",
+    "kg upload, batched (now)",
+    "Virtuoso bulk loader",
+)
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def kg_upload(server: Any, store: Any, batch: int | None) -> dict[str, Any]:
+    from kg.storage.publish import replace_dataset
+    from kg.storage.remote import RemoteStore
+    from kg.storage.remote_http import RemoteSettings
+
+    settings = RemoteSettings(query_url=server.sparql_url, user=server.user, password=server.password)
+    if batch is not None:
+        settings.batch = batch
+    remote = RemoteStore(server.sparql_url, settings)
+    try:
+        started = time.perf_counter()
+        report = replace_dataset(remote, store)
+        seconds = time.perf_counter() - started
+        quads = server_quads(remote)
+    finally:
+        remote.close()
+    return {
+        "seconds": seconds,
+        "requests": report.requests,
+        "graphs": report.graphs,
+        "statements": report.statements,
+        "timings": report.timings,
+        "quads": quads,
+    }
+
+
+def server_quads(remote: Any) -> int:
+    """Statements in kg's graphs, counted by the server in one query (GROUP BY graph)."""
+    graphs = remote.manifest(refresh=True).graphs
+    return sum(n for g, n in remote.server_graphs(refresh=True).items() if g in graphs and g != "urn:kg:union")
+
+
+def bulk(server: Any, nquads: Path) -> dict[str, Any]:
+    report = virtuoso_bulk_load(server, nquads)
+    return {"seconds": report["seconds"], "quads": report["quads"], "requests": None}
+
+
+def capped(function: Any, args: tuple[Any, ...], cap: float) -> dict[str, Any]:
+    """Run `function(*args)` in a forked child (it sees the parent's loaded store); stop it after `cap` s."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=lambda: queue.put(function(*args)))
+    child.start()
+    try:
+        result: dict[str, Any] = queue.get(timeout=cap)
+    except Exception:  # queue.Empty: over the cap
+        child.kill()
+        child.join()
+        return {"seconds": cap, "stopped_after_s": cap, "requests": None, "quads": None}
+    child.join()
+    return result
+
+
+def one_size(size: str, runs: int, methods: list[str], cap: float = 3600) -> dict[str, Any]:
+    import pyoxigraph as ox
+
+    trig, nquads = DATA / f"synthetic-{size}.trig", DATA / f"synthetic-{size}.nq"
+    store = ox.Store()
+    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    quads, graphs = len(store), sum(1 for _ in store.named_graphs())
+    log(f"{size}: {quads} quads in {graphs} graphs ({trig.name} as {nquads.name})")
+    samples: dict[str, list[dict[str, Any]]] = {m: [] for m in methods}
+    for round_ in range(runs):
+        for method in methods:
+            server = start_virtuoso()
+            try:
+                if method == BULK:
+                    sample = bulk(server, nquads)
+                else:
+                    sample = capped(
+                        kg_upload,
+                        (server, store, 0 if method == PER_GRAPH else None),
+                        cap if method == PER_GRAPH else 3600,
+                    )
+            finally:
+                stop_virtuoso(server)
+            if sample.get("stopped_after_s"):
+                samples[method].append(sample)
+                log(f"{size} round {round_ + 1}: {method}: stopped after {cap:.0f} s")
+                continue
+            if sample["quads"] != quads:
+                raise RuntimeError(f"{method}: the server holds {sample['quads']} of {quads} quads")
+            samples[method].append(sample)
+            log(f"{size} round {round_ + 1}: {method}: {sample['seconds']:.1f} s, {sample['requests']} requests")
+    result: dict[str, Any] = {"quads": quads, "graphs": graphs, "runs": runs, "methods": {}}
+    for method, reports in samples.items():
+        seconds = statistics.median(r["seconds"] for r in reports)
+        result["methods"][method] = {
+            "stopped_after_s": reports[0].get("stopped_after_s"),
+            "median_s": seconds,
+            "samples_s": [r["seconds"] for r in reports],
+            "quads_per_s": quads / seconds,
+            "requests": reports[0]["requests"],
+            "timings": reports[0].get("timings"),
+        }
+    base = result["methods"].get(PER_GRAPH, {}).get("median_s")
+    for entry in result["methods"].values():
+        entry["speedup_vs_per_graph"] = base / entry["median_s"] if base else None
+        entry["speedup_is_at_least"] = bool(result["methods"].get(PER_GRAPH, {}).get("stopped_after_s"))
+    return result
+
+
+def table(results: dict[str, Any]) -> str:
+    sizes = list(results["sizes"])
+    head = (
+        "| method | "
+        + " | ".join(f"{results['sizes'][s]['quads']:,} quads, {results['sizes'][s]['graphs']:,} graphs" for s in sizes)
+        + " |"
+    )
+    lines = [head, "|---|" + "---|" * len(sizes)]
+    methods = list(next(iter(results["sizes"].values()))["methods"])
+    for method in methods:
+        cells = []
+        for size in sizes:
+            entry = results["sizes"][size]["methods"].get(method)
+            if not entry:
+                cells.append("—")
+                continue
+            if entry.get("stopped_after_s"):
+                cells.append(f"> {entry['stopped_after_s']:.0f} s (stopped)")
+                continue
+            speed = entry["speedup_vs_per_graph"]
+            requests = f" · {entry['requests']:,} requests" if entry["requests"] else ""
+            at_least = "≥ " if entry.get("speedup_is_at_least") else ""
+            cells.append(
+                f"{entry['median_s']:.1f} s ({len(entry['samples_s'])}) · {entry['quads_per_s'] / 1000:.1f}k/s"
+                f"{requests}" + (f" · {at_least}{speed:.1f}×" if speed else "")
+            )
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100k,1m")
+    parser.add_argument("--runs", type=int, default=3, help="rounds at sizes below 1M")
+    parser.add_argument("--runs-1m", type=int, default=1, help="rounds at 1M")
+    parser.add_argument("--no-per-graph-above", default="", help="skip the per-graph method above this size")
+    parser.add_argument("--cap", type=float, default=3600, help="stop the per-graph upload after this many seconds")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "upload.json"))
+    opts = parser.parse_args()
+    started = time.perf_counter()
+    results: dict[str, Any] = {"sizes": {}}
+    for size in opts.sizes.split(","):
+        methods = [PER_GRAPH, BATCHED, BULK]
+        if opts.no_per_graph_above == "100k" and size == "1m":
+            methods.remove(PER_GRAPH)
+        results["sizes"][size] = one_size(size, opts.runs_1m if size == "1m" else opts.runs, methods, opts.cap)
+        Path(opts.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(opts.out).write_text(json.dumps(results, indent=2), encoding="utf-8")  # so far
+    results["seconds"] = time.perf_counter() - started
+    version = subprocess.run(["virtuoso-t", "--help"], capture_output=True, text=True, check=False).stderr
+    results["environment"] = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "virtuoso": next((line.strip() for line in version.splitlines() if "Version" in line), "?"),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        ).stdout.strip(),
+        "load_average": os.getloadavg(),
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    out = Path(opts.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(table(results))
+    log(f"total {results['seconds']:.0f} s → {out}")
+
+
+if __name__ == "__main__":
+    main()

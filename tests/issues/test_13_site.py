@@ -1,0 +1,315 @@
+"""Issue 13, item 4: `kg site` at scale — a paged index listing every entity once, an offline search
+that works from file:// in Chromium (hostile labels stay text), a whole-graph page drawn from
+positions computed in Python (a reduced overview above a size, said on the page), entity pages in
+worker processes giving the same files, hub neighbourhoods cut, and progress only on a terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg.build import build
+from kg.pages.site import site_pages, write_site
+from kg.storage import open_store
+from kg.storage.embedded import Store
+from tests.conftest import DATA, tree_digest
+
+KG = [sys.executable, "-m", "kg"]
+YOON = "https://w3id.org/kg-diplomacy/resource/yoon-suk-yeol"
+HOSTILE = "<img src=x onerror=\"window.__xss=1;document.title='pwned'\">"
+
+
+class _Links(HTMLParser):
+    """The entity links of a list page (`ul.entities a`) and its rel=next / rel=prev links."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entities: list[str] = []
+        self.next: list[str] = []
+        self.prev: list[str] = []
+        self._in_list = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "ul":
+            self._in_list = found.get("class") == "entities"
+        elif tag == "a" and self._in_list:
+            self.entities.append(str(found["href"]))
+        elif tag == "a" and found.get("rel") in ("next", "prev"):
+            (self.next if found["rel"] == "next" else self.prev).append(str(found["href"]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "ul":
+            self._in_list = False
+
+
+def _links(text: str) -> _Links:
+    parser = _Links()
+    parser.feed(text)
+    return parser
+
+
+def _write(pages: dict[str, str], folder: Path) -> Path:
+    for relative, text in pages.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def paged_site(bundled_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled graph's site with 25 entities per list page and a 30-entity overview."""
+    pages = site_pages(bundled_store, page_size=25, overview=30)
+    return _write(pages, tmp_path_factory.mktemp("paged-site"))
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("hostile") / "store"
+    build(path, [DATA / "xss.trig"], only=True)
+    return _write(site_pages(open_store(path), page_size=2), tmp_path_factory.mktemp("hostile-site"))
+
+
+def test_index_pages_link_up_and_list_every_entity_once(paged_site: Path) -> None:
+    every = set(json.loads((paged_site / "entities.json").read_text(encoding="utf-8")).values())
+    assert len(every) > 50  # enough for three pages or more
+    seen: list[str] = []
+    page, visited = paged_site / "index.html", []
+    while True:
+        visited.append(page)
+        links = _links(page.read_text(encoding="utf-8"))
+        folder = page.parent
+        assert len(links.entities) <= 25
+        seen += [str((folder / href).resolve().relative_to(paged_site.resolve())) for href in links.entities]
+        if visited[-1] != paged_site / "index.html":  # prev leads back to the page we came from
+            assert (folder / links.prev[0]).resolve() == visited[-2].resolve()
+        if not links.next:
+            break
+        page = (folder / links.next[0]).resolve()
+        assert page.exists() and page not in visited
+    assert len(visited) == -(-len(every) // 25)
+    assert len(seen) == len(set(seen)) and set(seen) == every
+    assert all((paged_site / href).exists() for href in seen)
+    index = (paged_site / "search-index.js").read_text(encoding="utf-8")
+    rows = json.loads(index.removeprefix("window.kgSearchIndex = ").rstrip().rstrip(";"))
+    assert sorted(row[1] for row in rows) == sorted(every)
+    assert [row[0].casefold() for row in rows] == sorted(row[0].casefold() for row in rows)
+
+
+def _wait(page: Any, condition: str, seconds: float = 60) -> None:
+    """Poll `condition` with page.evaluate: wait_for_function's polling is an eval, which the
+    pages' own Content-Security-Policy (kept in force here) forbids."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if page.evaluate(f"Boolean({condition})"):
+                return
+        except Error as error:  # a navigation replaced the page between two polls
+            assert "context was destroyed" in str(error) or "navigat" in str(error), error
+        assert time.monotonic() < deadline, f"not within {seconds} s: {condition}"
+        page.wait_for_timeout(100)
+
+
+class Browser:
+    """A Chromium page (CSP in force: the site must work under its own policy) recording errors."""
+
+    def __init__(self, browser: Any) -> None:
+        self.page = browser.new_page(viewport={"width": 1200, "height": 800})
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+    def search(self, path: Path, text: str) -> list[tuple[str, str]]:
+        """Open `path`, type `text` into the site search; the results as (text, href)."""
+        self.page.goto(path.as_uri())
+        _wait(self.page, "window.kgSearch && window.kgSearch.ready")
+        self.page.fill("#site-search", text)
+        items = self.page.locator("#site-search-results li a")
+        return [
+            (str(items.nth(i).text_content()), str(items.nth(i).get_attribute("href"))) for i in range(items.count())
+        ]
+
+    def inert(self) -> bool:
+        external = [u for u in self.requests if not u.startswith(("file:", "data:", "blob:"))]
+        return self.page.evaluate("window.__xss") is None and self.page.title() != "pwned" and external == []
+
+
+@pytest.fixture
+def chromium(browser: Any) -> Iterator[Browser]:
+    opened = Browser(browser)
+    yield opened
+    opened.page.close()
+
+
+def test_search_finds_an_entity_by_label_from_file_urls(chromium: Browser, paged_site: Path) -> None:
+    hits = chromium.search(paged_site / "index.html", "yoon suk")
+    assert ("Yoon Suk-yeol", "entities/yoon-suk-yeol.html") in hits
+    assert chromium.page.locator("#site-search-count").text_content().startswith(f"{len(hits)} match")
+    chromium.page.click("#site-search-results a >> text=Yoon Suk-yeol")
+    _wait(chromium.page, "window.kgGraph && window.kgGraph.ready")
+    assert chromium.page.url.endswith("/entities/yoon-suk-yeol.html")
+    # From a list page one folder down, the same entity, with a link that still resolves.
+    deeper = chromium.search(paged_site / "list" / "3.html", "Yoon Suk")
+    assert ("Yoon Suk-yeol", "../entities/yoon-suk-yeol.html") in deeper
+    assert chromium.search(paged_site / "list" / "2.html", "no such entity at all") == []
+    assert chromium.errors == [] and chromium.inert()
+
+
+def test_hostile_labels_stay_text_in_search_results(chromium: Browser, hostile_site: Path) -> None:
+    for page in [hostile_site / "index.html", *sorted((hostile_site / "list").glob("*.html"))]:
+        hits = chromium.search(page, "img src")
+        assert [text for text, _ in hits] == [HOSTILE]
+        assert chromium.page.locator("#site-search-results img, #site-search-results script").count() == 0
+        for query in ("script", "javascript", "<!--", "onclick"):
+            for _, href in chromium.search(page, query):
+                assert re.fullmatch(r"(\.\./)?entities/[a-z0-9-]+\.html", href), href
+        assert chromium.page.locator("ul.entities img, ul.entities script, ul.entities b").count() == 0
+        assert chromium.inert()
+    assert chromium.errors == []
+
+
+def _graph_data(index: Path) -> dict[str, Any]:
+    text = index.read_text(encoding="utf-8")
+    found = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', text, re.S)
+    assert found is not None
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
+def test_whole_graph_page_draws_precomputed_positions(
+    chromium: Browser, paged_site: Path, bundled_store: Store
+) -> None:
+    from kg.analysis.project import entity_graph
+
+    graph = entity_graph(bundled_store)
+    data = _graph_data(paged_site / "index.html")
+    assert len(data["nodes"]) == 30 < graph.number_of_nodes()
+    ranked = sorted(graph.degree(), key=lambda item: (-item[1], item[0]))
+    assert {n["id"] for n in data["nodes"]} == {node for node, _ in ranked[:30]}
+    assert all(isinstance(n["x"], float) and isinstance(n["y"], float) and n["physics"] is False for n in data["nodes"])
+    assert data["options"]["physics"] == {"enabled": False}
+    index = (paged_site / "index.html").read_text(encoding="utf-8")
+    assert f"30 most linked of {graph.number_of_nodes()}" in index
+    page = chromium.page
+    page.goto((paged_site / "index.html").as_uri())
+    _wait(page, "window.kgGraph && window.kgGraph.ready")
+    assert page.evaluate("network.physics.physicsEnabled") is False
+    expected = {n["id"]: (n["x"], n["y"]) for n in data["nodes"]}
+    first = page.evaluate("network.getPositions()")
+    page.wait_for_timeout(500)
+    later = page.evaluate("network.getPositions()")
+    assert first == later  # nothing moves
+    assert set(later) == set(expected)  # vis reports positions rounded to whole pixels
+    assert all(abs(later[k]["x"] - x) < 1 and abs(later[k]["y"] - y) < 1 for k, (x, y) in expected.items())
+    assert chromium.errors == [] and chromium.inert()
+
+
+def test_hostile_whole_graph_page_renders_inert(chromium: Browser, hostile_site: Path) -> None:
+    page = chromium.page
+    page.goto((hostile_site / "index.html").as_uri())
+    _wait(page, "window.kgGraph && window.kgGraph.ready")
+    options = page.evaluate("Array.from(document.querySelectorAll('#entity-options option')).map(o => o.value)")
+    assert HOSTILE in options
+    assert all(n["physics"] is False for n in _graph_data(hostile_site / "index.html")["nodes"])
+    assert chromium.errors == [] and chromium.inert()
+
+
+def test_worker_processes_write_the_same_site(bundled_store_path: Path, tmp_path: Path) -> None:
+    store = open_store(bundled_store_path)
+    one = write_site(store, tmp_path / "one", jobs=1)
+    two = write_site(store, tmp_path / "two", jobs=2)
+    assert (two.jobs, one.jobs) == (2, 1)
+    assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
+    files = [p for p in (tmp_path / "two").rglob("*") if p.is_file()]
+    assert two.files == one.files == len(files)
+    assert two.bytes == one.bytes == sum(p.stat().st_size for p in files)
+    assert two.entity_pages == len(list((tmp_path / "two" / "entities").glob("*.html")))
+
+
+def test_a_hub_page_draws_its_closest_most_central_neighbours(bundled_store: Store) -> None:
+    pages = site_pages(bundled_store, ego_limit=5)
+    whole = site_pages(bundled_store)
+    korea = "entities/republic-of-korea.html"
+    data = _graph_data_text(pages[korea])
+    assert len(data["nodes"]) == 6
+    full = _graph_data_text(whole[korea])
+    assert len(full["nodes"]) > 6
+    assert f"the 6 closest and most central of {len(full['nodes'])} entities" in pages[korea]
+    assert {n["id"] for n in data["nodes"]} < {n["id"] for n in full["nodes"]}
+    assert pages[korea].count("<tr>") == whole[korea].count("<tr>")  # facts and timeline complete
+
+
+def _graph_data_text(text: str) -> dict[str, Any]:
+    found = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', text, re.S)
+    assert found is not None
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
+def _env(**extra: str) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if k != "CI"}, **extra}
+
+
+def test_site_progress_only_on_a_terminal(bundled_store_path: Path, tmp_path: Path) -> None:
+    piped = subprocess.run(
+        [*KG, "--store", str(bundled_store_path), "site", str(tmp_path / "piped")],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == ""
+    assert piped.stderr.startswith("Wrote ") and piped.stderr.count("\n") == 1 and "\r" not in piped.stderr
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [*KG, "--store", str(bundled_store_path), "-v", "site", str(tmp_path / "tty")],
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env=_env(),
+    )
+    os.close(slave)
+    shown = b""
+    while select.select([master], [], [], 120)[0]:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    process.wait(timeout=60)
+    os.close(master)
+    text = shown.decode("utf-8", errors="replace")
+    assert process.returncode == 0, text
+    assert "Writing pages" in text and ("page/s" in text or "s/page" in text) and "Wrote " in text
+
+
+def test_a_long_query_page_shows_its_first_rows_and_says_so(
+    bundled_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kg.pages.site as site
+
+    whole = site_pages(bundled_store)["queries/timeline.html"]
+    rows = whole.count("<tr>") - 1  # the header row
+    assert rows > 3 and f"{rows} rows" in whole
+    monkeypatch.setattr(site, "QUERY_ROWS", 3)
+    cut = site_pages(bundled_store)["queries/timeline.html"]
+    assert cut.count("<tr>") - 1 == 3
+    assert f"The first 3 of {rows} rows; <code>kg query timeline</code> gives them all." in cut
