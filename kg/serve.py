@@ -133,7 +133,7 @@ def _apply_update(
                 return
         created = False
         # no snapshot: the writable endpoint reads the disk store, and a dump per update would cost
-        # seconds at scale; a memory reader writes the missing snapshot once (kg.storage.memory)
+        # seconds at scale; a memory reader then reads the disk store (kg.storage.memory)
         with new_generation(Path(store_path), copy_current=True, keep_previous=True, snapshot=False) as (store, _):
             if operation == "update":
                 store.oxigraph.update(payload, base_iri=base, prefixes=PREFIXES)

@@ -97,10 +97,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.virtuoso)
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[Any]:
-    """One throwaway Virtuoso on loopback for the whole session (tests/virtuoso.py), shared by every
-    test module that talks to a server. Tests use their own graphs, or rebuild what they change."""
+def running_virtuoso() -> Iterator[Any]:
+    """A throwaway Virtuoso on loopback (tests/virtuoso.py), stopped and removed afterwards."""
     from tests import virtuoso
 
     try:
@@ -116,8 +114,7 @@ def server() -> Iterator[Any]:
         shutil.rmtree(started.folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def env(server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def remote_env(server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment a user sets for `server`: credentials in variables, never on the command line."""
     empty_config = tmp_path_factory.mktemp("cfg") / "remotes.toml"  # keeps the user's own file out
     empty_config.write_text("", encoding="utf-8")
@@ -127,6 +124,18 @@ def env(server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]
         "KG_REMOTES_CONFIG": str(empty_config),
         "KG_STORE": "",
     }
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Any]:
+    """One throwaway Virtuoso for the whole session, shared by every test module that talks to a
+    server. Tests use their own graphs, or rebuild what they change."""
+    yield from running_virtuoso()
+
+
+@pytest.fixture(scope="session")
+def env(server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return remote_env(server, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

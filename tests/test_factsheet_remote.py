@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from kg.cli import cli
 from tests import virtuoso
+from tests.conftest import remote_env, running_virtuoso
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "factsheet"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Any]:
+    """A Virtuoso of this module's own. On the session's shared server, tests/test_remote.py later
+    dropped every graph and rebuilt, and Virtuoso 7.2 then answered the canned `sources-of-spike`
+    query with no rows although the exported data matched (found in session 9; not explained yet)."""
+    yield from running_virtuoso()
+
+
+@pytest.fixture(scope="module")
+def env(server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return remote_env(server, tmp_path_factory)
 
 
 def kg(store: str, env: dict[str, str], *args: str) -> Result:

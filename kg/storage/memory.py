@@ -38,14 +38,16 @@ class LoadInfo:
     quads: int
     seconds: float
     rss_growth_mb: float
-    written: bool  # the generation had no snapshot: it was dumped from the disk store first
+    from_disk: bool  # the generation had no complete snapshot: its disk store was read instead
 
     def summary(self) -> str:
         """One line for the start-up message."""
-        wrote = " (snapshot written from the disk store first)" if self.written else ""
+        source = (
+            f"{self.generation.name}/oxigraph (no snapshot)" if self.from_disk else f"{self.generation.name}/{SNAPSHOT}"
+        )
         return (
-            f"{self.quads:,} quads in memory from {self.generation.name}/{SNAPSHOT}, loaded in "
-            f"{self.seconds:.1f} s{wrote}, RSS +{self.rss_growth_mb:,.0f} MB"
+            f"{self.quads:,} quads in memory from {source}, loaded in "
+            f"{self.seconds:.1f} s, RSS +{self.rss_growth_mb:,.0f} MB"
         )
 
 
@@ -97,40 +99,35 @@ def has_snapshot(generation: Path) -> bool:
 def load_snapshot(folder: Path, generation: Path | None = None) -> tuple[ox.Store, LoadInfo]:
     """Load the live generation of a store folder (or `generation`) into an in-memory store.
 
-    A generation without a complete snapshot gets one first, dumped from its disk store (kept for
-    the next start when the folder is writable). StoreError if the generation disappeared meanwhile.
+    A generation without a complete snapshot (one made by an endpoint's update, or a damaged one) is
+    read from its disk store instead; readers never write into the store folder. StoreError if the
+    generation disappeared meanwhile.
     """
     started = time.perf_counter()
     before = _rss_mb()
     generation = generation or live_generation(folder)
-    written = False
+    from_disk = not has_snapshot(generation)
+    store = ox.Store()
     try:
-        if not has_snapshot(generation):
-            _write_missing(generation)
-            written = True
-        info = json.loads((generation / SNAPSHOT_INFO).read_text(encoding="utf-8"))
-        store = ox.Store()
-        store.load(path=str(generation / SNAPSHOT), format=ox.RdfFormat.N_QUADS)
+        if from_disk:
+            disk = ox.Store.read_only(str(generation / "oxigraph"))
+            dump = disk.dump(format=ox.RdfFormat.N_QUADS)
+            del disk
+            assert dump is not None
+            store.load(dump, format=ox.RdfFormat.N_QUADS)
+            expected = len(store)
+        else:
+            expected = json.loads((generation / SNAPSHOT_INFO).read_text(encoding="utf-8"))["quads"]
+            store.load(path=str(generation / SNAPSHOT), format=ox.RdfFormat.N_QUADS)
     except (OSError, ValueError) as error:
-        raise StoreError(f"{generation}: cannot load the store's snapshot into memory: {error}") from None
-    if len(store) != info["quads"]:
+        raise StoreError(f"{generation}: cannot load the store into memory: {error}") from None
+    if len(store) != expected:
         raise StoreError(
-            f"{generation / SNAPSHOT}: holds {len(store)} quads, its snapshot.json says {info['quads']}; "
+            f"{generation / SNAPSHOT}: holds {len(store)} quads, its snapshot.json says {expected}; "
             "rebuild the store (kg build) or open it from disk"
         )
-    return store, LoadInfo(generation, len(store), time.perf_counter() - started, max(_rss_mb() - before, 0.0), written)
-
-
-def _write_missing(generation: Path) -> None:
-    disk = ox.Store.read_only(str(generation / "oxigraph"))
-    try:
-        write_snapshot(disk, generation)
-    except PermissionError:
-        raise StoreError(
-            f"{generation}: has no snapshot and the folder is read-only; open the store from disk instead"
-        ) from None
-    finally:
-        del disk
+    seconds = time.perf_counter() - started
+    return store, LoadInfo(generation, len(store), seconds, max(_rss_mb() - before, 0.0), from_disk)
 
 
 def _rss_mb() -> float:

@@ -25,7 +25,7 @@ import pytest
 from kg.query import get_canned, run_canned
 from kg.storage import open_store
 from kg.storage.memory import SNAPSHOT, SNAPSHOT_INFO, has_snapshot, live_generation, load_snapshot
-from tests.conftest import BROKEN, DATA, MINI
+from tests.conftest import BROKEN, DATA, MINI, tree_digest
 from tests.test_serve import RUNAWAY, Endpoint
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -153,23 +153,25 @@ def test_time_limits_still_stop_a_runaway_query_in_memory(endpoint: Endpoint) ->
         assert count(endpoint) > 0
 
 
-def test_a_generation_without_snapshot_gets_one_on_first_load(store: Path) -> None:
+def test_a_generation_without_snapshot_is_read_from_disk_and_left_untouched(store: Path) -> None:
     generation = live_generation(store)
     (generation / SNAPSHOT).unlink()
     (generation / SNAPSHOT_INFO).unlink()
+    before = tree_digest(store)
     loaded, info = load_snapshot(store)
-    assert info.written and has_snapshot(generation)
+    assert info.from_disk and not has_snapshot(generation) and "(no snapshot)" in info.summary()
     assert len(loaded) == len(open_store(store))
-    again, info = load_snapshot(store)
-    assert not info.written and len(again) == len(loaded)
+    assert tree_digest(store) == before  # a reader never writes into the store folder
 
 
-def test_a_truncated_snapshot_is_rewritten_not_trusted(store: Path) -> None:
+def test_a_truncated_snapshot_is_not_trusted(store: Path) -> None:
     generation = live_generation(store)
     snapshot = generation / SNAPSHOT
     snapshot.write_bytes(snapshot.read_bytes()[: snapshot.stat().st_size // 2])
+    before = tree_digest(store)
     loaded, info = load_snapshot(store)
-    assert info.written and len(loaded) == len(open_store(store))
+    assert info.from_disk and len(loaded) == len(open_store(store))
+    assert tree_digest(store) == before
 
 
 def test_a_writable_endpoint_reads_the_disk_store(store: Path) -> None:
