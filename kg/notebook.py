@@ -117,7 +117,7 @@ def open(store: str | os.PathLike[str] | None = None, *, memory: bool = True) ->
 
         loaded, info = load_snapshot(where.path)
         print(f"kg: {info.summary()}")
-        opened: GraphStore = Store(loaded, str(where.path))
+        opened: GraphStore = Store(loaded, str(where.path), info.generation)
     else:
         opened = open_store(where)
     _state["store"] = opened

@@ -186,17 +186,19 @@ def write_index(store: GraphStore, target: Path) -> None:
 
 @contextlib.contextmanager
 def open_index(store: GraphStore) -> Iterator[sqlite3.Connection]:
-    """The index of the store's live generation, built there first if it is missing or outdated.
+    """The index of the generation the store's statements come from (the live one when the store does
+    not say), built there first if it is missing or outdated: never another generation's names.
 
     A remote store (or a folder that cannot be written) gets a temporary in-memory index.
     """
-    folder = None
-    if "://" not in store.location and store.location != ":memory:" and (Path(store.location) / CURRENT).exists():
+    folder: Path | None = getattr(store, "generation", None)
+    local = "://" not in store.location and store.location != ":memory:"
+    if folder is None and local and (Path(store.location) / CURRENT).exists():
         folder = (Path(store.location) / CURRENT).resolve()
     if folder is not None:
         path = folder / INDEX_FILE
         if not _current(path):
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, sqlite3.Error):  # a read-only or removed generation
                 write_index(store, path)
         if _current(path):
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

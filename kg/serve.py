@@ -193,7 +193,8 @@ class Server:
         """The store's named graphs, cached per generation (for the FROM check)."""
         import pyoxigraph as ox
 
-        live = os.path.realpath(self.config.store_path / "current")
+        served = self.pool.generation  # in memory mode: the generation loaded, until a reload is done
+        live = str(served) if served is not None else os.path.realpath(self.config.store_path / "current")
         if self._graphs[0] != live:
             store = ox.Store.read_only(os.path.join(live, "oxigraph"))
             graphs = frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))

@@ -305,7 +305,7 @@ class QueryPool:
     @property
     def generation(self) -> Path | None:
         """The generation the workers answer from in memory mode (None when reading the disk store)."""
-        return self._zygote.loaded.generation if self._zygote is not None else None
+        return self._zygote.loaded.generation if self.memory and self._zygote is not None else None
 
     async def reload(self) -> bool:
         """If `current` names a generation other than the loaded one, load it in a new zygote while
@@ -347,17 +347,28 @@ class QueryPool:
                 try:
                     process, connection = zygote.fork()
                 except OSError:
-                    self._restart(zygote)  # unless a reload replaced it meanwhile
+                    try:
+                        self._restart(zygote)  # unless a reload replaced it meanwhile
+                    except Exception as error:  # whatever stops the reload, the disk store still answers
+                        self._to_disk(" ".join(str(error).split()) or type(error).__name__)
+                        break
                     continue
                 self._processes[process.pid] = process
                 return _Worker(process, connection, short_lane, zygote)
-            raise OSError("cannot start a query worker: the process holding the store keeps failing")
+            else:
+                self._to_disk("the process holding the store keeps failing")
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_worker_main, args=(child, str(self.store_path)), daemon=True)
         process.start()
         child.close()
         self._processes[process.pid] = process
         return _Worker(process, parent, short_lane)
+
+    def _to_disk(self, reason: str) -> None:
+        """Answer from the disk store from now on (the memory copy cannot be had), and say so once."""
+        if self.memory:
+            self.memory = False
+            self.report(f"kg serve: cannot hold the store in memory ({reason}); answering from the disk store")
 
     def _restart(self, failed: Any) -> None:
         """Replace a zygote that died (killed by the system, say) by a fresh one."""

@@ -103,14 +103,21 @@ def explain_paths(
     while True:
         inside = reader.read_in_full()
         paths, wanted = _paths(reader.snapshot(), start.iri, target.iri, (a, b), k, as_of, avoid_hubs, inside)
-        if not wanted or len(inside) > PATH_MAX_ENTITIES:
+        if not wanted:
             return paths
+        if len(inside) > PATH_MAX_ENTITIES:
+            if len(paths) >= k:
+                return paths
+            # fewer than k paths among everything read so far: the whole store answers instead
+            whole = snapshot_of(source)
+            return _paths(whole, start.iri, target.iri, (a, b), k, as_of, avoid_hubs, None)[0]
         reader.full(wanted)
 
 
 # How many entities the anchored path search reads in full at most (see explain_paths): past it, the
-# paths found among them are returned as they are (between two hubs, such as two states with
-# thousands of events each, the k cheapest may then not be the whole graph's).
+# k paths found among them are returned as they are (between two hubs, such as two states with
+# thousands of events each, the k cheapest may then not be the whole graph's); with fewer than k
+# found, the whole store is read and searched.
 PATH_MAX_ENTITIES = 5_000
 
 

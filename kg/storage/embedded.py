@@ -43,6 +43,7 @@ class Store:
 
     oxigraph: ox.Store
     location: str
+    generation: Path | None = None  # the generation the statements come from (for its search index)
 
     def query(self, sparql: str, substitutions: dict[ox.Variable, Any] | None = None, union: bool = True) -> Any:
         """Run a SPARQL query; returns pyoxigraph QuerySolutions, QueryBoolean or QueryTriples.
@@ -81,7 +82,7 @@ def open_folder(path: Path) -> Store:
     """Open the live generation of a built store folder, read-only (kg.storage.memory loads it into memory)."""
     database = _live_database(path)
     try:
-        return Store(ox.Store.read_only(str(database)), str(path))
+        return Store(ox.Store.read_only(str(database)), str(path), database.parent)
     except OSError as error:
         raise StoreError(f"{path}: cannot open the store: {error}") from None
 

@@ -106,28 +106,33 @@ def load_snapshot(folder: Path, generation: Path | None = None) -> tuple[ox.Stor
     started = time.perf_counter()
     before = _rss_mb()
     generation = generation or live_generation(folder)
-    from_disk = not has_snapshot(generation)
+    if not has_snapshot(generation):
+        return _from_disk(generation, started, before)
     store = ox.Store()
     try:
-        if from_disk:
-            disk = ox.Store.read_only(str(generation / "oxigraph"))
-            dump = disk.dump(format=ox.RdfFormat.N_QUADS)
-            del disk
-            assert dump is not None
-            store.load(dump, format=ox.RdfFormat.N_QUADS)
-            expected = len(store)
-        else:
-            expected = json.loads((generation / SNAPSHOT_INFO).read_text(encoding="utf-8"))["quads"]
-            store.load(path=str(generation / SNAPSHOT), format=ox.RdfFormat.N_QUADS)
-    except (OSError, ValueError) as error:
-        raise StoreError(f"{generation}: cannot load the store into memory: {error}") from None
+        expected = json.loads((generation / SNAPSHOT_INFO).read_text(encoding="utf-8"))["quads"]
+        store.load(path=str(generation / SNAPSHOT), format=ox.RdfFormat.N_QUADS)
+    except (OSError, ValueError, SyntaxError):  # damaged though of the right size: the disk store is the truth
+        return _from_disk(generation, started, before)
     if len(store) != expected:
-        raise StoreError(
-            f"{generation / SNAPSHOT}: holds {len(store)} quads, its snapshot.json says {expected}; "
-            "rebuild the store (kg build) or open it from disk"
-        )
+        return _from_disk(generation, started, before)
     seconds = time.perf_counter() - started
-    return store, LoadInfo(generation, len(store), seconds, max(_rss_mb() - before, 0.0), from_disk)
+    return store, LoadInfo(generation, len(store), seconds, max(_rss_mb() - before, 0.0), False)
+
+
+def _from_disk(generation: Path, started: float, before: float) -> tuple[ox.Store, LoadInfo]:
+    """The generation's disk store copied into memory (no usable snapshot); nothing is written."""
+    store = ox.Store()
+    try:
+        disk = ox.Store.read_only(str(generation / "oxigraph"))
+        dump = disk.dump(format=ox.RdfFormat.N_QUADS)
+        del disk
+        assert dump is not None
+        store.load(dump, format=ox.RdfFormat.N_QUADS)
+    except (OSError, ValueError, SyntaxError) as error:
+        raise StoreError(f"{generation}: cannot load the store into memory: {error}") from None
+    seconds = time.perf_counter() - started
+    return store, LoadInfo(generation, len(store), seconds, max(_rss_mb() - before, 0.0), True)
 
 
 def _rss_mb() -> float:

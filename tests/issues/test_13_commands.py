@@ -128,6 +128,18 @@ def test_path_as_of_and_examples(bundled_store: GraphStore) -> None:
     assert len(paths) == 3 and paths[0].hops[0].source == R + "ruling-2018-forced-labor"
 
 
+def test_path_past_the_read_limit_still_finds_the_paths(
+    bundled_store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review finding: past PATH_MAX_ENTITIES with fewer than k paths found, `kg path` said "no path"."""
+    whole = Snapshot.of(bundled_store)
+    ruling, summit = "Supreme Court forced-labour ruling of October 2018", "Japan-ROK summit of 16 March 2023"
+    monkeypatch.setattr(explore, "PATH_MAX_ENTITIES", 3)
+    for k in (1, 3):
+        paths = explore.explain_paths(bundled_store, ruling, summit, k=k)
+        assert paths and paths == explore.explain_paths(whole, ruling, summit, k=k)
+
+
 def test_cli_commands_read_anchored(bundled_store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI never reads the whole store for describe, neighbors, path or timeline --actor."""
 

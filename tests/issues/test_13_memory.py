@@ -174,6 +174,38 @@ def test_a_truncated_snapshot_is_not_trusted(store: Path) -> None:
     assert tree_digest(store) == before
 
 
+def test_a_damaged_snapshot_of_the_right_size_is_read_from_disk(store: Path) -> None:
+    snapshot = live_generation(store) / SNAPSHOT
+    data = bytearray(snapshot.read_bytes())
+    data[10] = ord("<") if data[10] != ord("<") else ord(">")  # one byte flipped: no longer N-Quads
+    snapshot.write_bytes(bytes(data))
+    loaded, info = load_snapshot(store)
+    assert info.from_disk and len(loaded) == len(open_store(store))
+
+
+def test_a_memory_copy_never_indexes_its_names_into_a_newer_generation(store: Path) -> None:
+    """Review finding: the search index of the live generation was written from whatever store asked."""
+    import pyoxigraph as ox
+
+    from kg.describe import find_entity
+    from kg.namespaces import KG, KGR
+    from kg.search import INDEX_FILE, named
+    from kg.storage.embedded import Store, new_generation
+
+    loaded, info = load_snapshot(store)
+    copy = Store(loaded, str(store), info.generation)
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    kind = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    newcomer, graph = ox.NamedNode(KGR + "zed-newperson"), ox.NamedNode("urn:test:g")
+    with new_generation(store, copy_current=True) as (fresh, generation):
+        fresh.oxigraph.add(ox.Quad(newcomer, kind, ox.NamedNode(KG + "Person"), graph))
+        fresh.oxigraph.add(ox.Quad(newcomer, label, ox.Literal("Zed Newperson", language="en"), graph))
+    assert live_generation(store) == generation and not (generation / INDEX_FILE).exists()
+    find_entity(copy, "Yoon Suk-yeol")  # looks names up in the copy's own generation
+    assert not (generation / INDEX_FILE).exists()
+    assert named(open_store(store), "Zed Newperson")
+
+
 def test_a_writable_endpoint_reads_the_disk_store(store: Path) -> None:
     server = Endpoint(store, "--allow-update", "--no-site", env={"KG_SERVE_TOKEN": "t0ken-for-tests-123"})
     try:
