@@ -1,6 +1,6 @@
 """Linkage analysis at scale (issue 13, item 7): the projection, then `kg analyze` old against new.
 
-For each size (bench/data/synthetic-{label}.trig, or /work/coord/data/…, as bench_core.py finds
+For each size (bench/data/synthetic-{label}.trig, or the folder given with --data, as bench_core.py finds
 it; built into a temporary store with ``kg build --only FILE --no-validate``), one run measures:
 
 * the projection store → networkx in a child process (``Snapshot.of(open_store(path))`` then

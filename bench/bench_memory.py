@@ -41,17 +41,17 @@ from bench.bench_core import QUERIES, fmt_ratio, fmt_s, log, median, run_measure
 from bench.common import machine
 
 ROOT = Path(__file__).resolve().parent.parent
-COORD_DATA = Path("/work/coord/data")
+EXTRA_DATA = Path(os.environ.get("KG_BENCH_DATA", ROOT / "bench" / "data"))  # generated inputs kept elsewhere
 RESULTS = ROOT / "bench" / "results"
 KG = [sys.executable, "-m", "kg"]
 
 
 def data_file(size: str) -> Path:
-    for folder in (ROOT / "bench" / "data", COORD_DATA):
+    for folder in (ROOT / "bench" / "data", EXTRA_DATA):
         candidate = folder / f"synthetic-{size.lower()}.trig"
         if candidate.exists():
             return candidate
-    raise SystemExit(f"no synthetic-{size}.trig in bench/data or {COORD_DATA}: run bench/generate.py")
+    raise SystemExit(f"no synthetic-{size}.trig in bench/data or {EXTRA_DATA}: run bench/generate.py")
 
 
 def queries() -> dict[str, str]:

@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
 
 from bench.bench_scale import start_virtuoso, stop_virtuoso, virtuoso_bulk_load  # noqa: E402
 
-DATA = Path(os.environ.get("KG_BENCH_DATA", "/work/coord/data"))
+DATA = Path(os.environ.get("KG_BENCH_DATA", Path(__file__).resolve().parent / "data"))
 PER_GRAPH, BATCHED, BULK = (
     "kg upload, one request per graph (before)",
     "kg upload, batched (now)",
