@@ -10,6 +10,7 @@ escaped, and every label, tooltip, legend entry and search option is put into th
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -256,8 +257,13 @@ def focus(graph: nx.MultiDiGraph, center: str, hops: int, undirected: Any = None
 
     if undirected is None:
         undirected = graph.to_undirected(as_view=True)
-    reached = nx.single_source_shortest_path_length(undirected, center, cutoff=hops)
-    keep = sorted(reached)
+    return induced(graph, nx.single_source_shortest_path_length(undirected, center, cutoff=hops))
+
+
+def induced(graph: Any, nodes: Collection[str]) -> Any:
+    """A copy of the part of `graph` among `nodes` (added in IRI order), with every link between them."""
+    keep = sorted(nodes)
+    wanted = set(keep)
     part = graph.__class__()
     part.graph.update(graph.graph)
     part.add_nodes_from((node, graph.nodes[node]) for node in keep)
@@ -266,9 +272,9 @@ def focus(graph: nx.MultiDiGraph, center: str, hops: int, undirected: Any = None
             (u, v, key, data)
             for u in keep
             for v, keyed in graph.adj[u].items()
-            if v in reached
+            if v in wanted
             for key, data in keyed.items()
         )
     else:
-        part.add_edges_from((u, v, data) for u in keep for v, data in graph.adj[u].items() if v in reached)
+        part.add_edges_from((u, v, data) for u in keep for v, data in graph.adj[u].items() if v in wanted)
     return part

@@ -19,6 +19,7 @@ from typing import Any
 
 from kg.describe import describe, relation_text
 from kg.namespaces import KGR
+from kg.pages.render import induced
 from kg.snapshot import Snapshot
 
 EGO_LIMIT = 250  # neighbours drawn on an entity page's graph (a state at 1M quads has thousands)
@@ -124,18 +125,7 @@ def ego(state: EntityPages, center: str) -> tuple[Any, int]:
     if within > limit + 1:
         ranked = sorted(reached, key=lambda n: (reached[n], -state.sizes.get(n, 0.0), n))
         reached = {n: reached[n] for n in ranked[: limit + 1]}
-    keep = sorted(reached)
-    part = graph.__class__()
-    part.graph.update(graph.graph)
-    part.add_nodes_from((node, graph.nodes[node]) for node in keep)
-    part.add_edges_from(
-        (u, v, key, data)
-        for u in keep
-        for v, keyed in graph.adj[u].items()
-        if v in reached
-        for key, data in keyed.items()
-    )
-    return part, within
+    return induced(graph, reached), within
 
 
 def _expand(value: str) -> str:
