@@ -221,8 +221,9 @@ def to_dataframe(result: Any) -> Any:
             "object": [t.object for t in triples],
         }
     else:
-        variables = [v.value for v in result.variables]
-        rows = [[row[v] for v in result.variables] for row in result]
+        from kg.query import solution_rows
+
+        variables, rows = solution_rows(result)
         columns = {name: [row[i] for row in rows] for i, name in enumerate(variables)}
     data: dict[str, Any] = {}
     kinds: dict[str, str] = {}

@@ -246,6 +246,18 @@ def run_query(
         raise QueryError(f"query failed: {error}") from None
 
 
+def solution_rows(result: ox.QuerySolutions) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """A SELECT result read in one pass: its variable names, and every row as a tuple of terms in
+    that order (None where unbound).
+
+    Rows are read by position (`tuple(solution)`), which costs next to nothing beyond evaluating the
+    query; looking each term up by name (`solution["x"]`) cost ~1 µs per term, by `Variable` ~1.6 µs
+    (at 1M quads, a sixth of the anchored query's time; measured in bench/bench_memory.py).
+    """
+    names = [variable.value for variable in result.variables]
+    return names, [tuple(solution) for solution in result]
+
+
 def _one_select(sparql: str) -> bool:
     """Whether the query has no subquery (one SELECT keyword, comments and strings aside)."""
     from kg.storage.remote_sparql import query_tokens
