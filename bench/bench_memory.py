@@ -12,11 +12,18 @@ One run, on one store built the default way (validated `kg build --only syntheti
   memory (PSS of the server, zygote and workers), queries over HTTP (JSON results, fully read);
 * the zygote: load time, fork (respawn) time, a worker's private memory after a query.
 
+* the anchored query interleaved (rdflib, kg now, kg before) in the process holding rdflib's
+  Dataset: each round runs the three one after the other, so the ratio is taken under the same
+  load. "kg before" is the path before the subject-ordered snapshot and the positional rows: the
+  store loaded from Oxigraph's dump order, terms read by variable name.
+
 Queries: `anchored` (one actor's events by date) and `group_by` (events per actor and year) from
 bench_core, and the canned `timeline`. Medians of --runs (rdflib's GROUP BY: --rdflib-runs).
+Rows are read as kg reads them (`kg.query.solution_rows`: every term of every row).
 
     python bench/bench_memory.py                     # 1M, ~15 min → bench/results/memory.json
     python bench/bench_memory.py --size 100k --runs 3
+    python bench/bench_memory.py --store S --parts notebook_memory,rdflib --queries anchored --runs 15
 """
 
 from __future__ import annotations
@@ -157,11 +164,38 @@ def bench_build(source: Path, store: Path, runs: int) -> dict[str, Any]:
 
 
 def materialise_ox(result: Any) -> int:
+    """Every term of every row, read as kg reads them (positional rows)."""
+    from kg.query import solution_rows
+
+    return len(solution_rows(result)[1])
+
+
+def materialise_by_name(result: Any) -> int:
+    """Every term of every row, looked up by variable name (how this benchmark read them before)."""
     names = [v.value for v in result.variables]
     return sum(1 for solution in result if [solution[n] for n in names])
 
 
-def bench_rdflib(source: Path, texts: dict[str, str], runs: int, rdflib_runs: int) -> dict[str, Any]:
+def dump_order_store(store: Path) -> Any:
+    """The live generation in memory, loaded in Oxigraph's dump order (the snapshot before it was
+    written in subject order)."""
+    import pyoxigraph as ox
+
+    from kg.storage.embedded import Store
+    from kg.storage.memory import live_generation
+
+    generation = live_generation(store)
+    memory = ox.Store()
+    memory.load(
+        ox.Store.read_only(str(generation / "oxigraph")).dump(format=ox.RdfFormat.N_QUADS) or b"",
+        format=ox.RdfFormat.N_QUADS,
+    )
+    return Store(memory, str(store), generation)
+
+
+def bench_rdflib(
+    source: Path, texts: dict[str, str], runs: int, rdflib_runs: int, store: Path | None = None
+) -> dict[str, Any]:
     import rdflib
 
     before = rss_mb()
@@ -170,11 +204,49 @@ def bench_rdflib(source: Path, texts: dict[str, str], runs: int, rdflib_runs: in
     dataset.parse(source, format="trig")
     out: dict[str, Any] = {"load_s": time.perf_counter() - started, "rss_mb": rss_mb() - before}
     log(f"rdflib parsed {len(dataset)} in {out['load_s']:.1f} s")
+    if store is not None and "anchored" in texts:
+        out["interleaved"] = interleaved(dataset, store, texts["anchored"], runs)
     for name in ("anchored", "group_by"):
+        if name not in texts:
+            continue
         runs_here = rdflib_runs if name == "group_by" else runs
         seconds, rows = times(lambda name=name: len([tuple(row) for row in dataset.query(texts[name])]), runs_here)
         out[name] = {"s": seconds, "cpu_s": CPU["last"], "rows": rows, "runs": runs_here}
         log(f"rdflib {name}: {seconds:.2f} s (CPU {CPU['last']:.2f} s), {rows} rows")
+    return out
+
+
+def interleaved(dataset: Any, store: Path, text: str, runs: int) -> dict[str, Any]:
+    """The anchored query, round after round: rdflib, kg now (the snapshot as `kg.notebook.open()`
+    loads it, rows as kg reads them), kg before (dump order, terms by name). Medians of wall and CPU."""
+    import kg.notebook as nb
+    from kg.query import run_query
+
+    now = nb.open(store)
+    before = dump_order_store(store)
+    contenders: dict[str, Callable[[], int]] = {
+        "rdflib": lambda: len([tuple(row) for row in dataset.query(text)]),
+        "kg": lambda: materialise_ox(run_query(now, text)),
+        "kg_before": lambda: materialise_by_name(run_query(before, text)),
+    }
+    samples: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in contenders}
+    rows = {}
+    for _ in range(runs):
+        for name, function in contenders.items():
+            started, began = time.perf_counter(), time.process_time()
+            rows[name] = function()
+            samples[name][0].append(time.perf_counter() - started)
+            samples[name][1].append(time.process_time() - began)
+    assert len(set(rows.values())) == 1, rows
+    out = {
+        name: {"s": median(wall), "cpu_s": median(cpu), "rows": rows[name], "runs": runs}
+        for name, (wall, cpu) in samples.items()
+    }
+    for name in ("kg", "kg_before"):
+        out[name]["vs_rdflib"] = out["rdflib"]["s"] / out[name]["s"]
+        out[name]["vs_rdflib_cpu"] = out["rdflib"]["cpu_s"] / out[name]["cpu_s"]
+    log(f"interleaved anchored: {json.dumps(out)}")
+    nb._state.clear()
     return out
 
 
@@ -298,6 +370,9 @@ def cold_query(store: Path, runs: int) -> float:
     return median([run_measured(command)["wall"] for _ in range(runs)])
 
 
+PARTS = ("build", "cold", "zygote", "serve_memory", "serve_disk", "notebook_memory", "notebook_disk", "rdflib")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", default="1M", help="10k, 100k or 1M (synthetic-SIZE.trig)")
@@ -305,27 +380,48 @@ def main() -> None:
     parser.add_argument("--rdflib-runs", type=int, default=1, help="runs of rdflib's GROUP BY (≈70 s each at 1M)")
     parser.add_argument("--disk-runs", type=int, default=1, help="runs of the slow queries on disk")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="a store already built from synthetic-SIZE.trig (no build part; its snapshot is rewritten "
+        "when it predates the subject-ordered one)",
+    )
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"what to measure, of: {','.join(PARTS)}")
+    parser.add_argument("--queries", default="anchored,group_by,timeline", help="of: anchored,group_by,timeline")
     parser.add_argument("--output", type=Path, default=RESULTS / "memory.json")
     args = parser.parse_args()
+    parts = {part.strip() for part in args.parts.split(",") if part.strip()}
+    if unknown := parts - set(PARTS):
+        raise SystemExit(f"unknown parts: {', '.join(sorted(unknown))} (known: {', '.join(PARTS)})")
     source = data_file(args.size)
-    texts = queries()
+    texts = {name: text for name, text in queries().items() if name in args.queries.split(",")}
     work = args.work or Path(tempfile.mkdtemp(prefix="kg-bench-memory-"))
     work.mkdir(parents=True, exist_ok=True)
-    store = work / "store"
-    shutil.rmtree(store, ignore_errors=True)
     results: dict[str, Any] = {"size": args.size, "source": str(source), **machine(["pyoxigraph", "rdflib"])}
-    results["build"] = build = bench_build(source, store, args.runs)
-    log(f"build: {json.dumps(build)}")
-    bundled = work / "bundled"
-    run_measured([*KG, "--store", str(bundled), "build"])
-    results["cold_kg_query_bundled_s"] = cold_query(bundled, 5)
-    results["zygote"] = bench_zygote(store, texts, 5)
-    log(f"zygote: {results['zygote']}")
-    results["serve_memory"] = bench_serve(store, texts, args.runs, True, args.disk_runs)
-    results["serve_disk"] = bench_serve(store, texts, args.runs, False, args.disk_runs)
-    results["notebook_memory"] = bench_notebook(store, texts, args.runs, True, args.disk_runs)
-    results["notebook_disk"] = bench_notebook(store, texts, args.runs, False, args.disk_runs)
-    results["rdflib"] = bench_rdflib(source, texts, args.runs, args.rdflib_runs)
+    if args.store is not None:
+        store = args.store
+        parts.discard("build")
+        refresh_snapshot(store)
+    else:
+        store = work / "store"
+        shutil.rmtree(store, ignore_errors=True)
+        results["build"] = build = bench_build(source, store, args.runs)
+        log(f"build: {json.dumps(build)}")
+    if "cold" in parts:
+        bundled = work / "bundled"
+        run_measured([*KG, "--store", str(bundled), "build"])
+        results["cold_kg_query_bundled_s"] = cold_query(bundled, 5)
+    if "zygote" in parts and "group_by" in texts:
+        results["zygote"] = bench_zygote(store, texts, 5)
+        log(f"zygote: {results['zygote']}")
+    for part, memory in (("serve_memory", True), ("serve_disk", False)):
+        if part in parts:
+            results[part] = bench_serve(store, texts, args.runs, memory, args.disk_runs)
+    for part, memory in (("notebook_memory", True), ("notebook_disk", False)):
+        if part in parts:
+            results[part] = bench_notebook(store, texts, args.runs, memory, args.disk_runs)
+    if "rdflib" in parts:
+        results["rdflib"] = bench_rdflib(source, texts, args.runs, args.rdflib_runs, store)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(report(results))
@@ -333,41 +429,85 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def refresh_snapshot(store: Path) -> None:
+    """Rewrite the live generation's snapshot when it is not in subject order (built by an older kg)."""
+    import pyoxigraph as ox
+
+    from kg.storage.memory import SNAPSHOT_INFO, live_generation, write_snapshot
+
+    generation = live_generation(store)
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads((generation / SNAPSHOT_INFO).read_text(encoding="utf-8")).get("order") == "subject":
+            return
+    log(f"writing the subject-ordered snapshot of {generation}")
+    write_snapshot(ox.Store.read_only(str(generation / "oxigraph")), generation)
+
+
 def report(r: dict[str, Any]) -> str:
-    rd = r["rdflib"]
-    lines = [
-        f"### {r['size']} quads ({r['date']}, {r['machine']})",
-        "",
+    nan = {"s": float("nan"), "rows": 0}
+    rd = r.get("rdflib", {})
+    lines = [f"### {r['size']} quads ({r['date']}, {r['machine']})", ""]
+    if "interleaved" in rd:
+        i = rd["interleaved"]
+        lines += [
+            f"Anchored query ({i['kg']['rows']:,} rows), interleaved rounds, medians of {i['kg']['runs']}:",
+            "",
+            "| | rdflib memory | kg now (notebook memory) | kg before |",
+            "|---|---|---|---|",
+            f"| wall | {fmt_s(i['rdflib']['s'])} | {fmt_s(i['kg']['s'])} ({fmt_ratio(i['kg']['vs_rdflib'])}) | "
+            f"{fmt_s(i['kg_before']['s'])} ({fmt_ratio(i['kg_before']['vs_rdflib'])}) |",
+            f"| CPU | {fmt_s(i['rdflib']['cpu_s'])} | "
+            f"{fmt_s(i['kg']['cpu_s'])} ({fmt_ratio(i['kg']['vs_rdflib_cpu'])}) | "
+            f"{fmt_s(i['kg_before']['cpu_s'])} ({fmt_ratio(i['kg_before']['vs_rdflib_cpu'])}) |",
+            "",
+        ]
+    lines += [
         "| query | rdflib memory | notebook memory | notebook disk | serve memory (HTTP) | serve disk (HTTP) "
         "| memory vs rdflib | memory vs disk |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name in ("anchored", "group_by", "timeline"):
-        base = rd.get(name, {}).get("s", float("nan"))
-        nm, nd = r["notebook_memory"][name]["s"], r["notebook_disk"][name]["s"]
-        sm, sd = r["serve_memory"][name]["s"], r["serve_disk"][name]["s"]
+        nmr = r.get("notebook_memory", {}).get(name, nan)
+        if nmr is nan and name not in rd:
+            continue
+        base = rd.get(name, nan)["s"]
+        nm, nd = nmr["s"], r.get("notebook_disk", {}).get(name, nan)["s"]
+        sm, sd = r.get("serve_memory", {}).get(name, nan)["s"], r.get("serve_disk", {}).get(name, nan)["s"]
         lines.append(
-            f"| {name} ({r['notebook_memory'][name]['rows']:,} rows) | {fmt_s(base)} | {fmt_s(nm)} | {fmt_s(nd)} | "
-            f"{fmt_s(sm)} | {fmt_s(sd)} | {fmt_ratio(base / nm)} (serve {fmt_ratio(base / sm)}) | "
+            f"| {name} ({nmr['rows']:,} rows) | {fmt_s(base)} | "
+            f"{fmt_s(nm)} (CPU {fmt_s(nmr.get('cpu_s', float('nan')))}) "
+            f"| {fmt_s(nd)} | {fmt_s(sm)} | {fmt_s(sd)} | {fmt_ratio(base / nm)} (serve {fmt_ratio(base / sm)}) | "
             f"{fmt_ratio(nd / nm)} (serve {fmt_ratio(sd / sm)}) |"
         )
-    b, z = r["build"], r["zygote"]
-    lines += [
-        "",
-        f"* start-up: serve memory {fmt_s(r['serve_memory']['start_s'])} (PSS {r['serve_memory']['pss_mb']:.0f} MB, "
-        f"{r['serve_memory']['processes']} processes), serve disk {fmt_s(r['serve_disk']['start_s'])} "
-        f"(PSS {r['serve_disk']['pss_mb']:.0f} MB); notebook open memory {fmt_s(r['notebook_memory']['open_s'])} "
-        f"(RSS +{r['notebook_memory']['rss_mb']:.0f} MB), disk {fmt_s(r['notebook_disk']['open_s'])}; "
-        f"rdflib parse {fmt_s(rd['load_s'])} (RSS +{rd['rss_mb']:.0f} MB)",
-        f"* zygote: snapshot load {fmt_s(z['load_s'])}, RSS {z['zygote_rss_mb']:.0f} MB; a worker forked and answering "
-        f"in {fmt_s(z['fork_to_first_answer_s'])}; after the GROUP BY it holds "
-        f"{z['worker_after_group_by_private_mb']:.0f} MB private (PSS {z['worker_after_group_by_pss_mb']:.0f} MB)",
-        f"* build: validated {fmt_s(b['validated_s'])}, --no-validate {fmt_s(b['unvalidated_s'])} "
-        f"({b['ratio_with_snapshot']:.2f}×, both writing the snapshot); the snapshot itself "
-        f"{fmt_s(b['snapshot_s'])} ({b['snapshot_mb']:.0f} MB); without it the ratio would be "
-        f"{b['ratio_without_snapshot']:.2f}×",
-        f"* cold `kg query cq1-summit-leaders` on the bundled graph: {fmt_s(r['cold_kg_query_bundled_s'])}",
-    ]
+    lines.append("")
+    if "serve_memory" in r and "serve_disk" in r and "notebook_memory" in r and "notebook_disk" in r and rd:
+        lines.append(
+            f"* start-up: serve memory {fmt_s(r['serve_memory']['start_s'])} "
+            f"(PSS {r['serve_memory']['pss_mb']:.0f} MB, "
+            f"{r['serve_memory']['processes']} processes), serve disk {fmt_s(r['serve_disk']['start_s'])} "
+            f"(PSS {r['serve_disk']['pss_mb']:.0f} MB); notebook open memory {fmt_s(r['notebook_memory']['open_s'])} "
+            f"(RSS +{r['notebook_memory']['rss_mb']:.0f} MB), disk {fmt_s(r['notebook_disk']['open_s'])}; "
+            f"rdflib parse {fmt_s(rd['load_s'])} (RSS +{rd['rss_mb']:.0f} MB)"
+        )
+    if "zygote" in r:
+        z = r["zygote"]
+        lines.append(
+            f"* zygote: snapshot load {fmt_s(z['load_s'])}, RSS {z['zygote_rss_mb']:.0f} MB; a worker forked and "
+            f"answering in {fmt_s(z['fork_to_first_answer_s'])}; after the GROUP BY it holds "
+            f"{z['worker_after_group_by_private_mb']:.0f} MB private (PSS {z['worker_after_group_by_pss_mb']:.0f} MB)"
+        )
+    if "build" in r:
+        b = r["build"]
+        lines.append(
+            f"* build: validated {fmt_s(b['validated_s'])}, --no-validate {fmt_s(b['unvalidated_s'])} "
+            f"({b['ratio_with_snapshot']:.2f}×, both writing the snapshot); the snapshot itself "
+            f"{fmt_s(b['snapshot_s'])} ({b['snapshot_mb']:.0f} MB); without it the ratio would be "
+            f"{b['ratio_without_snapshot']:.2f}×"
+        )
+    if "cold_kg_query_bundled_s" in r:
+        lines.append(
+            f"* cold `kg query cq1-summit-leaders` on the bundled graph: {fmt_s(r['cold_kg_query_bundled_s'])}"
+        )
     return "\n".join(lines)
 
 
