@@ -308,3 +308,22 @@ def test_a_worker_that_copied_much_of_the_store_is_replaced_by_a_fresh_fork(bund
     private, old, new = asyncio.run(scenario())
     assert all(0 < mb < 64 for mb in private)  # measured, and far below the recycling threshold
     assert old and new and not (old & new)  # over the threshold: a fresh fork replaced the worker
+
+
+def test_a_workers_private_memory_is_read_exactly_only_when_it_may_have_grown() -> None:
+    """Reading smaps_rollup cost most of an ASK's time over HTTP at 1M quads: page faults (a few µs
+    to count) say when the private memory may have grown enough to read it again."""
+    from kg.workers import PrivateMemory, private_memory_mb
+
+    meter = PrivateMemory(step_mb=8.0)
+    first = meter()
+    assert first > 0 and meter.readings == 1
+    again = meter()
+    assert meter.readings == 1 and first <= again < first + 8  # nothing grew: not read again
+    block = bytearray(64 * 1024 * 1024)
+    for offset in range(0, len(block), 4096):  # every page written: 64 MB more held privately
+        block[offset] = 1
+    grown = meter()
+    assert meter.readings == 2 and grown >= first + 60
+    assert abs(grown - private_memory_mb()) < 8
+    del block
