@@ -14,8 +14,8 @@ One run, on one store built the default way (validated `kg build --only syntheti
 
 * the anchored query interleaved (rdflib, kg now, kg before) in the process holding rdflib's
   Dataset: each round runs the three one after the other, so the ratio is taken under the same
-  load. "kg before" is the path before the subject-ordered snapshot and the positional rows: the
-  store loaded from Oxigraph's dump order, terms read by variable name.
+  load. "kg before" is the path before the subject-ordered load and the positional rows: the
+  store loaded in Oxigraph's dump order, terms read by variable name.
 
 Queries: `anchored` (one actor's events by date) and `group_by` (events per actor and year) from
 bench_core, and the canned `timeline`. Medians of --runs (rdflib's GROUP BY: --rdflib-runs).
@@ -177,8 +177,8 @@ def materialise_by_name(result: Any) -> int:
 
 
 def dump_order_store(store: Path) -> Any:
-    """The live generation in memory, loaded in Oxigraph's dump order (the snapshot before it was
-    written in subject order)."""
+    """The live generation in memory, loaded in Oxigraph's dump order (as the snapshot was loaded
+    before it was loaded in subject order)."""
     import pyoxigraph as ox
 
     from kg.storage.embedded import Store
@@ -400,8 +400,7 @@ def main() -> None:
     parser.add_argument(
         "--store",
         type=Path,
-        help="a store already built from synthetic-SIZE.trig (no build part; its snapshot is rewritten "
-        "when it predates the subject-ordered one)",
+        help="a store already built from synthetic-SIZE.trig, with its snapshot (no build part)",
     )
     parser.add_argument("--parts", default=",".join(PARTS), help=f"what to measure, of: {','.join(PARTS)}")
     parser.add_argument("--queries", default="anchored,group_by,timeline", help="of: anchored,group_by,timeline")
@@ -418,7 +417,6 @@ def main() -> None:
     if args.store is not None:
         store = args.store
         parts.discard("build")
-        refresh_snapshot(store)
     else:
         store = work / "store"
         shutil.rmtree(store, ignore_errors=True)
@@ -444,20 +442,6 @@ def main() -> None:
     print(report(results))
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def refresh_snapshot(store: Path) -> None:
-    """Rewrite the live generation's snapshot when it is not in subject order (built by an older kg)."""
-    import pyoxigraph as ox
-
-    from kg.storage.memory import SNAPSHOT_INFO, live_generation, write_snapshot
-
-    generation = live_generation(store)
-    with contextlib.suppress(OSError, ValueError):
-        if json.loads((generation / SNAPSHOT_INFO).read_text(encoding="utf-8")).get("order") == "subject":
-            return
-    log(f"writing the subject-ordered snapshot of {generation}")
-    write_snapshot(ox.Store.read_only(str(generation / "oxigraph")), generation)
 
 
 def report(r: dict[str, Any]) -> str:
