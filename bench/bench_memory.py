@@ -476,7 +476,7 @@ def report(r: dict[str, Any]) -> str:
         nm, nd = nmr["s"], r.get("notebook_disk", {}).get(name, nan)["s"]
         sm, sd = r.get("serve_memory", {}).get(name, nan)["s"], r.get("serve_disk", {}).get(name, nan)["s"]
         lines.append(
-            f"| {name} ({nmr['rows']:,} rows) | {fmt_s(base)} | "
+            f"| {name} ({nmr['rows'] or rd.get(name, nan)['rows']:,} rows) | {fmt_s(base)} | "
             f"{fmt_s(nm)} (CPU {fmt_s(nmr.get('cpu_s', float('nan')))}) "
             f"| {fmt_s(nd)} | {fmt_s(sm)} | {fmt_s(sd)} | {fmt_ratio(base / nm)} (serve {fmt_ratio(base / sm)}) | "
             f"{fmt_ratio(nd / nm)} (serve {fmt_ratio(sd / sm)}) |"
