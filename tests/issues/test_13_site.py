@@ -1,7 +1,12 @@
 """Issue 13, item 4: `kg site` at scale — a paged index listing every entity once, an offline search
 that works from file:// in Chromium (hostile labels stay text), a whole-graph page drawn from
 positions computed in Python (a reduced overview above a size, said on the page), entity pages in
-worker processes giving the same files, hub neighbourhoods cut, and progress only on a terminal."""
+worker processes giving the same files, hub neighbourhoods cut, and progress only on a terminal.
+
+Then what stop 9 saw and left: the site replaces its folder only when complete (a failure or a kill
+half-way leaves the earlier site byte-identical, a rebuild leaves no stale page, a folder that is not
+a kg site is refused); search-index.js escapes U+2028/U+2029, `</script` and `<!--`; and what name
+lookups read of the ontology is kept per store generation and process."""
 
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ from kg.build import build
 from kg.pages.site import site_pages, write_site
 from kg.storage import open_store
 from kg.storage.embedded import Store
-from tests.conftest import DATA, tree_digest
+from tests.conftest import DATA, MINI, tree_digest
 
 KG = [sys.executable, "-m", "kg"]
 YOON = "https://w3id.org/kg-diplomacy/resource/yoon-suk-yeol"
@@ -383,8 +388,6 @@ def _file_size_limit(limit: int) -> Any:
 def test_a_write_failing_half_way_leaves_the_previous_site_byte_identical(tmp_path: Path) -> None:
     """A real failure: one entity page is larger than the process may write (RLIMIT_FSIZE), so the
     write fails after the assets, index and list pages of the new site were written."""
-    from tests.conftest import MINI
-
     huge = tmp_path / "huge.trig"
     alias = "a very long alias " * 60_000  # ~1 MB: that entity's page is larger than every other file
     huge.write_text(
@@ -468,7 +471,10 @@ def test_the_swap_without_an_atomic_exchange_and_a_site_moved_aside_by_a_kill(
 
 # ---------------------------------------------------------------- search-index.js in any JavaScript engine
 
-SEPARATORS = "Line\u2028separator and paragraph\u2029separator </script><script>window.__xss=9;document.title='pwned'</script> <!-- x"
+SEPARATORS = (
+    "Line\u2028separator and paragraph\u2029separator "
+    "</script><script>window.__xss=9;document.title='pwned'</script> <!-- x"
+)
 
 
 def test_search_index_escapes_separators_and_script_ends(
@@ -500,7 +506,7 @@ def test_search_index_escapes_separators_and_script_ends(
         assert chromium.inert()
     pasted = site / "pasted.html"  # the index inlined into a page whose policy allows inline scripts
     pasted.write_text(
-        "<!doctype html><meta charset=utf-8><meta http-equiv=\"Content-Security-Policy\" "
+        '<!doctype html><meta charset=utf-8><meta http-equiv="Content-Security-Policy" '
         "content=\"default-src 'none'; script-src 'unsafe-inline'\"><title>pasted</title>"
         f"<script>{script}</script><script>window.__found = window.kgSearchIndex.length;</script>",
         encoding="utf-8",
@@ -510,3 +516,59 @@ def test_search_index_escapes_separators_and_script_ends(
     assert chromium.page.evaluate("window.kgSearchIndex.map(r => r[0])") == [row[0] for row in rows]
     assert chromium.inert() and chromium.page.title() == "pasted"
     assert chromium.errors == []
+
+
+# ---------------------------------------------------------------- name lookups: the ontology read once per generation
+
+ONTOLOGY_LABEL = (
+    "@prefix kg: <https://w3id.org/kg-diplomacy/ontology#> .\n"
+    "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+    '<https://w3id.org/kg-diplomacy/ontology> { kg:nationality rdfs:label "a citizen of"@en . }\n'
+)
+
+
+def test_what_lookups_read_of_the_ontology_is_kept_per_generation(tmp_path: Path) -> None:
+    from kg import generation_cache
+    from kg.storage.embedded import memory_store
+
+    path = tmp_path / "store"
+    build(path, [MINI], only=True)
+    made: list[str] = []
+
+    def make(tag: str) -> str:
+        made.append(tag)
+        return tag
+
+    first, again = open_store(path), open_store(path)
+    assert generation_cache.generation_key(first) == generation_cache.generation_key(again) is not None
+    assert generation_cache.per_generation(first, "probe", lambda: make("a")) == "a"
+    assert generation_cache.per_generation(again, "probe", lambda: make("b")) == "a"  # same generation
+    build(path, [MINI], only=True)  # a new generation, same content
+    assert generation_cache.per_generation(open_store(path), "probe", lambda: make("c")) == "c"
+    assert generation_cache.generation_key(first) is None  # its folder was removed by the build: not kept
+    assert generation_cache.per_generation(first, "probe", lambda: make("d")) == "d"
+    memory = memory_store()
+    assert generation_cache.generation_key(memory) is None
+    assert [generation_cache.per_generation(memory, "probe", lambda: make("m")) for _ in range(2)] == ["m", "m"]
+    assert made == ["a", "c", "d", "m", "m"]
+
+
+def test_a_new_build_in_the_same_process_reads_its_own_ontology(tmp_path: Path) -> None:
+    """describe in one process, before and after a rebuild that relabels a relation in the ontology
+    graph: the second answer uses the new generation's ontology, not the first one's."""
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    path = tmp_path / "store"
+    build(path)
+    runner = CliRunner()
+    before = [runner.invoke(cli, ["--store", str(path), "describe", "President Yoon"]) for _ in range(2)]
+    assert before[0].exit_code == 0, before[0].output
+    assert before[0].output == before[1].output and "nationality → Republic of Korea" in before[0].output
+    extra = tmp_path / "label.trig"
+    extra.write_text(ONTOLOGY_LABEL, encoding="utf-8")
+    build(path, [extra])
+    after = runner.invoke(cli, ["--store", str(path), "describe", "President Yoon"])
+    assert after.exit_code == 0, after.output
+    assert "a citizen of → Republic of Korea" in after.output and "nationality →" not in after.output
