@@ -34,13 +34,20 @@ def replacing(outdir: Path) -> Iterator[Path]:
     """Yield a new, empty folder beside `outdir` to write the site into; when the block succeeds it
     becomes `outdir` (the previous site, if any, removed). On any exception it is removed and
     `outdir` is left untouched. Raises SiteFolderError when `outdir` is something else than a
-    missing or empty folder or an earlier site, OSError when the folder cannot be written."""
+    missing or empty folder or an earlier site, or when its parent folder cannot be written;
+    OSError when writing fails later."""
     target = Path(os.path.realpath(outdir)) if outdir.is_symlink() else outdir.absolute()
     check(target, outdir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _tidy(target)
     work = _sibling(target, _WORK)
-    work.mkdir()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _tidy(target)
+        work.mkdir()
+    except OSError as error:
+        raise SiteFolderError(
+            f"{outdir}: cannot write in {target.parent} ({error.strerror}); the site is written there "
+            "first and takes the folder's place when complete"
+        ) from None
     try:
         yield work
         check(target, outdir)  # it may have changed while the site was written
