@@ -22,7 +22,17 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from kg.namespaces import INFERRED_GRAPH, KG, LABEL_PROPERTIES, LEXICON_GRAPH, ONTOLOGY_IRI, OWL, PROVENANCE_GRAPH
-from kg.snapshot import ENTITY, SKIPPED_RELATIONS, SUBCLASS, TOP_CLASSES, TYPE, Snapshot, _most_specific, _top_class
+from kg.snapshot import (
+    ENTITY,
+    SKIPPED_RELATIONS,
+    SUBCLASS,
+    TOP_CLASSES,
+    TYPE,
+    Snapshot,
+    Statement,
+    _most_specific,
+    _top_class,
+)
 from kg.storage.protocol import GraphStore
 
 _TERM_PREDICATES = frozenset({TYPE, *LABEL_PROPERTIES, KG + "share"})
@@ -44,6 +54,8 @@ class Neighbourhood:
         self._terms: set[str] = set()
         self._evidence: dict[str, bool] = {}
         self._parents: dict[str, set[str]] = {}
+        self._own_in: dict[str, list[ox.Quad]] = {}  # object -> statements about it (`statements`)
+        self._quiet: set[ox.Quad] = set()  # read, but their other end is not followed (`around`)
         self._schema()
 
     # ------------------------------------------------------------ reading
@@ -155,16 +167,47 @@ class Neighbourhood:
         """The resources whose every statement was read (by `full`)."""
         return set(self._in)
 
-    def around(self, iri: str) -> None:
-        """Read what `kg describe` shows of `iri`: its statements and those of every resource they link."""
-        self.full([iri])
-        linked = {q.object.value for q in self._out[iri] if isinstance(q.object, ox.NamedNode)}
-        linked |= {q.subject.value for q in self._in[iri] if isinstance(q.subject, ox.NamedNode)}
-        self.attributes(linked - {iri})
+    def statements(self, iri: str) -> list[Statement]:
+        """The statements of the entity `iri` as `Snapshot.statements` holds them (named graphs)."""
+        self.attributes([iri])
+        if iri not in self._own_in:
+            self._own_in[iri] = self._add(self._ox.quads_for_pattern(None, None, ox.NamedNode(iri), None))
+        found = [
+            Statement("out", q.predicate.value, q.object, q.graph_name.value)
+            for q in self._out[iri]
+            if isinstance(q.graph_name, ox.NamedNode)
+        ]
+        found += [
+            Statement("in", q.predicate.value, q.subject, q.graph_name.value)
+            for q in self._own_in[iri]
+            if isinstance(q.graph_name, ox.NamedNode)
+        ]
+        return found
+
+    def around(self, iri: str, only: set[str] | None = None) -> None:
+        """Read what `kg describe` shows of `iri`: its statements and those of every resource they link
+        (with `only`, of the linked resources in `only`: the others are neither read nor labelled)."""
+        if only is None:
+            self.full([iri])
+            linked = {q.object.value for q in self._out[iri] if isinstance(q.object, ox.NamedNode)}
+            linked |= {q.subject.value for q in self._in[iri] if isinstance(q.subject, ox.NamedNode)}
+            self.attributes(linked - {iri})
+            return
+        self.statements(iri)
+        linked = set()
+        for quad, other in [(q, q.object) for q in self._out[iri]] + [(q, q.subject) for q in self._own_in[iri]]:
+            if isinstance(other, ox.NamedNode) and other.value != iri:
+                if other.value in only:
+                    linked.add(other.value)
+                else:
+                    self._quiet.add(quad)
+        self.attributes(linked)
 
     def snapshot(self) -> Snapshot:
         """The snapshot of everything read, with the types and labels of every resource it mentions."""
         for quad in list(self._quads):
+            if quad in self._quiet:
+                continue  # a hub's link to a resource `around(only=...)` leaves out
             for term in (quad.subject, quad.object):
                 if isinstance(term, ox.NamedNode):
                     self._term(term.value)
