@@ -55,6 +55,7 @@ class Neighbourhood:
         self._evidence: dict[str, bool] = {}
         self._parents: dict[str, set[str]] = {}
         self._own_in: dict[str, list[ox.Quad]] = {}  # object -> statements about it (`statements`)
+        self._read: dict[str, list[ox.Quad]] = {}  # subject -> its statements (`_subject`)
         self._quiet: set[ox.Quad] = set()  # read, but their other end is not followed (`around`)
         self._schema()
 
@@ -88,13 +89,23 @@ class Neighbourhood:
                     self._below.add(child)
                     todo.append(child)
 
+    def _subject(self, iri: str) -> list[ox.Quad]:
+        """Every statement whose subject is `iri` (but the inferred ones), read once: a resource's
+        terms, attributes and evidence record all come from this one index lookup."""
+        found = self._read.get(iri)
+        if found is None:
+            found = [
+                q for q in self._ox.quads_for_pattern(ox.NamedNode(iri), None, None, None) if q.graph_name != _INFERRED
+            ]
+            self._read[iri] = found
+        return found
+
     def _term(self, iri: str) -> None:
         """Types, labels (and a poll result's share) of a resource seen."""
         if iri in self._terms or iri in self._out:
             return
         self._terms.add(iri)
-        quads = self._ox.quads_for_pattern(ox.NamedNode(iri), None, None, None)
-        self._add(q for q in quads if q.predicate.value in _TERM_PREDICATES)
+        self._add(q for q in self._subject(iri) if q.predicate.value in _TERM_PREDICATES)
 
     def attributes(self, iris: Iterable[str]) -> None:
         """Every statement whose subject is one of `iris`, and what their projected nodes depend on:
@@ -105,7 +116,7 @@ class Neighbourhood:
             if iri in self._out:
                 continue
             node = ox.NamedNode(iri)
-            quads = self._add(self._ox.quads_for_pattern(node, None, None, None))
+            quads = self._add(self._subject(iri))
             self._out[iri] = quads
             for quad in quads:
                 if quad.predicate.value == KG + "madeAt" and isinstance(quad.object, ox.NamedNode):
@@ -118,11 +129,11 @@ class Neighbourhood:
     def is_evidence(self, graph: str) -> bool:
         """Whether `graph` is an evidence record (its statements become edges); reads the record."""
         if graph not in self._evidence:
-            node = ox.NamedNode(graph)
-            found = any(True for _ in self._ox.quads_for_pattern(node, ox.NamedNode(TYPE), _EVIDENCE, _PROVENANCE))
+            record = [q for q in self._subject(graph) if q.graph_name == _PROVENANCE]
+            found = any(q.predicate.value == TYPE and q.object == _EVIDENCE for q in record)
             self._evidence[graph] = found
             if found:
-                for quad in self._add(self._ox.quads_for_pattern(node, None, None, _PROVENANCE)):
+                for quad in self._add(record):
                     if isinstance(quad.object, ox.NamedNode):
                         self._term(quad.object.value)  # its source's label, its kind of support
         return self._evidence[graph]
