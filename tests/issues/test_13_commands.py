@@ -274,3 +274,22 @@ def test_path_reads_no_further_than_its_limit(synthetic_store: GraphStore, monke
     hub0, hub1 = "<https://example.org/bench/resource/state-0>", "<https://example.org/bench/resource/state-2>"
     paths = explore.explain_paths(synthetic_store, hub0, hub1, k=3)
     assert len(paths) == 3 and read and max(read) <= 41
+
+
+def test_neighbors_answer_the_same_in_every_process(bundled_store_path: Path) -> None:
+    """The link each neighbour is reached by no longer depends on the process's string hashing
+    (`kg neighbors Kishida --hops 2` printed a different "via" for Joe Biden from one run to the next)."""
+    import os
+    import subprocess
+
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        result = subprocess.run(
+            [sys.executable, "-m", "kg", "--store", str(bundled_store_path), "neighbors", "Kishida", "--hops", "2"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed, "CI": "true"},
+            check=True,
+        )
+        outputs.add(result.stdout)
+    assert len(outputs) == 1 and "Joe Biden" in outputs.pop()
