@@ -137,11 +137,11 @@ def run(store: Path, args: list[str], timeout: float, tree: Path | None = None) 
     started = time.perf_counter()
     env = {**os.environ, "CI": "true"}
     command = [KG, "--store", str(store), *args]
-    if tree is not None:
+    if tree is not None:  # `python -m` puts the working folder first on the path: run in the tree
         env["PYTHONPATH"] = str(tree)
-        command = [sys.executable, "-m", "kg", "--store", str(store), *args]
+        command = [sys.executable, "-m", "kg", "--store", str(store.resolve()), *args]
     with tempfile.TemporaryFile() as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.PIPE, env=env)
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.PIPE, env=env, cwd=tree)
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
