@@ -89,9 +89,7 @@ def explain_paths(
     On an embedded store only the entities around the two ends are read (`kg.neighbourhood`), in
     rounds: the paths are searched among the entities read in full, and the search grows until no
     path leaving them can cost less than the k-th path found (every step costs at least its lower
-    bound from what was read), or PATH_MAX_ENTITIES entities were read. Entities both ends reach
-    are read first; a round reads the entities the cheapest paths may go through first, and none
-    past PATH_MAX_ENTITIES.
+    bound from what was read), or PATH_MAX_ENTITIES entities were read.
     """
     if k < 1:
         raise ParameterError(f"k must be 1 or more, not {k}")
@@ -113,8 +111,7 @@ def explain_paths(
             # fewer than k paths among everything read so far: the whole store answers instead
             whole = snapshot_of(source)
             return _paths(whole, start.iri, target.iri, (a, b), k, as_of, avoid_hubs, None)[0]
-        room = PATH_MAX_ENTITIES + 1 - len(inside)  # the cheapest first, never far past the limit
-        reader.full(sorted(wanted, key=lambda v: (wanted[v], v))[:room])
+        reader.full(wanted)
 
 
 # How many entities the anchored path search reads in full at most (see explain_paths): past it, the
@@ -133,10 +130,9 @@ def _paths(
     as_of: Period | None,
     avoid_hubs: bool,
     inside: set[str] | None,
-) -> tuple[list[ExplainedPath], dict[str, float]]:
+) -> tuple[list[ExplainedPath], set[str]]:
     """The k cheapest paths through the entities `inside` (None: all), and the entities outside
-    to read in full before they are certainly the k cheapest of the whole graph (empty: they are),
-    each with the least a path through it costs."""
+    to read in full before they are certainly the k cheapest of the whole graph (empty: they are)."""
     import networkx as nx
 
     graph = entity_graph(snap, as_of=as_of)
@@ -188,13 +184,12 @@ def _paths(
             path.cost += undirected.edges[tuple(sorted((u, v)))]["cost"]
         paths.append(path)
     if inside is None:
-        return paths, {}
+        return paths, set()
     return paths, _outside(whole, undirected, start, target, paths[-1].cost if len(paths) == k else None)
 
 
-def _outside(whole: nx.Graph, inner: nx.Graph, start: str, target: str, limit: float | None) -> dict[str, float]:
-    """Entities outside `inner` a path cheaper than `limit` (None: any path) might go through, each
-    with the least a path through it costs.
+def _outside(whole: nx.Graph, inner: nx.Graph, start: str, target: str, limit: float | None) -> set[str]:
+    """Entities outside `inner` a path cheaper than `limit` (None: any path) might go through.
 
     A path that leaves `inner` costs at least: the cheapest way inside from `start` to a last entity
     u, the step from u out (its cost from what was read is a lower bound: the entity outside may have
@@ -211,18 +206,16 @@ def _outside(whole: nx.Graph, inner: nx.Graph, start: str, target: str, limit: f
                     steps[v] = d + data["cost"]
         sides.append(steps)
     if not sides[0] or not sides[1]:
-        return {}  # one end cannot leave: every path stays inside
-    if limit is None:  # no k paths yet: the entities both ends reach complete paths; else grow
-        both = {v: d + sides[1][v] for v, d in sides[0].items() if v in sides[1]}  # the side with
-        side = 0 if len(sides[0]) <= len(sides[1]) else 1  # fewer entities to read by one hop
-        return both or dict(sides[side])
+        return set()  # one end cannot leave: every path stays inside
     least = [min(steps.values()) for steps in sides]
-    wanted: dict[str, float] = {}
-    for side, other in ((0, 1), (1, 0)):
-        for v, d in sides[side].items():
-            if d + least[other] <= limit:
-                wanted[v] = min(d + least[other], wanted.get(v, float("inf")))
-    return wanted
+    if limit is None:  # no k paths yet: grow the side with fewer entities to read by one hop
+        side = 0 if len(sides[0]) <= len(sides[1]) else 1
+        return set(sides[side])
+    if least[0] + least[1] > limit:
+        return set()
+    return {v for v, d in sides[0].items() if d + least[1] <= limit} | {
+        v for v, d in sides[1].items() if d + least[0] <= limit
+    }
 
 
 def neighbors(
