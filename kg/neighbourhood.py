@@ -24,7 +24,17 @@ import pyoxigraph as ox
 
 from kg.generation_cache import per_generation
 from kg.namespaces import INFERRED_GRAPH, KG, LABEL_PROPERTIES, LEXICON_GRAPH, ONTOLOGY_IRI, OWL, PROVENANCE_GRAPH
-from kg.snapshot import ENTITY, SKIPPED_RELATIONS, SUBCLASS, TOP_CLASSES, TYPE, Snapshot, _most_specific, _top_class
+from kg.snapshot import (
+    ENTITY,
+    SKIPPED_RELATIONS,
+    SUBCLASS,
+    TOP_CLASSES,
+    TYPE,
+    Snapshot,
+    Statement,
+    _most_specific,
+    _top_class,
+)
 from kg.storage.protocol import GraphStore
 
 _TERM_PREDICATES = frozenset({TYPE, *LABEL_PROPERTIES, KG + "share"})
@@ -59,6 +69,9 @@ class Neighbourhood:
         self._parents: dict[str, set[str]] = {}
         self._below: set[str] = set()
         self._closed = 0  # the first quads, whose terms and evidence records are read already
+        self._own_in: dict[str, list[ox.Quad]] = {}  # object -> statements about it (`statements`)
+        self._read: dict[str, list[ox.Quad]] = {}  # subject -> its statements (`_subject`)
+        self._quiet: set[ox.Quad] = set()  # read, but their other end is not followed (`around`)
         if not cached:
             self._schema()
             return
@@ -100,13 +113,23 @@ class Neighbourhood:
                     self._below.add(child)
                     todo.append(child)
 
+    def _subject(self, iri: str) -> list[ox.Quad]:
+        """Every statement whose subject is `iri` (but the inferred ones), read once: a resource's
+        terms, attributes and evidence record all come from this one index lookup."""
+        found = self._read.get(iri)
+        if found is None:
+            found = [
+                q for q in self._ox.quads_for_pattern(ox.NamedNode(iri), None, None, None) if q.graph_name != _INFERRED
+            ]
+            self._read[iri] = found
+        return found
+
     def _term(self, iri: str) -> None:
         """Types, labels (and a poll result's share) of a resource seen."""
         if iri in self._terms or iri in self._out:
             return
         self._terms.add(iri)
-        quads = self._ox.quads_for_pattern(ox.NamedNode(iri), None, None, None)
-        self._add(q for q in quads if q.predicate.value in _TERM_PREDICATES)
+        self._add(q for q in self._subject(iri) if q.predicate.value in _TERM_PREDICATES)
 
     def attributes(self, iris: Iterable[str]) -> None:
         """Every statement whose subject is one of `iris`, and what their projected nodes depend on:
@@ -117,7 +140,7 @@ class Neighbourhood:
             if iri in self._out:
                 continue
             node = ox.NamedNode(iri)
-            quads = self._add(self._ox.quads_for_pattern(node, None, None, None))
+            quads = self._add(self._subject(iri))
             self._out[iri] = quads
             for quad in quads:
                 if quad.predicate.value == KG + "madeAt" and isinstance(quad.object, ox.NamedNode):
@@ -130,11 +153,11 @@ class Neighbourhood:
     def is_evidence(self, graph: str) -> bool:
         """Whether `graph` is an evidence record (its statements become edges); reads the record."""
         if graph not in self._evidence:
-            node = ox.NamedNode(graph)
-            found = any(True for _ in self._ox.quads_for_pattern(node, ox.NamedNode(TYPE), _EVIDENCE, _PROVENANCE))
+            record = [q for q in self._subject(graph) if q.graph_name == _PROVENANCE]
+            found = any(q.predicate.value == TYPE and q.object == _EVIDENCE for q in record)
             self._evidence[graph] = found
             if found:
-                for quad in self._add(self._ox.quads_for_pattern(node, None, None, _PROVENANCE)):
+                for quad in self._add(record):
                     if isinstance(quad.object, ox.NamedNode):
                         self._term(quad.object.value)  # its source's label, its kind of support
         return self._evidence[graph]
@@ -179,16 +202,47 @@ class Neighbourhood:
         """The resources whose every statement was read (by `full`)."""
         return set(self._in)
 
-    def around(self, iri: str) -> None:
-        """Read what `kg describe` shows of `iri`: its statements and those of every resource they link."""
-        self.full([iri])
-        linked = {q.object.value for q in self._out[iri] if isinstance(q.object, ox.NamedNode)}
-        linked |= {q.subject.value for q in self._in[iri] if isinstance(q.subject, ox.NamedNode)}
-        self.attributes(linked - {iri})
+    def statements(self, iri: str) -> list[Statement]:
+        """The statements of the entity `iri` as `Snapshot.statements` holds them (named graphs)."""
+        self.attributes([iri])
+        if iri not in self._own_in:
+            self._own_in[iri] = self._add(self._ox.quads_for_pattern(None, None, ox.NamedNode(iri), None))
+        found = [
+            Statement("out", q.predicate.value, q.object, q.graph_name.value)
+            for q in self._out[iri]
+            if isinstance(q.graph_name, ox.NamedNode)
+        ]
+        found += [
+            Statement("in", q.predicate.value, q.subject, q.graph_name.value)
+            for q in self._own_in[iri]
+            if isinstance(q.graph_name, ox.NamedNode)
+        ]
+        return found
+
+    def around(self, iri: str, only: set[str] | None = None) -> None:
+        """Read what `kg describe` shows of `iri`: its statements and those of every resource they link
+        (with `only`, of the linked resources in `only`: the others are neither read nor labelled)."""
+        if only is None:
+            self.full([iri])
+            linked = {q.object.value for q in self._out[iri] if isinstance(q.object, ox.NamedNode)}
+            linked |= {q.subject.value for q in self._in[iri] if isinstance(q.subject, ox.NamedNode)}
+            self.attributes(linked - {iri})
+            return
+        self.statements(iri)
+        linked = set()
+        for quad, other in [(q, q.object) for q in self._out[iri]] + [(q, q.subject) for q in self._own_in[iri]]:
+            if isinstance(other, ox.NamedNode) and other.value != iri:
+                if other.value in only:
+                    linked.add(other.value)
+                else:
+                    self._quiet.add(quad)
+        self.attributes(linked)
 
     def _mentioned(self, quads: list[ox.Quad]) -> None:
         """Read the types and labels of every resource `quads` mention and their evidence records."""
         for quad in quads:
+            if quad in self._quiet:
+                continue  # a hub's link to a resource `around(only=...)` leaves out
             for term in (quad.subject, quad.object):
                 if isinstance(term, ox.NamedNode):
                     self._term(term.value)
