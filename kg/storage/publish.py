@@ -6,7 +6,8 @@ each, or N-Quads to a configured dataset endpoint), bigger ones with the SPARQL 
 Protocol — checks the server holds every statement (one query counts every graph),
 then MOVEs them over the live graphs (the old ones are moved aside first, and moved back if the
 swap fails), the manifest last. Graphs whose content did not change since the last build are
-neither uploaded nor moved. `remote_generation` is the server's counterpart of
+neither uploaded nor moved. On Virtuoso the INSERT DATA batches go without the transaction log,
+in parallel (VIRTUOSO_UPLOAD_MODE), and the swap logged (VIRTUOSO_SWAP_MODE). `remote_generation` is the server's counterpart of
 `kg.storage.embedded.new_generation` (see `kg.storage.location.writable`).
 """
 
@@ -71,8 +72,8 @@ LONG_LINE = 60_000
 # So they run `workers` at a time (transactional ones in parallel lost statements and were refused at
 # random; logged ones with row autocommit, mode 3, cost 1.5x the server CPU).
 VIRTUOSO_UPLOAD_MODE = "DEFINE sql:log-enable 2\n"
-# Virtuoso: the swap and its undo run in the default mode (logged, one transaction per request),
-# said explicitly so that no autocommit mode of an upload request carries over to them.
+# Virtuoso: the swap and its undo run in the default mode (logged, no row autocommit), said explicitly
+# (Virtuoso's log_enable reference: a web request's mode lasts until the request ends).
 VIRTUOSO_SWAP_MODE = "DEFINE sql:log-enable 1\n"
 
 
