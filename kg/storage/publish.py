@@ -7,8 +7,9 @@ Protocol — checks the server holds every statement (one query counts every gra
 then MOVEs them over the live graphs (the old ones are moved aside first, and moved back if the
 swap fails), the manifest last. Graphs whose content did not change since the last build are
 neither uploaded nor moved. On Virtuoso the INSERT DATA batches go without the transaction log,
-in parallel (VIRTUOSO_UPLOAD_MODE), and the swap logged (VIRTUOSO_SWAP_MODE). `remote_generation` is the server's counterpart of
-`kg.storage.embedded.new_generation` (see `kg.storage.location.writable`).
+in parallel (VIRTUOSO_UPLOAD_MODE), and the swap logged (VIRTUOSO_SWAP_MODE).
+`remote_generation` is the server's counterpart of `kg.storage.embedded.new_generation`
+(see `kg.storage.location.writable`).
 """
 
 from __future__ import annotations
