@@ -1,22 +1,25 @@
-"""Upload benchmark (issue 13, item 8): a build's upload to Virtuoso, one graph per request against
-batched, next to Virtuoso's own bulk loader, at 100k and 1M quads, in one run.
+"""Upload benchmark (issue 13, item 8): a build's upload to Virtuoso, before and now, next to Virtuoso's
+own bulk loader, at 100k and 1M quads, in one run.
 
 For each size and round, interleaved, each method on a fresh throwaway Virtuoso on 127.0.0.1
 (tests/virtuoso.py with the packaged 2 GB buffer setting, as bench_scale.py):
 
-  * per graph: kg's upload as it was before batching (`KG_REMOTE_BATCH=0`: one Graph Store PUT
-    per graph, count check, manifest);
-  * batched: kg's upload as it is now (the default `batch`: graphs under 2,000 statements go many to an
-    INSERT DATA request, the others one PUT each);
+  * before: kg's batched upload as it was (graphs under 2,000 statements many to an INSERT DATA
+    request, the others one Graph Store PUT each; every request transactional, one at a time);
+  * now: the same requests, the INSERT DATA batches with `DEFINE sql:log-enable 2` (no transaction
+    log, row autocommit), `workers` (4) at a time after the Graph Store uploads; the swap with
+    `DEFINE sql:log-enable 1`;
   * Virtuoso's bulk loader: `ld_dir` + `rdf_loader_run()` + `checkpoint` through isql-vt on the
-    same quads as an N-Quads file (what `kg export --format nquads` writes).
+    same quads as an N-Quads file (what `kg export --format nquads` writes);
+  * (`--per-graph`) the first version: one Graph Store PUT per graph (`KG_REMOTE_BATCH=0`).
 
 The kg methods time `kg.storage.publish.replace_dataset` (what `kg --store URL build` runs after
-loading and validating locally) on an in-memory store holding the file, loaded untimed; the
-quads on the server are counted after each method. Nothing here asserts a time.
+loading and validating locally) on an in-memory store holding the file, loaded untimed, with kg's
+CPU time (process_time) and the Virtuoso process's CPU time (/proc); the quads on the server are
+counted after each method. Nothing here asserts a time.
 
     python bench/bench_upload.py                          # 100k (3 rounds) and 1M (1 round)
-    python bench/bench_upload.py --sizes 100k --runs 1
+    python bench/bench_upload.py --sizes 1m --runs-1m 1 --methods now,bulk
 """
 
 from __future__ import annotations
@@ -217,6 +220,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="rounds at sizes below 1M")
     parser.add_argument("--runs-1m", type=int, default=1, help="rounds at 1M")
     parser.add_argument("--per-graph", action="store_true", help="also the first version: one request per graph")
+    parser.add_argument("--methods", default="", help="only these, of per-graph,before,now,bulk (comma-separated)")
     parser.add_argument("--no-per-graph-above", default="", help="skip the per-graph method above this size")
     parser.add_argument("--cap", type=float, default=3600, help="stop the per-graph upload after this many seconds")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "upload.json"))
@@ -227,6 +231,9 @@ def main() -> None:
         methods = [SERIAL, BATCHED, BULK]
         if opts.per_graph and not (opts.no_per_graph_above == "100k" and size == "1m"):
             methods.insert(0, PER_GRAPH)
+        if opts.methods:
+            names = {"per-graph": PER_GRAPH, "before": SERIAL, "now": BATCHED, "bulk": BULK}
+            methods = [names[name] for name in opts.methods.split(",")]
         results["sizes"][size] = one_size(size, opts.runs_1m if size == "1m" else opts.runs, methods, opts.cap)
         Path(opts.out).parent.mkdir(parents=True, exist_ok=True)
         Path(opts.out).write_text(json.dumps(results, indent=2), encoding="utf-8")  # so far
