@@ -40,8 +40,7 @@ SELECT DISTINCT ?x ?label ?date WHERE {{
   {{ SELECT DISTINCT ?x WHERE {{
       VALUES ?top {{ kg:participant kg:party kg:signatory }}
       ?a kg:cameoCountry "{a}" . ?b kg:cameoCountry "{b}" .
-      ?r1 rdfs:subPropertyOf* ?top . ?r2 rdfs:subPropertyOf* ?top .
-      ?x ?r1 ?a . ?x ?r2 ?b .
+      ?x ?top ?a . ?x ?top ?b .
   }} }}
   ?x kg:date ?date ; rdfs:label ?label .
   FILTER(LANG(?label) = "en")

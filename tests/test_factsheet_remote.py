@@ -19,9 +19,8 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "factsheet"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Any]:
-    """A Virtuoso of this module's own. On the session's shared server, tests/test_remote.py later
-    dropped every graph and rebuilt, and Virtuoso 7.2 then answered the canned `sources-of-spike`
-    query with no rows although the exported data matched (found in session 9; not explained yet)."""
+    """A Virtuoso of this module's own: its `kg add` changes the dataset that tests/test_remote.py
+    compares with the embedded store."""
     yield from running_virtuoso()
 
 
