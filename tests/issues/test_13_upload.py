@@ -156,10 +156,10 @@ def test_failure_half_way_through_a_batched_upload_leaves_the_server_unchanged(
 def test_virtuoso_batches_go_unlogged_in_parallel_and_the_swap_logged(
     server: virtuoso.Virtuoso, env: dict[str, str], synthetic: tuple[list[Path], int], tmp_path: Path
 ) -> None:
-    """Virtuoso: the INSERT DATA batches that fill new graphs carry `DEFINE sql:log-enable 2` and go several
-    at a time (the `workers` setting); the MOVEs of the swap carry `DEFINE sql:log-enable 1`. A first build (graphs uploaded under
-    their names) and a rebuild over it (staging graphs, then MOVEs) each leave exactly the local quads,
-    and nothing behind in staging or backup graphs."""
+    """Virtuoso: the INSERT DATA batches that fill new graphs carry `DEFINE sql:log-enable 2` and go
+    several at a time (the `workers` setting); the MOVEs of the swap carry `DEFINE sql:log-enable 1`.
+    A first build (graphs uploaded under their names) and a rebuild over it (staging graphs, then
+    MOVEs) each leave exactly the local quads, and nothing behind in staging or backup graphs."""
     files, _ = synthetic
     other = tmp_path / "other.trig"  # the same graph names with other statements
     generate(other, triples=12_000, seed=7)
