@@ -44,6 +44,7 @@ class Store:
     oxigraph: ox.Store
     location: str
     generation: Path | None = None  # the generation the statements come from (for its search index)
+    read_only: bool = False  # the live generation's disk store, as opened by open_folder
 
     def query(self, sparql: str, substitutions: dict[ox.Variable, Any] | None = None, union: bool = True) -> Any:
         """Run a SPARQL query; returns pyoxigraph QuerySolutions, QueryBoolean or QueryTriples.
@@ -62,7 +63,13 @@ class Store:
         return {g.value for g in self.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)}
 
     def quads(self) -> list[ox.Quad]:
-        """Every statement of every graph."""
+        """Every statement of every graph (of a live generation: from its snapshot file, when complete)."""
+        if self.generation is not None and self.read_only:
+            from kg.storage.memory import read_snapshot
+
+            parsed = read_snapshot(self.generation)
+            if parsed is not None:
+                return parsed
         return list(self.oxigraph.quads_for_pattern(None, None, None, None))
 
     def __len__(self) -> int:
@@ -82,7 +89,7 @@ def open_folder(path: Path) -> Store:
     """Open the live generation of a built store folder, read-only (kg.storage.memory loads it into memory)."""
     database = _live_database(path)
     try:
-        return Store(ox.Store.read_only(str(database)), str(path), database.parent)
+        return Store(ox.Store.read_only(str(database)), str(path), database.parent, read_only=True)
     except OSError as error:
         raise StoreError(f"{path}: cannot open the store: {error}") from None
 

@@ -8,9 +8,12 @@ A generation never changes once live, so its snapshot cannot go stale.
 `kg serve` and the notebooks load it into an in-memory Oxigraph store (`load_snapshot`): at 1M
 quads a query costs several times less there than on the RocksDB files, and loading the N-Quads
 file is faster than copying the store out of RocksDB (measured in bench/bench_memory.py).
-A generation without a snapshot (written by an older kg, or by a writable endpoint's update) gets
-one on first load, dumped from the disk store and kept for the next start.
-One-shot CLI commands keep reading the disk store: their start-up must stay short.
+A generation without a complete snapshot (written by an older kg, or by a writable endpoint's
+update) is copied from its disk store instead; readers never write into the store folder.
+One-shot CLI commands keep querying the disk store (their start-up must stay short), but a command
+that reads every statement (`Snapshot.of`: analyze, render, site) parses the snapshot file
+(`read_snapshot`): the same quads in the same order, about 3× less CPU than reading them back
+from RocksDB (1M quads: 4.0 s against 13.1 s).
 """
 
 from __future__ import annotations
@@ -94,6 +97,19 @@ def has_snapshot(generation: Path) -> bool:
         return bool((generation / SNAPSHOT).stat().st_size == info["bytes"])
     except (OSError, ValueError, KeyError, TypeError):
         return False
+
+
+def read_snapshot(generation: Path) -> list[ox.Quad] | None:
+    """Every quad of the generation, parsed from its snapshot file (Oxigraph dumps them in the order
+    the disk store lists them); None when it has no complete, readable snapshot."""
+    if not has_snapshot(generation):
+        return None
+    try:
+        expected = json.loads((generation / SNAPSHOT_INFO).read_text(encoding="utf-8"))["quads"]
+        quads = list(ox.parse(path=str(generation / SNAPSHOT), format=ox.RdfFormat.N_QUADS))
+    except (OSError, ValueError, SyntaxError, KeyError, TypeError):
+        return None
+    return quads if len(quads) == expected else None
 
 
 def load_snapshot(folder: Path, generation: Path | None = None) -> tuple[ox.Store, LoadInfo]:
