@@ -12,6 +12,13 @@ Entities: bundled ones (President Yoon, Kishida, the 2018 ruling and the 2023 su
 synthetic graph's busiest actor, `state-0` (about 0.5 % of all events at every size), by IRI.
 Up to --compare-max, the explore commands are also timed in one process on the whole snapshot
 (what the CLI did before) and anchored (what it does now), with a check that the answers agree.
+
+    python bench/bench_commands.py --against main --only "describe state-0,neighbors state-0"
+
+With --against REF, each command runs alternately with kg as of the git revision REF (exported
+with `git archive` into a temporary folder, run by this Python with that folder first on the path)
+and with this tree, --runs times each, in one run: medians of wall and CPU, and their ratios
+(old / new), and whether the two printed the same output.
 """
 
 from __future__ import annotations
@@ -120,13 +127,21 @@ def anchored_against_whole(store: Path, state0: str, state1: str) -> dict[str, d
     return found
 
 
-def run(store: Path, args: list[str], timeout: float) -> dict[str, Any]:
-    """Wall and CPU time (user + system, from wait4) of one command; None after `timeout`."""
+def run(store: Path, args: list[str], timeout: float, tree: Path | None = None) -> dict[str, Any]:
+    """Wall and CPU time (user + system, from wait4) of one command; None after `timeout`. With
+    `tree`, kg is that source tree's (`python -m kg` with the tree first on the path) and the
+    output's digest is kept."""
+    import hashlib
+    import tempfile
+
     started = time.perf_counter()
-    with open(os.devnull, "w") as sink:
-        process = subprocess.Popen(
-            [KG, "--store", str(store), *args], stdout=sink, stderr=subprocess.PIPE, env={**os.environ, "CI": "true"}
-        )
+    env = {**os.environ, "CI": "true"}
+    command = [KG, "--store", str(store), *args]
+    if tree is not None:  # `python -m` puts the working folder first on the path: run in the tree
+        env["PYTHONPATH"] = str(tree)
+        command = [sys.executable, "-m", "kg", "--store", str(store.resolve()), *args]
+    with tempfile.TemporaryFile() as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.PIPE, env=env, cwd=tree)
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
@@ -136,14 +151,44 @@ def run(store: Path, args: list[str], timeout: float) -> dict[str, Any]:
                 os.wait4(process.pid, 0)
                 return {"wall": None, "cpu": None, "timed_out": timeout}
             time.sleep(0.01)
-    wall = time.perf_counter() - started
+        wall = time.perf_counter() - started
+        sink.seek(0)
+        digest = hashlib.sha256(sink.read()).hexdigest()
     error = process.stderr.read().decode("utf-8", "replace")[-300:] if process.stderr else ""
     return {
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
         "exit": os.waitstatus_to_exitcode(status),
         "error": error,
+        "output": digest,
     }
+
+
+def exported(ref: str, folder: Path) -> Path:
+    """The source tree of git revision `ref`, exported into `folder` (kg as it was)."""
+    tree = folder / f"kg-{ref.replace('/', '-')}"
+    if not (tree / "kg").exists():
+        tree.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def against(store: Path, command: list[str], runs: int, timeout: float, old: Path) -> dict[str, Any]:
+    """`command` with the old tree and with this one, alternating, `runs` times each."""
+    reports: dict[str, list[dict[str, Any]]] = {"old": [], "new": []}
+    for number in range(runs):
+        order = ("old", "new") if number % 2 == 0 else ("new", "old")
+        for which in order:
+            reports[which].append(run(store, command, timeout, old if which == "old" else ROOT))
+    found: dict[str, Any] = {"runs": reports}
+    for which, done in reports.items():
+        walls = [r["wall"] for r in done if r["wall"] is not None]
+        cpus = [r["cpu"] for r in done if r["cpu"] is not None]
+        found[which] = {"wall": median(walls) if walls else None, "cpu": median(cpus) if cpus else None}
+    outputs = {r.get("output") for done in reports.values() for r in done if r["wall"] is not None}
+    found["same_output"] = len(outputs) == 1
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         help="up to this size, also time the explore commands in one process, whole snapshot against anchored",
     )
     parser.add_argument("--store-dir", type=Path, default=Path("/tmp/kg-bench-commands"))
+    parser.add_argument("--against", metavar="REF", help="also run each command with kg as of this git revision")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "commands.json")
     args = parser.parse_args(argv)
     results: dict[str, Any] = {"machine": machine(["pyoxigraph", "igraph"]), "sizes": {}}
@@ -171,8 +217,13 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([KG, "--store", str(store), "search", "Kishida"], check=True, capture_output=True)
         runs = args.runs if quads < 1_000_000 else args.runs_1m
         size: dict[str, Any] = {"load": Path("/proc/loadavg").read_text().split()[:3], "commands": {}}
+        old = exported(args.against, args.store_dir) if args.against else None
         for name, command in commands(state0, state1).items():
             if args.only and name not in args.only.split(","):
+                continue
+            if old is not None:
+                size.setdefault("against", {})[name] = compared = against(store, command, runs, args.timeout, old)
+                log(f"{label_size(quads)} {name}: old {compared['old']} new {compared['new']}")
                 continue
             reports = [run(store, command, args.timeout) for _ in range(runs)]
             walls = [r["wall"] for r in reports if r["wall"] is not None]
@@ -188,8 +239,42 @@ def main(argv: list[str] | None = None) -> int:
         results["sizes"][label_size(quads)] = size
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2))
-    print(markdown(results, args.timeout))
+    print(
+        markdown(results, args.timeout) if not args.against else markdown_against(results, args.against, args.timeout)
+    )
     return 0
+
+
+def markdown_against(results: dict[str, Any], ref: str, timeout: float) -> str:
+    """Old (REF) against new, per command and size: wall and CPU medians and their ratios."""
+
+    def cell(entry: dict[str, Any]) -> str:
+        if entry["wall"] is None:
+            return f"> {timeout:.0f} s"
+        return f"{fmt_s(entry['wall'])} ({fmt_s(entry['cpu'])} CPU)"
+
+    def ratio(old: dict[str, Any], new: dict[str, Any], key: str) -> str:
+        if new[key] is None:
+            return "–"
+        if old[key] is None:
+            return f"> {timeout / new['wall']:.1f}×" if key == "wall" else "–"
+        return f"{old[key] / new[key]:.1f}×"
+
+    lines = [
+        f"Run {results['machine']['date']}, {results['machine']['machine']}; old = `{ref}`, alternating; "
+        "load at the start of " + ", ".join(f"{s}: {' '.join(v['load'])}" for s, v in results["sizes"].items()),
+        "",
+        "| command | size | old wall (CPU) | new wall (CPU) | × wall | × CPU | same output |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for size, found in results["sizes"].items():
+        for name, entry in found.get("against", {}).items():
+            old, new = entry["old"], entry["new"]
+            lines.append(
+                f"| `kg {name}` | {size} | {cell(old)} | {cell(new)} | {ratio(old, new, 'wall')} | "
+                f"{ratio(old, new, 'cpu')} | {'yes' if entry['same_output'] else 'no'} |"
+            )
+    return "\n".join(lines)
 
 
 def markdown(results: dict[str, Any], timeout: float) -> str:

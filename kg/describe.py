@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,10 +13,10 @@ import pyoxigraph as ox
 from kg.errors import UnknownEntityError
 from kg.names import normalize
 from kg.namespaces import KG, LABEL_PROPERTIES, PREFIXES, PROVENANCE_GRAPH, RDF, shorten
-from kg.snapshot import Snapshot, snapshot_of
+from kg.snapshot import Snapshot, Statement, snapshot_of
 from kg.storage.protocol import GraphStore
 
-__all__ = ["EntityRef", "describe", "find_entity", "normalize"]
+__all__ = ["DESCRIBE_LIMIT", "EntityRef", "Omitted", "describe", "find_entity", "normalize"]
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,17 @@ class Fact:
     quotes: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Omitted:
+    """A relation with more values than a description lists (`describe(..., limit=N)`)."""
+
+    direction: str
+    predicate: str
+    predicate_label: str
+    shown: int
+    total: int
+
+
 @dataclass
 class EntityDescription:
     iri: str
@@ -151,11 +163,39 @@ class EntityDescription:
     labels: list[tuple[str, str]]  # (text, language)
     facts: list[Fact] = field(default_factory=list)
     nodes: list[NaryNode] = field(default_factory=list)  # second hop: see nary_nodes
+    omitted: list[Omitted] = field(default_factory=list)  # relations cut to `limit` values
 
 
-def describe(source: GraphStore | Snapshot, name: str) -> EntityDescription:
+# What `kg describe` lists of one relation (a state with thousands of events at 1M quads): the
+# first values by IRI, then how many it left out. `--limit 0` lists everything.
+DESCRIBE_LIMIT = 25
+
+
+def shown_values(
+    statements: Iterable[Statement], limit: int | None
+) -> tuple[set[tuple[str, str, str]], list[tuple[str, str, int]]]:
+    """The (direction, predicate, value) facts a description with at most `limit` values per relation
+    lists (every fact with `limit` None or 0), and the relations cut: (direction, predicate, total)."""
+    values: dict[tuple[str, str], set[str]] = {}
+    for statement in statements:
+        if statement.graph == PROVENANCE_GRAPH or statement.predicate in _NOT_FACTS:
+            continue
+        values.setdefault((statement.direction, statement.predicate), set()).add(statement.other.value)
+    shown: set[tuple[str, str, str]] = set()
+    cut: list[tuple[str, str, int]] = []
+    for (direction, predicate), found in sorted(values.items()):
+        kept = sorted(found)[:limit] if limit else found
+        shown.update((direction, predicate, value) for value in kept)
+        if len(kept) < len(found):
+            cut.append((direction, predicate, len(found)))
+    return shown, cut
+
+
+def describe(source: GraphStore | Snapshot, name: str, *, limit: int | None = None) -> EntityDescription:
     """Everything the graph says about one entity, each fact with its evidence quotes.
 
+    With `limit`, each relation lists at most `limit` values (the first by IRI; n-ary nodes among
+    them only) and `omitted` counts the rest: around a hub only what is listed is read.
     On an embedded store only the entity's statements and those of the nodes it links to are read
     (`kg.neighbourhood`), not the whole store.
     """
@@ -164,15 +204,19 @@ def describe(source: GraphStore | Snapshot, name: str) -> EntityDescription:
     reader = anchored(source) if not isinstance(source, Snapshot) else None
     if reader is not None:
         found = find_entity(source, name)
-        reader.around(found.iri)
+        listed, cut = shown_values(reader.statements(found.iri), limit) if limit else (set(), [])
+        reader.around(found.iri, only={value for _, _, value in listed} if cut else None)
         source, name = reader.snapshot(), found.iri
     snap = snapshot_of(source)
     entity = find_entity(snap, name)
     classes = sorted(shorten(c) for c in snap.types.get(entity.iri, ()))
     labels = sorted(set(snap.labels.get(entity.iri, ())), key=lambda item: (item[1] != "en", item[1], item[0]))
+    shown, cut = shown_values(snap.statements.get(entity.iri, ()), limit)
     grouped: dict[tuple[str, str, Any], set[str]] = {}
     for statement in snap.statements.get(entity.iri, ()):
         if statement.graph == PROVENANCE_GRAPH or statement.predicate in _NOT_FACTS:
+            continue
+        if (statement.direction, statement.predicate, statement.other.value) not in shown:
             continue
         key = (statement.direction, statement.predicate, statement.other)
         grouped.setdefault(key, set()).update(_quotes(snap, statement.graph))  # marked if inferred etc.
@@ -200,7 +244,15 @@ def describe(source: GraphStore | Snapshot, name: str) -> EntityDescription:
                 quotes=tuple(sorted(quotes)),
             )
         )
-    return EntityDescription(entity.iri, entity.label, classes, labels, facts, nary_nodes(snap, entity.iri))
+    omitted = [
+        Omitted(
+            direction, predicate, snap.english.get(predicate) or shorten(predicate), min(total, limit or total), total
+        )
+        for direction, predicate, total in cut
+    ]
+    omitted.sort(key=lambda o: (o.direction != "out", o.predicate_label, o.predicate))
+    nodes = nary_nodes(snap, entity.iri, shown=shown if cut else None)
+    return EntityDescription(entity.iri, entity.label, classes, labels, facts, nodes, omitted)
 
 
 _NOT_FACTS = frozenset({RDF + "type", *LABEL_PROPERTIES})
@@ -238,8 +290,11 @@ class NaryNode:
     facts: tuple[Fact, ...]
 
 
-def nary_nodes(source: GraphStore | Snapshot, iri: str) -> list[NaryNode]:
-    """The n-ary nodes linked to the entity `iri`, each with its own facts and their quotes (two hops).
+def nary_nodes(
+    source: GraphStore | Snapshot, iri: str, *, shown: set[tuple[str, str, str]] | None = None
+) -> list[NaryNode]:
+    """The n-ary nodes linked to the entity `iri`, each with its own facts and their quotes (two hops);
+    with `shown`, only those linked by one of these (direction, predicate, node) facts.
 
     A quote from an inferred or outside-knowledge evidence graph ends with the kind in brackets.
     """
@@ -248,6 +303,8 @@ def nary_nodes(source: GraphStore | Snapshot, iri: str) -> list[NaryNode]:
     for statement in snap.statements.get(iri, ()):
         other = statement.other
         if not isinstance(other, ox.NamedNode) or other.value == iri:
+            continue
+        if shown is not None and (statement.direction, statement.predicate, other.value) not in shown:
             continue
         if snap.nodes.get(other.value, {}).get("top") in NARY_KINDS:
             links[(other.value, statement.direction, statement.predicate)] = None

@@ -100,6 +100,10 @@ class SheetError(KgError):
         super().__init__(": ".join([*parts, message]))
 
 
+class SiteFolderError(KgError):
+    """The folder given to `kg site` exists and is neither empty nor a site kg wrote; nothing is written."""
+
+
 class SearchError(KgError):
     """The search index is missing or cannot answer (for example on a remote store)."""
 

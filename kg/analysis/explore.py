@@ -222,7 +222,6 @@ def neighbors(
     source: GraphStore | Snapshot, name: str, *, hops: int = 1, as_of: Period | None = None
 ) -> list[dict[str, Any]]:
     """Entities within `hops` links of one entity, nearest first, with the link that reaches them."""
-    import networkx as nx
 
     if hops < 0:
         raise ParameterError(f"hops must be 0 or more, not {hops}")
@@ -239,13 +238,12 @@ def neighbors(
     entity = find_entity(snap, name)
     graph = entity_graph(snap, as_of=as_of)
     _require_node(graph, entity.iri, name, _when(as_of))
-    undirected = nx.Graph(graph.to_undirected(as_view=True))
-    reached = nx.single_source_shortest_path(undirected, entity.iri, cutoff=hops)
+    undirected = graph.to_undirected(as_view=True)
+    reached = _reached(undirected, entity.iri, hops)
     rows = []
-    for node, path in reached.items():
+    for node, (distance, previous) in reached.items():
         via = ""
-        if len(path) > 1:
-            previous = path[-2]
+        if previous is not None:
             forward = graph.has_edge(previous, node)
             edges = graph.get_edge_data(previous, node) if forward else graph.get_edge_data(node, previous)
             label = edges[sorted(edges)[0]]["label"]
@@ -254,7 +252,7 @@ def neighbors(
         data = graph.nodes[node]
         rows.append(
             {
-                "distance": len(path) - 1,
+                "distance": distance,
                 "label": data["label"],
                 "kind": data["kind"],
                 "date": data.get("date") or None,
@@ -262,7 +260,25 @@ def neighbors(
                 "node": node,
             }
         )
-    return sorted(rows, key=lambda r: (r["distance"], r["kind"], r["label"]))
+    return sorted(rows, key=lambda r: (r["distance"], r["kind"], r["label"], r["node"]))
+
+
+def _reached(graph: Any, start: str, hops: int) -> dict[str, tuple[int, str | None]]:
+    """Each node within `hops` links of `start`: its distance and the node it is reached from, the
+    first by IRI of its neighbours one link nearer (the same answer whatever order the graph was
+    built in: a breadth-first search's own choice followed Python's string hashing, which changes
+    from one process to the next)."""
+    reached: dict[str, tuple[int, str | None]] = {start: (0, None)}
+    frontier = [start]
+    for distance in range(1, hops + 1):
+        found: dict[str, str] = {}
+        for node in frontier:
+            for other in graph[node]:
+                if other not in reached and (other not in found or node < found[other]):
+                    found[other] = node
+        reached.update((node, (distance, previous)) for node, previous in found.items())
+        frontier = list(found)
+    return reached
 
 
 TIMELINE_KINDS = frozenset({"Event", "Ruling", "Agreement", "Policy", "Claim"})

@@ -9,6 +9,7 @@ import click
 
 from kg.cli.base import InputError, Session, pass_session, read_text, stdout
 from kg.cli.options import output_format
+from kg.describe import DESCRIBE_LIMIT
 
 
 def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
@@ -87,9 +88,19 @@ def query(
 @click.command()
 @click.argument("name")
 @output_format("text", "text")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=DESCRIBE_LIMIT,
+    show_default=True,
+    help="List at most this many values of each relation, and count the rest (0: list everything).",
+)
 @pass_session
-def describe(session: Session, name: str, fmt: str) -> None:
+def describe(session: Session, name: str, fmt: str, limit: int) -> None:
     """Show an entity's facts with dates and evidence; NAME is a label or alias in any language.
+
+    A hub (a state taking part in thousands of events) is summarised: each relation lists its
+    first --limit values (by IRI) with their n-ary nodes, then how many it has in all.
 
     Example: kg describe "President Yoon"
     """
@@ -98,7 +109,7 @@ def describe(session: Session, name: str, fmt: str) -> None:
 
     from kg.describe import describe as run_describe
 
-    entity = run_describe(session.open(), name)
+    entity = run_describe(session.open(), name, limit=limit or None)
     if fmt == "json":
         click.echo(json.dumps(dataclasses.asdict(entity), ensure_ascii=False, indent=2))
         return
@@ -114,6 +125,11 @@ def describe(session: Session, name: str, fmt: str) -> None:
             click.echo(f"  {fact.predicate_label} ← {fact.value_label}")
         for quote in fact.quotes:
             click.echo(f"      “{quote}”")
+    for cut in entity.omitted:
+        arrow = "→" if cut.direction == "out" else "←"
+        click.echo(
+            f"  {cut.predicate_label} {arrow} … {cut.total - cut.shown:,} more ({cut.shown} of {cut.total:,} listed)"
+        )
     for node in entity.nodes:  # second hop: the n-ary nodes the entity takes part in
         arrow = "→" if node.direction == "out" else "←"
         click.echo(f"  {node.predicate_label} {arrow} {node.label} [{', '.join(node.classes)}]")

@@ -199,10 +199,16 @@ def templates() -> Any:
     return Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
 
 
-def _json_for_script(data: Any) -> str:
-    """JSON that cannot end a <script> block or open a comment, whatever strings it holds."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+# Characters escaped in JSON put into a page or script: "<" and ">" (no "</script" or "<!--" can end
+# or open anything), "&", and the line and paragraph separators (valid in JSON strings, not in
+# JavaScript string literals before ES2019).
+_SCRIPT_ESCAPES = {ord(c): f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"}
+
+
+def json_for_script(data: Any) -> str:
+    """JSON that is also a JavaScript expression in any engine and cannot end a <script> block or
+    open a comment, whatever strings it holds (the one place kg decides how data goes into scripts)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_ESCAPES)
 
 
 def page_html(
@@ -234,7 +240,7 @@ def page_html(
         env.get_template("graph.html").render(
             title=title,
             subtitle=subtitle,
-            data_json=_json_for_script(data),
+            data_json=json_for_script(data),
             vis_js=None if asset_prefix is not None else vis_asset("vis-network.min.js"),
             vis_css=None if asset_prefix is not None else vis_asset("vis-network.css"),
             asset_prefix=asset_prefix,

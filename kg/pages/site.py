@@ -1,8 +1,9 @@
 """A static site over the graph: an index with the whole graph, every entity listed and searchable,
 one page per entity (its neighbourhood, facts with evidence, timeline) and one per canned query.
 
-`write_site()` streams the pages into a folder (entity pages in worker processes on large graphs,
-see kg.pages.site_entities); `site_pages()` returns them as text keyed by relative path. The store
+`write_site()` streams the pages into a new folder that replaces the old site only when complete
+(kg.pages.site_folder; entity pages in worker processes on large graphs, see
+kg.pages.site_entities); `site_pages()` returns them as text keyed by relative path. The store
 is read once: its statements make the `Snapshot` the pages are written from, and an in-memory copy
 that answers the canned queries. The index is paged and searched offline (kg.pages.site_index); the
 whole-graph drawing has positions computed here, and above `OVERVIEW_LIMIT` entities it draws the
@@ -98,21 +99,29 @@ def write_site(
 ) -> SiteSummary:
     """Write the site into `outdir`, each page as soon as it is made; entity pages in `jobs` worker
     processes (default: by the number of pages and CPUs, see site_entities.default_jobs).
-    Raises OSError when the folder cannot be written."""
-    for folder in ("assets", "entities", "list", "queries", "ontology"):
-        (outdir / folder).mkdir(parents=True, exist_ok=True)
-    written = {"files": 0, "bytes": 0}
 
-    def sink(relative: str, text: str) -> None:
-        data = text.encode("utf-8")
-        (outdir / relative).write_bytes(data)
-        written["files"] += 1
-        written["bytes"] += len(data)
+    The pages go to a new folder beside `outdir` that replaces it only once complete
+    (kg.pages.site_folder): a failure leaves an earlier site as it was, and a rebuild leaves no page
+    of the earlier site behind. Raises SiteFolderError when `outdir` exists and is neither empty nor
+    a kg site, OSError when the folder cannot be written."""
+    from kg.pages.site_folder import MARKER, MARKER_TEXT, replacing
 
-    options = _Options(hops, overview, page_size, ego_limit)
-    summary = _generate(store, sink, options, jobs=jobs, outdir=outdir)
-    summary.files += written["files"]
-    summary.bytes += written["bytes"]
+    with replacing(outdir) as folder:
+        for sub in ("assets", "entities", "list", "queries", "ontology"):
+            (folder / sub).mkdir()
+        written = {"files": 0, "bytes": 0}
+
+        def sink(relative: str, text: str) -> None:
+            data = text.encode("utf-8")
+            (folder / relative).write_bytes(data)
+            written["files"] += 1
+            written["bytes"] += len(data)
+
+        sink(MARKER, MARKER_TEXT)
+        options = _Options(hops, overview, page_size, ego_limit)
+        summary = _generate(store, sink, options, jobs=jobs, outdir=folder)
+        summary.files += written["files"]
+        summary.bytes += written["bytes"]
     return summary
 
 

@@ -10,9 +10,10 @@ not fetch a JSON file; ``assets/kg-search.js`` matches as one types and puts the
 
 from __future__ import annotations
 
-import json
 from importlib.resources import files
 from typing import Any
+
+from kg.pages.render import json_for_script
 
 PAGE_SIZE = 500  # entities per list page
 SEARCH_INDEX = "search-index.js"
@@ -46,12 +47,10 @@ def pager(number: int, count: int, prefix: str) -> dict[str, Any]:
 
 
 def search_index(entities: list[dict[str, Any]]) -> str:
-    """The search index script: the entities as JSON data assigned to window.kgSearchIndex."""
+    """The search index script: the entities as JSON data assigned to window.kgSearchIndex (escaped by
+    `json_for_script`: valid JavaScript before ES2019 too, inert wherever it is pasted)."""
     rows = [[e["label"], e["href"], e["kind"], e.get("date", "")] for e in entities]
-    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-    # Harmless in a script file, but keep the data inert wherever it is pasted.
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return f"window.kgSearchIndex = {text};\n"
+    return f"window.kgSearchIndex = {json_for_script(rows)};\n"
 
 
 def search_script() -> str:

@@ -39,7 +39,7 @@ def _outcome(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> GraphStore:
+def synthetic_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled graphs plus bench/generate.py's 10k-quad synthetic graph."""
     spec = importlib.util.spec_from_file_location("kg_bench_generate", ROOT / "bench" / "generate.py")
     assert spec is not None and spec.loader is not None
@@ -50,7 +50,12 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> GraphStore:
     data = folder / "synthetic-10k.nq"
     module.generate(data, 10_000)
     build(folder / "store", [data], validate=False)
-    return open_store(folder / "store")
+    return folder / "store"
+
+
+@pytest.fixture(scope="module")
+def synthetic_store(synthetic_store_path: Path) -> GraphStore:
+    return open_store(synthetic_store_path)
 
 
 def test_the_embedded_store_is_read_anchored(bundled_store: GraphStore) -> None:
@@ -193,3 +198,78 @@ def test_fact_sheet_names_come_from_the_index(bundled_store: GraphStore) -> None
     assert index.resolve("President Yoon") == R + "yoon-suk-yeol"
     with pytest.raises(ResolveError, match="did you mean"):
         index.resolve("Yoon Suk Yoel")
+
+
+def test_describe_with_a_limit_answers_as_the_whole_snapshot(
+    bundled_store: GraphStore, synthetic_store: GraphStore
+) -> None:
+    """`kg describe` lists at most --limit values of each relation (a hub has thousands) and counts
+    the rest; anchored on the store it reads only what it lists, with the whole snapshot's answer."""
+    from kg.describe import DESCRIBE_LIMIT
+
+    whole = Snapshot.of(bundled_store)
+    for entity in sorted(whole.entities):  # no bundled entity has more values of a relation: unchanged
+        assert describe(bundled_store, entity, limit=DESCRIBE_LIMIT) == describe(whole, entity), entity
+    cut = 0
+    for entity in sorted(whole.entities)[::2]:
+        limited = describe(bundled_store, entity, limit=2)
+        assert limited == describe(whole, entity, limit=2), entity
+        full = describe(whole, entity)
+        cut += bool(limited.omitted)
+        for omitted in limited.omitted:
+            matching = [f for f in full.facts if (f.direction, f.predicate) == (omitted.direction, omitted.predicate)]
+            assert omitted.shown == 2 < omitted.total == len(matching), (entity, omitted)
+        assert {f.value for f in limited.facts} <= {f.value for f in full.facts}
+        assert {n.iri for n in limited.nodes} <= {n.iri for n in full.nodes}
+    assert cut > 10
+    synthetic = Snapshot.of(synthetic_store)
+    hub = "https://example.org/bench/resource/state-0"
+    limited = describe(synthetic_store, hub, limit=DESCRIBE_LIMIT)
+    assert limited == describe(synthetic, hub, limit=DESCRIBE_LIMIT)
+    full = describe(synthetic, hub)
+    assert limited.omitted and len(limited.facts) < len(full.facts)
+    assert sum(o.total for o in limited.omitted) + len(limited.facts) - sum(o.shown for o in limited.omitted) == len(
+        full.facts
+    )
+
+
+def test_cli_describe_summarises_a_hub(synthetic_store_path: Path) -> None:
+    runner = CliRunner()
+    folder = str(synthetic_store_path)
+    hub = "<https://example.org/bench/resource/state-0>"
+    summary = runner.invoke(cli, ["--store", folder, "describe", hub])
+    everything = runner.invoke(cli, ["--store", folder, "describe", hub, "--limit", "0"])
+    assert summary.exit_code == everything.exit_code == 0, summary.output
+    assert "more (25 of " in summary.output and "more (" not in everything.output
+    assert len(summary.output) < len(everything.output)
+    assert runner.invoke(cli, ["--store", folder, "describe", hub, "--limit", "-1"]).exit_code == 2
+
+
+def test_path_between_hubs_answers_as_the_whole_snapshot(synthetic_store: GraphStore) -> None:
+    """Between the synthetic graph's two busiest actors the anchored search gives the whole
+    snapshot's answer (a regression test for attempts to read less around hubs)."""
+    whole = Snapshot.of(synthetic_store)
+    hub0, hub1 = "<https://example.org/bench/resource/state-0>", "<https://example.org/bench/resource/state-1>"
+    for k in (1, 3, 5):
+        for hubs in (True, False):
+            expected = explore.explain_paths(whole, hub0, hub1, k=k, avoid_hubs=hubs)
+            assert expected and explore.explain_paths(synthetic_store, hub0, hub1, k=k, avoid_hubs=hubs) == expected
+
+
+def test_neighbors_answer_the_same_in_every_process(bundled_store_path: Path) -> None:
+    """The link each neighbour is reached by no longer depends on the process's string hashing
+    (`kg neighbors Kishida --hops 2` printed a different "via" for Joe Biden from one run to the next)."""
+    import os
+    import subprocess
+
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        result = subprocess.run(
+            [sys.executable, "-m", "kg", "--store", str(bundled_store_path), "neighbors", "Kishida", "--hops", "2"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed, "CI": "true"},
+            check=True,
+        )
+        outputs.add(result.stdout)
+    assert len(outputs) == 1 and "Joe Biden" in outputs.pop()
