@@ -6,8 +6,10 @@ each, or N-Quads to a configured dataset endpoint), bigger ones with the SPARQL 
 Protocol — checks the server holds every statement (one query counts every graph),
 then MOVEs them over the live graphs (the old ones are moved aside first, and moved back if the
 swap fails), the manifest last. Graphs whose content did not change since the last build are
-neither uploaded nor moved. `remote_generation` is the server's counterpart of
-`kg.storage.embedded.new_generation` (see `kg.storage.location.writable`).
+neither uploaded nor moved. On Virtuoso the INSERT DATA batches go without the transaction log,
+in parallel (VIRTUOSO_UPLOAD_MODE), and the swap logged (VIRTUOSO_SWAP_MODE).
+`remote_generation` is the server's counterpart of `kg.storage.embedded.new_generation`
+(see `kg.storage.location.writable`).
 """
 
 from __future__ import annotations
@@ -65,6 +67,15 @@ BATCH_BYTES = 4_000_000
 REPAIR_LIMIT = 100
 # Lines longer than this go by the Graph Store, one graph per request (Virtuoso's 64 KB literal limit)
 LONG_LINE = 60_000
+# Virtuoso: the INSERT DATA batches fill graphs new to the server (staging graphs, or graphs this build
+# creates) without the transaction log and with row autocommit (log_enable mode 2, a documented SPARQL
+# pragma); nothing reads those graphs before the count check and the swap, and a failed upload drops them.
+# So they run `workers` at a time (transactional ones in parallel lost statements and were refused at
+# random; logged ones with row autocommit, mode 3, cost 1.5x the server CPU).
+VIRTUOSO_UPLOAD_MODE = "DEFINE sql:log-enable 2\n"
+# Virtuoso: the swap and its undo run in the default mode (logged, no row autocommit), said explicitly
+# (Virtuoso's log_enable reference: a web request's mode lasts until the request ends).
+VIRTUOSO_SWAP_MODE = "DEFINE sql:log-enable 1\n"
 
 
 @dataclass
@@ -230,14 +241,18 @@ class Publisher:
     def _upload_all(self, uploads: list[tuple[str, list[bytes], bool]], progress: Callable[[str], None] | None) -> None:
         """Send every graph: small ones many to a request (`_batches`), the others one by one, in parallel."""
         _, graph_store = self.remote.endpoints()
-        jobs = _jobs(uploads, self.remote.settings.batch)
+        batch = self.remote.settings.batch
+        jobs = _jobs(uploads, batch)
         failure: list[BaseException] = []
+
+        def batched(job: list[tuple[str, list[bytes], bool]]) -> bool:
+            return len(job) > 1 or bool(batch and _groupable(job[0]))
 
         def upload(job: list[tuple[str, list[bytes], bool]]) -> None:
             if failure:
                 return
             try:
-                if len(job) > 1 or (self.remote.settings.batch and _groupable(job[0])):
+                if batched(job):
                     self._send_batch(job)
                 elif graph_store:
                     self._put_graph(graph_store, *job[0])
@@ -248,20 +263,27 @@ class Publisher:
 
         from kg import progress as bars
 
-        workers = max(1, min(self.remote.settings.workers, len(jobs)))
-        if self.remote.is_virtuoso and self.remote.settings.batch:
-            # Virtuoso 7.2.5 with INSERT DATA requests in parallel (with each other or with Graph
-            # Store uploads) lost statements, refused requests at random and once stored an IRI with
-            # a space: one request at a time.
-            workers = 1
+        workers = self.remote.settings.workers
+        rounds = [(jobs, workers)]
+        if self.remote.is_virtuoso and batch:
+            # Virtuoso 7.2.5: Graph Store uploads one at a time, never beside INSERT DATA requests (in
+            # parallel with them statements were lost); then the INSERT DATA batches, without the
+            # transaction log (VIRTUOSO_UPLOAD_MODE), `workers` at a time.
+            rounds = [
+                ([job for job in jobs if not batched(job)], 1),
+                ([job for job in jobs if batched(job)], workers),
+            ]
         with bars.task("Uploading", total=sum(len(lines) for _, lines, _ in uploads), unit="stmt") as bar:
-            if workers == 1:
-                for job in jobs:
-                    upload(job)
-                    bar.advance(sum(len(item[1]) for item in job))
-            else:
-                with ThreadPoolExecutor(workers) as pool:
-                    for job, _ in zip(jobs, pool.map(upload, jobs), strict=True):
+            for round_jobs, round_workers in rounds:
+                if failure:
+                    break
+                if max(1, min(round_workers, len(round_jobs))) == 1:
+                    for job in round_jobs:
+                        upload(job)
+                        bar.advance(sum(len(item[1]) for item in job))
+                    continue
+                with ThreadPoolExecutor(round_workers) as pool:
+                    for job, _ in zip(round_jobs, pool.map(upload, round_jobs), strict=True):
                         bar.advance(sum(len(item[1]) for item in job))
         if failure:
             raise failure[0]
@@ -289,14 +311,15 @@ class Publisher:
         # parser overflows ("memory exhausted") on a few thousand statements in one GRAPH block:
         # a graph goes in blocks of INSERT_BATCH statements.
         virtuoso = self.remote.is_virtuoso
+        mode = VIRTUOSO_UPLOAD_MODE if virtuoso else ""
         try:
-            self._insert_blocks(update_url, items, what, "DEFINE sql:big-data-const 1\n" if virtuoso else "")
+            self._insert_blocks(update_url, items, what, mode + ("DEFINE sql:big-data-const 1\n" if virtuoso else ""))
         except StoreError as error:
             # Virtuoso 7.2.5 refuses some such requests ("SP031 … add 'define sql:big-data-const 0'"),
             # as a rule on a fresh server whose dictionary lacks the data's datatypes: plain requests.
             if not (virtuoso and "big-data-const 0" in str(error)):
                 raise
-            self._insert_blocks(update_url, items, what, "", size=INSERT_BATCH)
+            self._insert_blocks(update_url, items, what, mode, size=INSERT_BATCH)
 
     def _insert_blocks(
         self, url: str, items: list[tuple[str, list[bytes], bool]], what: str, define: str, size: int = 0
@@ -420,8 +443,9 @@ class Publisher:
         self._run_operations(operations, "moving the previous graphs back")
 
     def _run_operations(self, operations: list[str], what: str) -> None:
+        mode = VIRTUOSO_SWAP_MODE if operations and self.remote.is_virtuoso else ""
         for start in range(0, len(operations), MAX_OPERATIONS):
-            self.remote.update(" ;\n".join(operations[start : start + MAX_OPERATIONS]), what)
+            self.remote.update(mode + " ;\n".join(operations[start : start + MAX_OPERATIONS]), what)
 
     def _drop(self, graphs: Iterable[str], quiet: bool = False) -> None:
         operations = [f"DROP SILENT GRAPH <{g}>" for g in graphs]

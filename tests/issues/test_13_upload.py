@@ -8,6 +8,7 @@ Requests are counted through kg's own HTTP layer (`kg.storage.remote_http.Http.r
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from click.testing import CliRunner, Result
 from bench.generate import generate
 from kg.cli import cli
 from kg.errors import StoreError
+from kg.storage.remote import BACKUP, STAGING
 from kg.storage.remote_http import Http
 from tests import virtuoso
 from tests.conftest import remote_env, running_virtuoso
@@ -113,13 +115,17 @@ def test_batched_upload_gives_the_local_quads_in_far_fewer_requests(
     assert len(uploads) < graphs / 20 and any(" more" in what for what in uploads), uploads
 
 
+@pytest.mark.parametrize("workers", ["1", "4"])
 def test_failure_half_way_through_a_batched_upload_leaves_the_server_unchanged(
     server: virtuoso.Virtuoso,
     env: dict[str, str],
     synthetic: tuple[list[Path], int],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
+    workers: str,
 ) -> None:
+    """One request at a time, and in parallel (Virtuoso: four INSERT DATA batches at a time, unlogged,
+    row autocommit): what arrived before and beside the failed request is dropped."""
     files, _ = synthetic
     virtuoso.drop_graphs(server)
     first = kg(server.sparql_url, "build", "--only", *map(str, files), "--no-validate", env=env)
@@ -139,12 +145,66 @@ def test_failure_half_way_through_a_batched_upload_leaves_the_server_unchanged(
 
     monkeypatch.setattr(Http, "request", failing)
     result = kg(
-        server.sparql_url, "build", "--only", str(other), "--no-validate", env={**env, "KG_REMOTE_WORKERS": "1"}
+        server.sparql_url, "build", "--only", str(other), "--no-validate", env={**env, "KG_REMOTE_WORKERS": workers}
     )
     monkeypatch.undo()
     assert result.exit_code == 2 and "simulated: the server went away" in result.output, result.output
     assert len(batches) == 3
     assert snapshot(server) == before
+
+
+def test_virtuoso_batches_go_unlogged_in_parallel_and_the_swap_logged(
+    server: virtuoso.Virtuoso, env: dict[str, str], synthetic: tuple[list[Path], int], tmp_path: Path
+) -> None:
+    """Virtuoso: the INSERT DATA batches that fill new graphs carry `DEFINE sql:log-enable 2` and go
+    several at a time (the `workers` setting); the MOVEs of the swap carry `DEFINE sql:log-enable 1`.
+    A first build (graphs uploaded under their names) and a rebuild over it (staging graphs, then
+    MOVEs) each leave exactly the local quads, and nothing behind in staging or backup graphs."""
+    files, _ = synthetic
+    other = tmp_path / "other.trig"  # the same graph names with other statements
+    generate(other, triples=12_000, seed=7)
+    sent: list[tuple[str, str]] = []
+    in_flight = [0, 0]  # now, most at once (INSERT DATA batches)
+    lock = threading.Lock()
+    real = Http.request
+
+    def watching(self: Http, method: str, url: str, *, what: str, **kwargs: Any) -> Any:
+        update = str((kwargs.get("data") or {}).get("update", ""))
+        batch = update.startswith("DEFINE") and "INSERT DATA" in update
+        with lock:
+            sent.append((what, update[:200]))
+            if batch:
+                in_flight[0] += 1
+                in_flight[1] = max(in_flight)
+        try:
+            return real(self, method, url, what=what, **kwargs)
+        finally:
+            if batch:
+                with lock:
+                    in_flight[0] -= 1
+
+    virtuoso.drop_graphs(server)
+    for build_files in ([str(f) for f in files], [str(other)]):
+        local = tmp_path / f"local-{len(build_files)}-{build_files[0][-9:]}"
+        assert kg(local, "build", "--only", *build_files, "--no-validate").exit_code == 0
+        expected = canonical(kg(local, "export", "--format", "nquads").stdout)
+        sent.clear()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Http, "request", watching)
+            built = kg(server.sparql_url, "build", "--only", *build_files, "--no-validate", env=env)
+        assert built.exit_code == 0, built.output
+        batches = [update for what, update in sent if what.startswith("uploading graph") and "INSERT DATA" in update]
+        assert len(batches) > 3 and all(u.startswith("DEFINE sql:log-enable 2\n") for u in batches), batches[:3]
+        swaps = [update for what, update in sent if what == "replacing the graphs"]
+        assert swaps and all(u.startswith("DEFINE sql:log-enable 1\n") for u in swaps), swaps
+        assert 2 <= in_flight[1] <= 4, in_flight  # `workers`: 4 by default
+        exported = kg(server.sparql_url, "export", "--format", "nquads", env=env)
+        assert exported.exit_code == 0, exported.output
+        assert canonical(exported.stdout) == expected
+        sizes, _ = snapshot(server, digest=False)
+        left = [g for g in sizes if g.startswith((STAGING, BACKUP))]
+        assert not left, left[:5]
+    assert any(" TO <urn:kg:backup:" in u for u in swaps) and any("MOVE SILENT <urn:kg:staging:" in u for u in swaps)
 
 
 def test_batch_setting_errors_are_one_line() -> None:
