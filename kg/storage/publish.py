@@ -6,8 +6,9 @@ each, or N-Quads to a configured dataset endpoint), bigger ones with the SPARQL 
 Protocol — checks the server holds every statement (one query counts every graph),
 then MOVEs them over the live graphs (the old ones are moved aside first, and moved back if the
 swap fails), the manifest last. Graphs whose content did not change since the last build are
-neither uploaded nor moved. On Virtuoso the INSERT DATA batches go without the transaction log,
-in parallel (VIRTUOSO_UPLOAD_MODE), and the swap logged (VIRTUOSO_SWAP_MODE).
+neither uploaded nor moved. On Virtuoso the INSERT DATA batches go one at a time, or, when the
+`unlogged_upload` setting asks for it, without the transaction log and in parallel
+(VIRTUOSO_UPLOAD_MODE); the swap always logged (VIRTUOSO_SWAP_MODE).
 `remote_generation` is the server's counterpart of `kg.storage.embedded.new_generation`
 (see `kg.storage.location.writable`).
 """
@@ -67,11 +68,13 @@ BATCH_BYTES = 4_000_000
 REPAIR_LIMIT = 100
 # Lines longer than this go by the Graph Store, one graph per request (Virtuoso's 64 KB literal limit)
 LONG_LINE = 60_000
-# Virtuoso: the INSERT DATA batches fill graphs new to the server (staging graphs, or graphs this build
-# creates) without the transaction log and with row autocommit (log_enable mode 2, a documented SPARQL
-# pragma); nothing reads those graphs before the count check and the swap, and a failed upload drops them.
-# So they run `workers` at a time (transactional ones in parallel lost statements and were refused at
-# random; logged ones with row autocommit, mode 3, cost 1.5x the server CPU).
+# Virtuoso, with the `unlogged_upload` setting: the INSERT DATA batches fill graphs new to the server
+# (staging graphs, or graphs this build creates) without the transaction log and with row autocommit
+# (log_enable mode 2, a documented SPARQL pragma); nothing reads those graphs before the count check and
+# the swap, and a failed upload drops them. So they run `workers` at a time (transactional ones in
+# parallel lost statements and were refused at random; logged ones with row autocommit, mode 3, cost 1.5x
+# the server CPU). Not the default: until the server's next checkpoint a crash loses those graphs, and a
+# logged MOVE of an unlogged staging graph replayed after a crash empties the live graph.
 VIRTUOSO_UPLOAD_MODE = "DEFINE sql:log-enable 2\n"
 # Virtuoso: the swap and its undo run in the default mode (logged, no row autocommit), said explicitly
 # (Virtuoso's log_enable reference: a web request's mode lasts until the request ends).
@@ -267,11 +270,12 @@ class Publisher:
         rounds = [(jobs, workers)]
         if self.remote.is_virtuoso and batch:
             # Virtuoso 7.2.5: Graph Store uploads one at a time, never beside INSERT DATA requests (in
-            # parallel with them statements were lost); then the INSERT DATA batches, without the
-            # transaction log (VIRTUOSO_UPLOAD_MODE), `workers` at a time.
+            # parallel with them statements were lost); then the INSERT DATA batches: transactional ones
+            # one at a time (in parallel they lost statements), unlogged ones (VIRTUOSO_UPLOAD_MODE,
+            # the `unlogged_upload` setting) `workers` at a time.
             rounds = [
                 ([job for job in jobs if not batched(job)], 1),
-                ([job for job in jobs if batched(job)], workers),
+                ([job for job in jobs if batched(job)], workers if self.remote.settings.unlogged_upload else 1),
             ]
         with bars.task("Uploading", total=sum(len(lines) for _, lines, _ in uploads), unit="stmt") as bar:
             for round_jobs, round_workers in rounds:
@@ -311,7 +315,7 @@ class Publisher:
         # parser overflows ("memory exhausted") on a few thousand statements in one GRAPH block:
         # a graph goes in blocks of INSERT_BATCH statements.
         virtuoso = self.remote.is_virtuoso
-        mode = VIRTUOSO_UPLOAD_MODE if virtuoso else ""
+        mode = VIRTUOSO_UPLOAD_MODE if virtuoso and self.remote.settings.unlogged_upload else ""
         try:
             self._insert_blocks(update_url, items, what, mode + ("DEFINE sql:big-data-const 1\n" if virtuoso else ""))
         except StoreError as error:

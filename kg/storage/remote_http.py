@@ -36,6 +36,7 @@ class RemoteSettings:
     workers: int = 4  # parallel upload requests
     batch: int = 2_000  # statements per upload request of small graphs; 0: one request per graph
     dataset_upload: str | None = None  # a URL taking N-Quads POSTs (Fuseki's dataset, RDF4J's statements)
+    unlogged_upload: bool = False  # Virtuoso: fill new graphs without the transaction log, in parallel
     verify: bool | str = True  # TLS verification, or a CA bundle file
 
     @property
@@ -65,6 +66,7 @@ _SETTING_KEYS = {
     "workers",
     "batch",
     "verify",
+    "unlogged_upload",
 }
 
 
@@ -104,6 +106,10 @@ def load_settings(url: str) -> RemoteSettings:
         settings.dataset_upload = _text(table, "dataset_upload") or None
         if "verify" in table:
             settings.verify = table["verify"] if isinstance(table["verify"], bool) else str(table["verify"])
+        if "unlogged_upload" in table:
+            if not isinstance(table["unlogged_upload"], bool):
+                raise StoreError(f"{config_path()}: unlogged_upload: expected true or false")
+            settings.unlogged_upload = table["unlogged_upload"]
     env = os.environ
     settings.user = env.get(ENV_USER, settings.user)
     settings.password = env.get(ENV_PASSWORD, settings.password)
@@ -115,11 +121,22 @@ def load_settings(url: str) -> RemoteSettings:
         settings.workers = int(_positive(env["KG_REMOTE_WORKERS"], "KG_REMOTE_WORKERS", int))
     if env.get("KG_REMOTE_BATCH"):
         settings.batch = _batch(env["KG_REMOTE_BATCH"], "KG_REMOTE_BATCH")
+    if env.get("KG_REMOTE_UNLOGGED_UPLOAD"):
+        settings.unlogged_upload = _flag(env["KG_REMOTE_UNLOGGED_UPLOAD"], "KG_REMOTE_UNLOGGED_UPLOAD")
     if env.get("KG_REMOTE_TIMEOUT"):
         settings.timeout = _positive(env["KG_REMOTE_TIMEOUT"], "KG_REMOTE_TIMEOUT", float)
     if settings.auth not in ("auto", "digest", "basic", "none"):
         raise StoreError(f"remote auth {settings.auth!r}: use auto, digest, basic or none")
     return settings
+
+
+def _flag(value: str, what: str) -> bool:
+    """A yes/no setting from the environment, or a one-line StoreError naming it."""
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise StoreError(f"{what}: expected 1 or 0 (true or false), got {value!r}")
 
 
 def _positive(value: Any, what: str, kind: Callable[[Any], float]) -> float:

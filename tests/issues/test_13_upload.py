@@ -124,8 +124,8 @@ def test_failure_half_way_through_a_batched_upload_leaves_the_server_unchanged(
     tmp_path: Path,
     workers: str,
 ) -> None:
-    """One request at a time, and in parallel (Virtuoso: four INSERT DATA batches at a time, unlogged,
-    row autocommit): what arrived before and beside the failed request is dropped."""
+    """One request at a time, and in parallel (Virtuoso with `unlogged_upload`: four INSERT DATA batches
+    at a time, unlogged, row autocommit): what arrived before and beside the failed request is dropped."""
     files, _ = synthetic
     virtuoso.drop_graphs(server)
     first = kg(server.sparql_url, "build", "--only", *map(str, files), "--no-validate", env=env)
@@ -145,7 +145,12 @@ def test_failure_half_way_through_a_batched_upload_leaves_the_server_unchanged(
 
     monkeypatch.setattr(Http, "request", failing)
     result = kg(
-        server.sparql_url, "build", "--only", str(other), "--no-validate", env={**env, "KG_REMOTE_WORKERS": workers}
+        server.sparql_url,
+        "build",
+        "--only",
+        str(other),
+        "--no-validate",
+        env={**env, "KG_REMOTE_WORKERS": workers, "KG_REMOTE_UNLOGGED_UPLOAD": "1" if workers == "4" else ""},
     )
     monkeypatch.undo()
     assert result.exit_code == 2 and "simulated: the server went away" in result.output, result.output
@@ -153,13 +158,15 @@ def test_failure_half_way_through_a_batched_upload_leaves_the_server_unchanged(
     assert snapshot(server) == before
 
 
-def test_virtuoso_batches_go_unlogged_in_parallel_and_the_swap_logged(
-    server: virtuoso.Virtuoso, env: dict[str, str], synthetic: tuple[list[Path], int], tmp_path: Path
+@pytest.mark.parametrize("unlogged", [False, True])
+def test_virtuoso_batches_unlogged_in_parallel_only_when_asked_and_the_swap_logged(
+    server: virtuoso.Virtuoso, env: dict[str, str], synthetic: tuple[list[Path], int], tmp_path: Path, unlogged: bool
 ) -> None:
-    """Virtuoso: the INSERT DATA batches that fill new graphs carry `DEFINE sql:log-enable 2` and go
-    several at a time (the `workers` setting); the MOVEs of the swap carry `DEFINE sql:log-enable 1`.
-    A first build (graphs uploaded under their names) and a rebuild over it (staging graphs, then
-    MOVEs) each leave exactly the local quads, and nothing behind in staging or backup graphs."""
+    """Virtuoso: by default the INSERT DATA batches are transactional and go one at a time; with
+    `unlogged_upload` they carry `DEFINE sql:log-enable 2` and go several at a time (the `workers`
+    setting). The MOVEs of the swap carry `DEFINE sql:log-enable 1` either way. A first build (graphs
+    uploaded under their names) and a rebuild over it (staging graphs, then MOVEs) each leave exactly
+    the local quads, and nothing behind in staging or backup graphs."""
     files, _ = synthetic
     other = tmp_path / "other.trig"  # the same graph names with other statements
     generate(other, triples=12_000, seed=7)
@@ -191,13 +198,21 @@ def test_virtuoso_batches_go_unlogged_in_parallel_and_the_swap_logged(
         sent.clear()
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(Http, "request", watching)
-            built = kg(server.sparql_url, "build", "--only", *build_files, "--no-validate", env=env)
+            built = kg(
+                server.sparql_url,
+                "build",
+                "--only",
+                *build_files,
+                "--no-validate",
+                env={**env, "KG_REMOTE_UNLOGGED_UPLOAD": "1" if unlogged else "0"},
+            )
         assert built.exit_code == 0, built.output
         batches = [update for what, update in sent if what.startswith("uploading graph") and "INSERT DATA" in update]
-        assert len(batches) > 3 and all(u.startswith("DEFINE sql:log-enable 2\n") for u in batches), batches[:3]
+        assert len(batches) > 3
+        assert all(u.startswith("DEFINE sql:log-enable 2\n") == unlogged for u in batches), batches[:3]
         swaps = [update for what, update in sent if what == "replacing the graphs"]
         assert swaps and all(u.startswith("DEFINE sql:log-enable 1\n") for u in swaps), swaps
-        assert 2 <= in_flight[1] <= 4, in_flight  # `workers`: 4 by default
+        assert (2 <= in_flight[1] <= 4) if unlogged else in_flight[1] == 1, in_flight  # `workers`: 4 by default
         exported = kg(server.sparql_url, "export", "--format", "nquads", env=env)
         assert exported.exit_code == 0, exported.output
         assert canonical(exported.stdout) == expected
@@ -216,3 +231,19 @@ def test_batch_setting_errors_are_one_line() -> None:
         "KG_REMOTE_BATCH: expected a whole number of statements (0: one request per graph), got 'many'" in result.output
     )
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_unlogged_upload_setting_errors_are_one_line(tmp_path: Path) -> None:
+    result = kg(
+        "http://127.0.0.1:9/sparql",
+        "query",
+        "ASK {}",
+        env={"KG_REMOTES_CONFIG": "", "KG_REMOTE_UNLOGGED_UPLOAD": "maybe"},
+    )
+    assert result.exit_code == 2
+    assert result.output.strip() == "Error: KG_REMOTE_UNLOGGED_UPLOAD: expected 1 or 0 (true or false), got 'maybe'"
+    config = tmp_path / "remotes.toml"
+    config.write_text('["http://127.0.0.1:9/sparql"]\nunlogged_upload = "yes"\n', encoding="utf-8")
+    result = kg("http://127.0.0.1:9/sparql", "query", "ASK {}", env={"KG_REMOTES_CONFIG": str(config)})
+    assert result.exit_code == 2
+    assert result.output.strip() == f"Error: {config}: unlogged_upload: expected true or false"
