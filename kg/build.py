@@ -205,34 +205,61 @@ def _count(store: Store, report: BuildReport) -> None:
 
 
 _HIERARCHY = f"""
-INSERT {{ GRAPH <{INFERRED_GRAPH}> {{ ?s a ?super }} }}
-WHERE {{
-  {{ SELECT DISTINCT ?s ?super WHERE {{
-    GRAPH ?g {{ ?s a ?class }} FILTER(?g NOT IN (<{ONTOLOGY_IRI}>, <{INFERRED_GRAPH}>))
-    GRAPH <{ONTOLOGY_IRI}> {{ ?class rdfs:subClassOf+ ?super }}
+INSERT {{{{ GRAPH <{INFERRED_GRAPH}> {{{{ ?s a ?super }}}} }}}}
+WHERE {{{{
+  {{{{ SELECT DISTINCT ?s ?super WHERE {{{{
+    VALUES (?class ?super) {{{{ {{classes}} }}}}
+    GRAPH ?g {{{{ ?s a ?class }}}} FILTER(?g NOT IN (<{ONTOLOGY_IRI}>, <{INFERRED_GRAPH}>))
     FILTER(isIRI(?super) && ?super != owl:Thing)
-  }} }}
-  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s a ?super }} }}
-}};
-INSERT {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?super ?o }} }}
-WHERE {{
-  {{ SELECT DISTINCT ?s ?super ?o WHERE {{
-    GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN (<{ONTOLOGY_IRI}>, <{INFERRED_GRAPH}>, <{PROVENANCE_GRAPH}>))
-    GRAPH <{ONTOLOGY_IRI}> {{ ?p rdfs:subPropertyOf+ ?super }}
+  }}}} }}}}
+  FILTER NOT EXISTS {{{{ GRAPH ?h {{{{ ?s a ?super }}}} }}}}
+}}}};
+INSERT {{{{ GRAPH <{INFERRED_GRAPH}> {{{{ ?s ?super ?o }}}} }}}}
+WHERE {{{{
+  {{{{ SELECT DISTINCT ?s ?super ?o WHERE {{{{
+    VALUES (?p ?super) {{{{ {{properties}} }}}}
+    GRAPH ?g {{{{ ?s ?p ?o }}}} FILTER(?g NOT IN (<{ONTOLOGY_IRI}>, <{INFERRED_GRAPH}>, <{PROVENANCE_GRAPH}>))
     FILTER(isIRI(?super) && STRSTARTS(STR(?super), STR(kg:)))
-  }} }}
-  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?super ?o }} }}
-}}"""
+  }}}} }}}}
+  FILTER NOT EXISTS {{{{ GRAPH ?h {{{{ ?s ?super ?o }}}} }}}}
+}}}}"""
+
+
+def _hierarchy(store: Store, predicate: str) -> str:
+    """Every (sub, super) pair of the transitive closure of `predicate` (rdfs:subClassOf or
+    rdfs:subPropertyOf) as VALUES rows, from whichever graph declares it (the ontology, or a user's
+    extension in their own graphs), kgg:inferred aside."""
+    parents: dict[str, set[str]] = {}
+    inferred = ox.NamedNode(INFERRED_GRAPH)
+    for quad in store.oxigraph.quads_for_pattern(None, ox.NamedNode(predicate), None, None):
+        subject, upper = quad.subject, quad.object
+        if isinstance(subject, ox.NamedNode) and isinstance(upper, ox.NamedNode) and quad.graph_name != inferred:
+            parents.setdefault(subject.value, set()).add(upper.value)
+    rows: list[str] = []
+    for sub in sorted(parents):
+        seen: set[str] = set()
+        todo = list(parents[sub])
+        while todo:
+            parent = todo.pop()
+            if parent not in seen:
+                seen.add(parent)
+                todo.extend(parents.get(parent, ()))
+        rows.extend(f"(<{sub}> <{parent}>)" for parent in sorted(seen) if parent != sub)
+    return " ".join(rows)
 
 
 def materialise_hierarchy(store: Store) -> int:
     """Add to kgg:inferred the superclass types of every typed resource and the super-property
     statements of every sub-property (a kg:host is a kg:participant), so `?e a kg:Event` finds
-    every summit and visit after any build. Cheap (two SPARQL updates); returns how many statements
-    were added."""
+    every summit and visit, and `?e kg:participant ?x` every host and guest, after any build. The
+    hierarchy is read from every graph (a user's `ex:cohost rdfs:subPropertyOf kg:participant`
+    counts as the ontology's own). Cheap (two SPARQL updates); returns how many statements were added."""
     _mark_inferred(store)  # first, so the record's own types are derived too and a rerun adds nothing
     before = len(store)
-    store.oxigraph.update(_HIERARCHY, prefixes=PREFIXES)
+    update = _HIERARCHY.format(
+        classes=_hierarchy(store, RDFS + "subClassOf"), properties=_hierarchy(store, RDFS + "subPropertyOf")
+    )
+    store.oxigraph.update(update, prefixes=PREFIXES)
     return len(store) - before
 
 

@@ -162,6 +162,11 @@ def _apply_update(
                             base_iri=graph or base,
                         )
                     created = not exists
+            # as every build does: the superclass types and super-property statements of what arrived
+            # (the canned queries read `?e kg:participant ?x`, not a property path; docs/remote-stores.md)
+            from kg.build import materialise_hierarchy
+
+            materialise_hierarchy(store)
         connection.send((201 if created else 204, ""))
     except InputFileError as error:
         connection.send((400, " ".join(str(error).split())))

@@ -232,6 +232,8 @@ def neighbors(
         seen, frontier = {iri}, {iri}
         for _ in range(hops):
             frontier = reader.full(frontier) - seen
+            if not frontier:
+                break
             seen |= frontier
         source, name = reader.snapshot(), iri
     snap = snapshot_of(source)
@@ -276,6 +278,8 @@ def _reached(graph: Any, start: str, hops: int) -> dict[str, tuple[int, str | No
             for other in graph[node]:
                 if other not in reached and (other not in found or node < found[other]):
                     found[other] = node
+        if not found:
+            break  # nothing further: a large --hops costs no more than the graph's diameter
         reached.update((node, (distance, previous)) for node, previous in found.items())
         frontier = list(found)
     return reached

@@ -92,7 +92,7 @@ def render(
 def site(session: Session, outdir: Path, hops: int, jobs: int | None) -> None:
     """Write a static site: the whole graph, a paged and searchable index, a page per entity and per
     canned query; opens from file://. OUTDIR is replaced only once the new site is complete; if it
-    exists it must be empty or a site kg wrote.
+    exists it must be empty or a site kg wrote, holding nothing else (a store or .git inside is refused).
 
     Example: kg site japan-rok-site && xdg-open japan-rok-site/index.html
     """

@@ -104,7 +104,7 @@ def write_site(
     (kg.pages.site_folder): a failure leaves an earlier site as it was, and a rebuild leaves no page
     of the earlier site behind. Raises SiteFolderError when `outdir` exists and is neither empty nor
     a kg site, OSError when the folder cannot be written."""
-    from kg.pages.site_folder import MARKER, MARKER_TEXT, replacing
+    from kg.pages.site_folder import MARKER, marker_text, replacing
 
     with replacing(outdir) as folder:
         for sub in ("assets", "entities", "list", "queries", "ontology"):
@@ -117,9 +117,9 @@ def write_site(
             written["files"] += 1
             written["bytes"] += len(data)
 
-        sink(MARKER, MARKER_TEXT)
         options = _Options(hops, overview, page_size, ego_limit)
         summary = _generate(store, sink, options, jobs=jobs, outdir=folder)
+        sink(MARKER, marker_text(folder))  # last: it lists what the site holds
         summary.files += written["files"]
         summary.bytes += written["bytes"]
     return summary

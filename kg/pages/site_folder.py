@@ -24,7 +24,10 @@ from pathlib import Path
 from kg.errors import SiteFolderError
 
 MARKER = ".kg-site"
-MARKER_TEXT = "This folder was written by `kg site`; writing the site again replaces the whole folder.\n"
+MARKER_TEXT = (
+    "This folder was written by `kg site`. Writing the site again replaces the entries listed below; "
+    "it is refused while the folder holds anything else.\n"
+)
 _WORK = "kg-site-new"  # the site being written
 _OLD = "kg-site-old"  # the replaced site, between the two renames of the fallback swap
 
@@ -58,14 +61,35 @@ def replacing(outdir: Path) -> Iterator[Path]:
         shutil.rmtree(work, ignore_errors=True)  # the new site if it failed, else the replaced one
 
 
+def marker_text(folder: Path) -> str:
+    """The `.kg-site` mark of a site written into `folder`: what it says, then its top-level entries."""
+    return MARKER_TEXT + "".join(f"{entry}\n" for entry in sorted(os.listdir(folder)) if entry != MARKER)
+
+
 def check(target: Path, shown: Path | None = None) -> None:
-    """Raise SiteFolderError unless `target` is missing, an empty folder or a marked kg site."""
+    """Raise SiteFolderError unless `target` is missing, an empty folder, or a marked kg site that
+    holds nothing but the entries its mark lists (a store, a .git folder or a CNAME put in a site
+    would otherwise go with it)."""
     name = shown if shown is not None else target
     if not target.exists() and not target.is_symlink():
         return
     if not target.is_dir():
         raise SiteFolderError(f"{name}: exists and is not a folder; give a folder for the site")
-    if (target / MARKER).is_file() or not any(target.iterdir()):
+    marker = target / MARKER
+    if marker.is_file():
+        try:
+            listed = set(marker.read_text(encoding="utf-8").splitlines()[1:])
+        except (OSError, UnicodeDecodeError):
+            listed = set()
+        foreign = sorted(entry for entry in os.listdir(target) if entry != MARKER and entry not in listed)
+        if foreign:
+            shown_names = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise SiteFolderError(
+                f"{name}: holds {shown_names}, which kg site did not write and would delete with the old "
+                "site; nothing was written: move them out or give another folder"
+            )
+        return
+    if not any(target.iterdir()):
         return
     raise SiteFolderError(
         f"{name}: exists and is not a kg site (no {MARKER} file) nor empty; "

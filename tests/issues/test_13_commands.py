@@ -273,3 +273,12 @@ def test_neighbors_answer_the_same_in_every_process(bundled_store_path: Path) ->
         )
         outputs.add(result.stdout)
     assert len(outputs) == 1 and "Joe Biden" in outputs.pop()
+
+
+def test_neighbors_with_more_hops_than_the_graph_is_wide_stops(bundled_store_path: Path) -> None:
+    """`--hops 100000000` ran on forever (review of session 10): the search stops when nothing new is reached."""
+    runner = CliRunner()
+    far = runner.invoke(cli, ["--store", str(bundled_store_path), "neighbors", "Kishida", "--hops", "100000000"])
+    near = runner.invoke(cli, ["--store", str(bundled_store_path), "neighbors", "Kishida", "--hops", "50"])
+    assert far.exit_code == near.exit_code == 0, far.output
+    assert far.output == near.output and len(far.output.splitlines()) > 50

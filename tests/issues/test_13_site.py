@@ -15,6 +15,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import subprocess
 import sys
 import time
@@ -374,6 +375,30 @@ def test_a_folder_that_is_not_a_kg_site_is_refused_untouched(bundled_store_path:
     written = _kg_site(bundled_store_path, empty)
     assert written.returncode == 0, written.stderr
     assert (empty / "index.html").is_file() and (empty / ".kg-site").is_file() and _siblings(empty) == []
+
+
+def test_a_site_holding_what_kg_did_not_write_is_refused_untouched(mini_store: Store, tmp_path: Path) -> None:
+    """A store built inside a site folder, or a .git folder and CNAME of a published site, are not
+    kg's to delete with the old site (review of session 10): refused, one line, nothing changed."""
+    out = tmp_path / "site"
+    write_site(mini_store, out)
+    assert (out / ".kg-site").read_text(encoding="utf-8").splitlines()[1:] == sorted(
+        entry for entry in os.listdir(out) if entry != ".kg-site"
+    )
+    build(out / "store", [MINI], only=True)
+    (out / ".git").mkdir()
+    (out / "CNAME").write_text("kg.example.org\n", encoding="utf-8")
+    before = tree_digest(out)
+    refused = _kg_site(out / "store", out)
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
+    assert ".git, CNAME, store" in refused.stderr and "kg site did not write" in refused.stderr
+    assert tree_digest(out) == before and _siblings(out) == []
+    for extra in (".git", "CNAME"):
+        shutil.rmtree(out / extra) if (out / extra).is_dir() else (out / extra).unlink()
+    shutil.move(out / "store", tmp_path / "store")
+    again = _kg_site(tmp_path / "store", out)
+    assert again.returncode == 0, again.stderr
 
 
 def _file_size_limit(limit: int) -> Any:
