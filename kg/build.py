@@ -235,17 +235,11 @@ def _hierarchy(store: Store, predicate: str) -> str:
         subject, upper = quad.subject, quad.object
         if isinstance(subject, ox.NamedNode) and isinstance(upper, ox.NamedNode) and quad.graph_name != inferred:
             parents.setdefault(subject.value, set()).add(upper.value)
-    rows: list[str] = []
-    for sub in sorted(parents):
-        seen: set[str] = set()
-        todo = list(parents[sub])
-        while todo:
-            parent = todo.pop()
-            if parent not in seen:
-                seen.add(parent)
-                todo.extend(parents.get(parent, ()))
-        rows.extend(f"(<{sub}> <{parent}>)" for parent in sorted(seen) if parent != sub)
-    return " ".join(rows)
+    from kg.snapshot import ancestors
+
+    return " ".join(
+        f"(<{sub}> <{upper}>)" for sub in sorted(parents) for upper in sorted(ancestors(sub, parents)) if upper != sub
+    )
 
 
 def materialise_hierarchy(store: Store) -> int:

@@ -16,6 +16,7 @@ Functions that take a snapshot also take a store: `snapshot_of()` builds one whe
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -279,7 +280,8 @@ def _date_outcomes(snap: Snapshot) -> None:
             snap.nodes[iri]["since"] = min(known)[1]
 
 
-def _ancestors(cls: str, parents: dict[str, set[str]]) -> set[str]:
+def ancestors(cls: str, parents: Mapping[str, Iterable[str]]) -> set[str]:
+    """Every class (or property) above `cls` in the `parents` table, transitively."""
     seen: set[str] = set()
     todo = [cls]
     while todo:
@@ -291,12 +293,12 @@ def _ancestors(cls: str, parents: dict[str, set[str]]) -> set[str]:
 
 
 def _most_specific(classes: set[str], parents: dict[str, set[str]]) -> str:
-    candidates = [c for c in classes if not any(c in _ancestors(o, parents) for o in classes if o != c)]
+    candidates = [c for c in classes if not any(c in ancestors(o, parents) for o in classes if o != c)]
     return sorted(candidates)[0]
 
 
 def _top_class(cls: str, parents: dict[str, set[str]]) -> str:
     for name in TOP_CLASSES:
-        if cls == KG + name or KG + name in _ancestors(cls, parents):
+        if cls == KG + name or KG + name in ancestors(cls, parents):
             return name
     return "Entity"

@@ -223,17 +223,9 @@ def hierarchy() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
             direct[kind].setdefault(quad.subject.value, set()).add(quad.object.value)
 
     def closure(table: dict[str, set[str]]) -> dict[str, frozenset[str]]:
-        result = {}
-        for start in table:
-            seen: set[str] = set()
-            todo = list(table[start])
-            while todo:
-                item = todo.pop()
-                if item not in seen:
-                    seen.add(item)
-                    todo.extend(table.get(item, ()))
-            result[start] = frozenset(seen)
-        return result
+        from kg.snapshot import ancestors
+
+        return {start: frozenset(ancestors(start, table)) for start in table}
 
     classes = {k: frozenset(v - {OWL + "Thing"}) for k, v in closure(direct["class"]).items()}
     properties = {k: frozenset(x for x in v if x.startswith(KG)) for k, v in closure(direct["property"]).items()}
