@@ -97,24 +97,32 @@ def live_generation(folder: Path) -> Path:
     return link.resolve()
 
 
-def has_snapshot(generation: Path) -> bool:
-    """Whether the generation holds a complete snapshot (its recorded size matches the file)."""
+def snapshot_quads(generation: Path) -> int | None:
+    """The quad count recorded for the generation's snapshot when it is complete (its recorded size
+    matches the file), else None."""
     try:
         info = json.loads((generation / SNAPSHOT_INFO).read_text(encoding="utf-8"))
-        return bool((generation / SNAPSHOT).stat().st_size == info["bytes"])
+        if (generation / SNAPSHOT).stat().st_size == info["bytes"]:
+            return int(info["quads"])
     except (OSError, ValueError, KeyError, TypeError):
-        return False
+        pass
+    return None
+
+
+def has_snapshot(generation: Path) -> bool:
+    """Whether the generation holds a complete snapshot."""
+    return snapshot_quads(generation) is not None
 
 
 def read_snapshot(generation: Path) -> list[ox.Quad] | None:
     """Every quad of the generation, parsed from its snapshot file (Oxigraph dumps them in the order
     the disk store lists them); None when it has no complete, readable snapshot."""
-    if not has_snapshot(generation):
+    expected = snapshot_quads(generation)
+    if expected is None:
         return None
     try:
-        expected = json.loads((generation / SNAPSHOT_INFO).read_text(encoding="utf-8"))["quads"]
         quads = list(ox.parse(path=str(generation / SNAPSHOT), format=ox.RdfFormat.N_QUADS))
-    except (OSError, ValueError, SyntaxError, KeyError, TypeError):
+    except (OSError, ValueError, SyntaxError):
         return None
     return quads if len(quads) == expected else None
 
@@ -129,11 +137,11 @@ def load_snapshot(folder: Path, generation: Path | None = None) -> tuple[ox.Stor
     started = time.perf_counter()
     before = _rss_mb()
     generation = generation or live_generation(folder)
-    if not has_snapshot(generation):
+    expected = snapshot_quads(generation)
+    if expected is None:
         return _from_disk(generation, started, before)
     store = ox.Store()
     try:
-        expected = json.loads((generation / SNAPSHOT_INFO).read_text(encoding="utf-8"))["quads"]
         store.load(subject_order((generation / SNAPSHOT).read_bytes()), format=ox.RdfFormat.N_QUADS)
     except (OSError, ValueError, SyntaxError):  # damaged though of the right size: the disk store is the truth
         return _from_disk(generation, started, before)
